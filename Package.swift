@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// ShoalCore (the plugin SDK) is its own package, linked as one shared library:
+// see Sources/ShoalCore/Package.swift and docs/design.md ("one ShoalCore per process").
+let core: Target.Dependency = .product(name: "ShoalCore", package: "ShoalCore")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+/// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
+func backend(_ name: String) -> Target {
+  .target(name: name, dependencies: [core], path: "Plugins/\(name)")
+}
+
+/// A plugin library used only by the tests, under Tests/Fixtures/.
+func fixture(_ name: String) -> Target {
+  .target(name: name, dependencies: [core], path: "Tests/Fixtures/\(name)")
+}
+
+let package = Package(
+  name: "Shoal",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "shoal", targets: ["shoal"]),
+    .library(name: "Shoal", targets: ["Shoal"]),
+    .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
+    .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
+    .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
+    // Test fixtures: built so that the loader tests can dlopen them from the build folder.
+    .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
+    .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
+    .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
+  ],
+  dependencies: [
+    .package(path: "Sources/ShoalCore"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    .target(name: "ShoalWire", dependencies: [nioCore]),
+    .target(name: "ShoalScheduler", dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
+    .target(
+      name: "ShoalWorker",
+      dependencies: [
+        "ShoalWire", core, nioCore, nioPosix, logging, lifecycle,
+        .product(name: "Subprocess", package: "swift-subprocess"),
+      ]),
+    .target(
+      name: "Shoal",
+      dependencies: [
+        core, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
+        .product(name: "Yams", package: "Yams"),
+      ]),
+    .executableTarget(
+      name: "shoal",
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    backend("LocalBackend"),
+    backend("SSHBackend"),
+    backend("ContainerBackend"),
+
+    fixture("FixturePlugin"),
+    fixture("OldABIPlugin"),
+    .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
+
+    .testTarget(name: "ShoalCoreTests", dependencies: [core]),
+    .testTarget(name: "ShoalWireTests", dependencies: ["ShoalWire", nioCore]),
+    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core]),
+  ]
+)

@@ -1,0 +1,52 @@
+/// How to start one worker: the exact command a backend runs, wherever it runs it
+/// (a local process, a command over SSH, a container's command).
+///
+/// The token that lets the worker in is in `environment["SHOAL_TOKEN"]`, never in
+/// `arguments`: command lines are visible to every user in `ps`.
+public struct WorkerLaunch: Sendable, Hashable {
+  /// The worker's name; the scheduler and `stop(workers:)` know it by this.
+  public var name: String
+  /// The `shoal` executable to run.
+  public var executable: String
+  /// The scheduler address the worker connects to (`tcp://host:port`).
+  public var schedulerAddress: String
+  /// How many tasks the worker runs at once.
+  public var nthreads: Int
+  /// Task libraries the worker loads (`--tasks MODULE`).
+  public var taskLibraries: [String]
+  /// Further `shoal worker` options.
+  public var extraArguments: [String]
+  /// Environment for the worker process, including `SHOAL_TOKEN`.
+  public var environment: [String: String]
+
+  /// A launch description.
+  public init(
+    name: String, executable: String, schedulerAddress: String, nthreads: Int,
+    taskLibraries: [String] = [], extraArguments: [String] = [],
+    environment: [String: String] = [:]
+  ) {
+    self.name = name
+    self.executable = executable
+    self.schedulerAddress = schedulerAddress
+    self.nthreads = nthreads
+    self.taskLibraries = taskLibraries
+    self.extraArguments = extraArguments
+    self.environment = environment
+  }
+
+  /// The arguments after the executable: `worker ADDRESS --name N --nthreads T ...`.
+  public var arguments: [String] {
+    var arguments = ["worker", schedulerAddress, "--name", name, "--nthreads", String(nthreads)]
+    for library in taskLibraries { arguments += ["--tasks", library] }
+    return arguments + extraArguments
+  }
+
+  /// The whole command line, executable first.
+  public var commandLine: [String] { [executable] + arguments }
+
+  /// The token the worker presents to the scheduler.
+  public var token: String? { environment[WorkerLaunch.tokenVariable] }
+
+  /// The environment variable that carries the token.
+  public static let tokenVariable = "SHOAL_TOKEN"
+}

@@ -1,0 +1,2 @@
+/// A shared library with no Shoal entry point.
+public func notAPlugin() -> Int { 42 }
