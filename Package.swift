@@ -72,9 +72,10 @@ let package = Package(
     fixture("OldABIPlugin"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
+    .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
     .testTarget(name: "ShoalCoreTests", dependencies: [core]),
     .testTarget(name: "ShoalWireTests", dependencies: ["ShoalWire", nioCore]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )
