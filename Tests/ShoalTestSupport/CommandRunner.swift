@@ -76,7 +76,7 @@ public enum TemporaryDirectory {
   /// A new empty file in a new folder.
   public static func file(named name: String) throws -> URL {
     let url = URL(fileURLWithPath: try make()).appendingPathComponent(name)
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     return url
   }
 
