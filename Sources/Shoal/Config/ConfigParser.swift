@@ -15,7 +15,9 @@ struct ConfigParser {
   var environment: [String: String]
 
   static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
-  static let clusterKeys = ["cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts"]
+  static let clusterKeys = [
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts",
+  ]
 
   /// A minimal valid file, shown in hints.
   static let example = "a minimal file is:\n    version: 1\n    clusters:\n      local: {}"
@@ -136,7 +138,8 @@ struct ConfigParser {
           + "), found \(node.kindDescription)", code: .typeMismatch)
     }
     try Self.checkKeys(of: node, accepted: Self.clusterKeys)
-    let timeouts = try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
+    let timeouts =
+      try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
       ?? ClusterTimeouts()
 
     if let addressNode = node["address"] {
@@ -160,7 +163,8 @@ struct ConfigParser {
       classLocation = classNode.location
       clusterClass = try parseClusterClass(classNode)
     }
-    var clusterKwargs = node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
+    var clusterKwargs =
+      node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
     if clusterKwargs.isNull {
       clusterKwargs = Kwargs(.map([]), location: clusterKwargs.location, path: clusterKwargs.path)
     }

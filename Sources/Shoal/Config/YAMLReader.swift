@@ -94,7 +94,8 @@ struct YAMLReader {
       if let offset {
         let prefix = yaml.utf8.prefix(offset)
         here.line = prefix.count(where: { $0 == UInt8(ascii: "\n") }) + 1
-        here.column = prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        here.column =
+          prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
           .last.map { $0.count + 1 } ?? 1
       }
       return ShoalError(.invalidConfig, "cannot read the file: \(problem)", location: here)
