@@ -132,3 +132,40 @@ import Testing
     #expect(noDefault.description.contains("no `default`"))
   }
 }
+
+@Suite struct MergeKeyTests {
+  @Test func mergesAnchoredMappingsAndIgnoresExtensionKeys() throws {
+    let config = try ShoalConfig.parse(
+      """
+      x-common: &common {n_workers: 2, label: shared}
+      x-more: &more {label: other, extra: 1}
+      clusters:
+        a:
+          cluster_kwargs:
+            <<: [*common, *more]
+            n_workers: 5
+        b:
+          cluster_kwargs: {<<: *common}
+      """, file: "c.yaml", environment: [:])
+    let a = try config.cluster(named: "a").clusterKwargs
+    #expect(a.keys == ["n_workers", "label", "extra"])
+    #expect(a["n_workers"]?.description == "5")
+    #expect(a["label"]?.description == "shared")
+    #expect(a["label"]?.path == "clusters.a.cluster_kwargs.label")
+    #expect(a["label"]?.location == SourceLocation(file: "c.yaml", line: 1, column: 41))
+    let b = try config.cluster(named: "b").clusterKwargs
+    #expect(b.keys == ["n_workers", "label"])
+    #expect(b["n_workers"]?.path == "clusters.b.cluster_kwargs.n_workers")
+  }
+
+  @Test func mergingAScalarIsAnError() throws {
+    let error = try #require(throws: ShoalError.self) {
+      try ShoalConfig.parse(
+        "x-n: &n 3\nclusters:\n  a:\n    cluster_kwargs: {<<: *n}\n", file: "c.yaml",
+        environment: [:])
+    }
+    #expect(
+      error.description.hasPrefix(
+        "c.yaml:1:6: clusters.a.cluster_kwargs: `<<` merges mappings only"))
+  }
+}

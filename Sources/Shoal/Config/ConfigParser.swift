@@ -35,7 +35,7 @@ struct ConfigParser {
           + root.kindDescription, code: .invalidConfig, hint: Self.example)
     }
     let version = try parseVersion(root["version"])
-    try Self.checkKeys(of: root, accepted: Self.topLevelKeys)
+    try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
     let pluginPath = try parsePluginPath(root["plugin_path"])
     guard let clustersNode = root["clusters"] else {
       throw root.error(
@@ -49,9 +49,13 @@ struct ConfigParser {
   }
 
   /// Throws for the first key of `node` not in `accepted`, suggesting the closest one.
-  static func checkKeys(of node: Kwargs, accepted: [String]) throws {
+  /// With `allowExtensions`, keys starting with `x-` are ignored (a place for anchors).
+  static func checkKeys(
+    of node: Kwargs, accepted: [String], allowExtensions: Bool = false
+  ) throws {
     guard case .map(let entries) = node.value else { return }
     for entry in entries where !accepted.contains(entry.key) {
+      if allowExtensions && entry.key.hasPrefix("x-") { continue }
       throw ShoalError(
         .unknownKey,
         "unknown key `\(entry.key)`" + Suggestion.didYouMean(entry.key, in: accepted),
