@@ -49,7 +49,7 @@ extension ShoalConfig {
 
 /// Everything `shoal clusters show NAME` prints: the spec with defaults filled in
 /// and what its `cluster_class` resolves to.
-public struct ClusterDetails: Sendable, Codable {
+public struct ClusterDetails: Sendable, Encodable {
   /// The cluster's name.
   public var name: String
   /// Where it is declared (`FILE:LINE:COL`).
@@ -67,7 +67,7 @@ public struct ClusterDetails: Sendable, Codable {
   /// `class` or `factory`.
   public var kind: String?
   /// `cluster_kwargs` as written (after expansion).
-  public var clusterKwargs: String?
+  public var clusterKwargs: Kwargs?
   /// The backend's starting size when the cluster is not adaptive.
   public var initialWorkers: Int?
   /// The adapt settings with every default filled in (after the backend's clamp).
@@ -120,6 +120,24 @@ public struct ClusterDetails: Sendable, Codable {
     case initialWorkers = "initial_workers"
   }
 
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(name, forKey: .name)
+    try container.encodeIfPresent(declaredAt, forKey: .declaredAt)
+    try container.encode(mode, forKey: .mode)
+    try container.encode(isDefault, forKey: .isDefault)
+    try container.encodeIfPresent(clusterClass, forKey: .clusterClass)
+    try container.encodeIfPresent(resolvedClass, forKey: .resolvedClass)
+    try container.encodeIfPresent(library, forKey: .library)
+    try container.encodeIfPresent(kind, forKey: .kind)
+    try container.encodeIfPresent(clusterKwargs.map(KwargsJSON.init), forKey: .clusterKwargs)
+    try container.encodeIfPresent(initialWorkers, forKey: .initialWorkers)
+    try container.encodeIfPresent(adapt, forKey: .adapt)
+    try container.encodeIfPresent(address, forKey: .address)
+    try container.encode(timeouts, forKey: .timeouts)
+    try container.encodeIfPresent(error, forKey: .error)
+  }
+
   /// The details of a checked cluster.
   public init(_ check: BackendCheck, isDefault: Bool) {
     let spec = check.cluster
@@ -131,7 +149,7 @@ public struct ClusterDetails: Sendable, Codable {
     resolvedClass = check.resolved?.importPath.description
     library = check.resolved?.path
     kind = check.resolved.map { $0.isFactory ? "factory" : "class" }
-    clusterKwargs = spec.clusterClass == nil ? nil : spec.clusterKwargs.description
+    clusterKwargs = spec.clusterClass == nil ? nil : spec.clusterKwargs
     initialWorkers = check.initialWorkers
     adapt = (check.adapt ?? spec.adapt).map(Adapt.init)
     address = spec.address

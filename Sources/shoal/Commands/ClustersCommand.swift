@@ -9,9 +9,9 @@ struct ClustersCommand: AsyncParsableCommand {
     abstract: "List the clusters declared in clusters.yaml, or show one.",
     discussion: """
       Examples:
-        shoal clusters                 name, mode, class and adapt bounds of each cluster
-        shoal clusters --json          the same as JSON
-        shoal clusters show burst      one cluster with defaults filled in
+        shoal clusters               each cluster's mode, class and adapt bounds
+        shoal clusters --json        the same as JSON
+        shoal clusters show burst    one cluster, defaults filled in
       """,
     subcommands: [ClustersListCommand.self, ClustersShowCommand.self],
     defaultSubcommand: ClustersListCommand.self)
@@ -23,9 +23,9 @@ struct ClustersListCommand: AsyncParsableCommand {
     commandName: "list",
     abstract: "List the declared clusters: name, mode, class or address, adapt bounds.",
     discussion: """
-      Modes: `local` (LocalBackend.LocalCluster with a fixed size), `temporary` (any
-      other class, or adaptive; created for one run), `existing` (reached by address).
-      The default cluster is marked with `*`.
+      Modes: `local` (LocalBackend.LocalCluster with a fixed size),
+      `temporary` (any other class, or adaptive; created for one run),
+      `existing` (reached by address). `*` marks the default cluster.
       """)
 
   @OptionGroup var options: ConfigOptions
