@@ -105,6 +105,7 @@ public struct PluginLoader: Sendable {
       return try backend(named: importPath.name, in: try load(module: module))
     }
     var searched: [String] = []
+    var known = Array(PluginLoader.builtinBackends.keys)
     for (module, path) in searchPath.libraries() {
       guard let plugin = try? PluginLoader.load(path: path, module: module) else { continue }
       searched.append(module)
@@ -113,11 +114,13 @@ public struct PluginLoader: Sendable {
       {
         return try backend(named: importPath.name, in: plugin)
       }
+      known += plugin.exports.classNames + plugin.exports.factoryNames
     }
     throw ShoalError(
       .notExported,
       "no plugin on the search path exports `\(importPath.name)`"
-        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))"),
+        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))")
+        + Suggestion.didYouMean(importPath.name, in: known.sorted()),
       hint:
         "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
   }
