@@ -69,7 +69,11 @@ public struct PluginLoader: Sendable {
     if let loaded = cache.withLock({ $0[path] }) { return loaded }
     guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
       let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-      throw ShoalError(.notAPlugin, "cannot load \(path): \(reason)")
+      throw ShoalError(
+        .notAPlugin, "cannot load \(path): \(reason)",
+        hint: reason.contains("undefined symbol")
+          ? "the library was built against another build of ShoalCore; rebuild it against this shoal's"
+          : nil)
     }
     // Never dlclose: Swift metadata from the library may be referenced anywhere.
     guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
