@@ -6,5 +6,8 @@ extension ShoalCommand {
     ValidateCommand.self,
     ClustersCommand.self,
     PluginsCommand.self,
+    SchedulerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
   ]
 }
