@@ -60,7 +60,8 @@ public final class Worker: Service {
           configuration: configuration, runner: runner, shutdown: shutdown, logger: logger
         ).run(channel)
       } catch {
-        outcome = .disconnected(reason: "cannot reach the scheduler: \(error)", welcomed: false)
+        outcome = .disconnected(
+          reason: "cannot reach the scheduler: \(ConnectionFailure.describe(error))", welcomed: false)
       }
       switch outcome {
       case .retired:

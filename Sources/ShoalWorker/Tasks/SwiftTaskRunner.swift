@@ -40,17 +40,25 @@ public final class SwiftTaskRunner: Sendable {
   /// The libraries loaded so far, sorted.
   public var loadedLibraries: [String] { libraries.withLock { $0.keys.sorted() } }
 
+  /// What a call resolved to.
+  public enum Resolution: Sendable {
+    /// The task to run.
+    case task(AnyTask)
+    /// The call cannot run: a `.rejected` result that says why.
+    case rejected(TaskResult)
+  }
+
   /// Finds the task `call` names and checks its types.
-  public func resolve(_ call: SwiftTaskCall) -> Result<AnyTask, TaskResult> {
+  public func resolve(_ call: SwiftTaskCall) -> Resolution {
     let exports: PluginExports
     do {
       exports = try library(call.library)
     } catch {
-      return .failure(TaskResult(status: .rejected, message: error.message))
+      return .rejected(TaskResult(status: .rejected, message: error.message))
     }
     guard let task = exports.task(call.name) else {
       let names = exports.taskNames
-      return .failure(
+      return .rejected(
         TaskResult(
           status: .rejected,
           message: "no task `\(call.name)` in task library \(call.library); it exports "
@@ -58,7 +66,7 @@ public final class SwiftTaskRunner: Sendable {
             + Suggestion.didYouMean(call.name, in: names)))
     }
     guard task.inputType == call.inputType, task.outputType == call.outputType else {
-      return .failure(
+      return .rejected(
         TaskResult(
           status: .rejected,
           message: "type mismatch calling \(call.library).\(call.name): the caller sends "
@@ -66,15 +74,15 @@ public final class SwiftTaskRunner: Sendable {
             + "\(task.inputType) -> \(task.outputType); rebuild the client and the task library "
             + "from the same source"))
     }
-    return .success(task)
+    return .task(task)
   }
 
   /// Runs `call`; cancelling the calling task cancels the Swift task (cooperatively).
   public func run(_ call: SwiftTaskCall) async -> TaskResult {
     let task: AnyTask
     switch resolve(call) {
-    case .success(let found): task = found
-    case .failure(let rejection): return rejection
+    case .task(let found): task = found
+    case .rejected(let rejection): return rejection
     }
     let clock = ContinuousClock()
     let start = clock.now

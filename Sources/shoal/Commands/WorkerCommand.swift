@@ -16,15 +16,15 @@ struct WorkerCommand: AsyncParsableCommand {
     commandName: "worker",
     abstract: "Connect to a scheduler and run its tasks.",
     discussion: """
-      The worker runs up to --nthreads tasks at once, reconnects with backoff when the
-      scheduler restarts or the network drops, and exits 0 when the scheduler retires it
-      or after SIGTERM (it stops taking tasks, lets running ones finish within
-      --drain-grace, and hands the rest back). Exit status 3: --give-up-after passed
+      The worker runs up to --nthreads tasks at once, reconnects with backoff when the \
+      scheduler restarts or the network drops, and exits 0 when the scheduler retires it \
+      or after SIGTERM (it stops taking tasks, lets running ones finish within \
+      --drain-grace, and hands the rest back). Exit status 3: --give-up-after passed \
       without reaching the scheduler; 1: refused (wrong token) or another error.
 
-      The token comes from --token-file F (`-`: the first line of stdin), then
-      $SHOAL_TOKEN, then the file `shoal scheduler` writes by default. Never put it
-      on the command line. See docs/worker.md.
+      The token comes from --token-file F (`-`: the first line of stdin), then \
+      $SHOAL_TOKEN, then the file `shoal scheduler` writes by default; never put it on \
+      the command line. See docs/worker.md.
 
       Examples:
         shoal worker tcp://127.0.0.1:8786 --nthreads 4
@@ -145,7 +145,10 @@ struct WorkerCommand: AsyncParsableCommand {
   /// `HOSTNAME-PID`.
   static func defaultName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
-    let host = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "worker"
+    let host =
+      gethostname(&buffer, buffer.count) == 0
+      ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      : "worker"
     return "\(host)-\(getpid())"
   }
 
@@ -154,5 +157,12 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// `print(..., to: &stderr)`.
 struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) { fputs(string, Glibc.stderr) }
+  mutating func write(_ string: String) {
+    var bytes = Array(string.utf8)
+    while !bytes.isEmpty {
+      let written = Glibc.write(STDERR_FILENO, bytes, bytes.count)
+      if written <= 0 { return }
+      bytes.removeFirst(written)
+    }
+  }
 }
