@@ -194,7 +194,8 @@ struct WorkerProcessTests {
       let worker = try cluster.startWorker("retiree")
       try await cluster.waitForWorkers(["retiree"])
       #expect(await cluster.retire(["retiree"]) == ["retiree"])
-      #expect(await worker.waitForExit() == 0)
+      let status = await worker.waitForExit()
+      #expect(status == 0, "\(worker.stderr)")
       #expect(worker.stderr.contains("retired"))
     }
   }

@@ -119,7 +119,8 @@ struct WorkerCommand: AsyncParsableCommand {
         logger: logger)
       let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-          services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+          services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+          gracefulShutdownSignals: [.sigterm, .sigint],
           logger: logger))
       try await group.run()
     } catch let error as WorkerError {
