@@ -39,7 +39,9 @@ struct WorkerProcessTests {
       }
       let builtin = try await executor.map([
         testTask("noop", "0", library: "Builtin"), testTask("sleep", "5", library: "Builtin"),
-        testTask("echo", #""hi""#, inputType: "Swift.String", outputType: "Swift.String", library: "Builtin"),
+        testTask(
+          "echo", #""hi""#, inputType: "Swift.String", outputType: "Swift.String",
+          library: "Builtin"),
       ])
       #expect(builtin.map(\.status) == [.succeeded, .succeeded, .succeeded])
       #expect(text(builtin[2].output) == #""hi""#)

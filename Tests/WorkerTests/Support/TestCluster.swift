@@ -33,7 +33,8 @@ final class TestCluster: @unchecked Sendable {
       logger: Logger(label: "scheduler", factory: { _ in SwiftLogNoOpLogHandler() }))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await scheduler.run() }
-      let cluster = TestCluster(scheduler: scheduler, address: try await scheduler.listeningAddress())
+      let cluster = TestCluster(
+        scheduler: scheduler, address: try await scheduler.listeningAddress())
       defer { cluster.stopAll() }
       do {
         try await body(cluster)
@@ -100,7 +101,8 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 /// A call of a task in libTestTasks (the test cannot link the library's types: the
 /// workers load it, the test names it).
 func testTask(
-  _ name: String, _ input: String, inputType: String = "Swift.Int", outputType: String = "Swift.Int",
+  _ name: String, _ input: String, inputType: String = "Swift.Int",
+  outputType: String = "Swift.Int",
   library: String = "TestTasks", timeout: Duration? = nil
 ) -> TaskSpec {
   TaskSpec(
