@@ -202,3 +202,34 @@ struct WorkerProcessTests {
     }
   }
 }
+
+/// The network between worker and scheduler goes silent without closing anything.
+@Suite("Worker and a silent network", .serialized)
+struct WorkerNetworkTests {
+  @Test func aSilentNetworkIsDetectedAndTheWorkerReconnects() async throws {
+    try await TestCluster.with(heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(1))
+    {
+      cluster in
+      let proxy = try await FreezableProxy.start(upstreamPort: cluster.port)
+      defer { proxy.close() }
+      let worker = try cluster.startWorker("behind-proxy", through: proxy.address)
+      try await cluster.waitForWorkers(["behind-proxy"])
+      let executor = try await cluster.executor()
+      let handle = executor.submit(.shell("sh", ["-c", "sleep 2; echo survived"]))
+      try await eventually("the task runs") { await cluster.load().running == 1 }
+      proxy.freeze()
+      // The scheduler hears nothing for its timeout and requeues the task; the worker
+      // hears nothing for the timeout it was given and drops the connection.
+      try await eventually("the worker notices the silence") {
+        worker.stderr.contains("no message from the scheduler")
+      }
+      proxy.thaw()
+      let result = try await handle.result
+      await executor.close()
+      #expect(result.status == .succeeded)
+      #expect(text(result.output) == "survived\n")
+      #expect(result.worker == "behind-proxy")
+      #expect(worker.isRunning)
+    }
+  }
+}

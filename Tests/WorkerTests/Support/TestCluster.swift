@@ -24,12 +24,14 @@ final class TestCluster: @unchecked Sendable {
 
   /// Runs `body` with a fresh cluster (scheduler only; start workers in the body).
   static func with(
-    heartbeatTimeout: Duration = .seconds(10), port: Int = 0,
+    heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(10),
+    port: Int = 0,
     _ body: (TestCluster) async throws -> Void
   ) async throws {
     let scheduler = Scheduler(
       configuration: SchedulerConfiguration(
-        port: port, token: clusterToken, heartbeatTimeout: heartbeatTimeout),
+        port: port, token: clusterToken, heartbeatInterval: heartbeatInterval,
+        heartbeatTimeout: heartbeatTimeout),
       logger: Logger(label: "scheduler", factory: { _ in SwiftLogNoOpLogHandler() }))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await scheduler.run() }
@@ -50,11 +52,13 @@ final class TestCluster: @unchecked Sendable {
   /// Starts `shoal worker` with the token in `SHOAL_TOKEN` and libTestTasks loadable.
   @discardableResult
   func startWorker(
-    _ name: String, nthreads: Int = 1, arguments: [String] = [], environment: [String: String] = [:]
+    _ name: String, nthreads: Int = 1, arguments: [String] = [],
+    environment: [String: String] = [:],
+    through address: String? = nil
   ) throws -> ChildProcess {
     let worker = try ChildProcess.shoal(
       name,
-      ["worker", address, "--name", name, "--nthreads", "\(nthreads)"] + arguments,
+      ["worker", address ?? self.address, "--name", name, "--nthreads", "\(nthreads)"] + arguments,
       environment: ["SHOAL_TOKEN": clusterToken].merging(environment) { $1 })
     workers.append(worker)
     return worker
