@@ -70,6 +70,7 @@ struct WorkerProcessTests {
         .shell("sh", ["-c", "head -c 3000000 /dev/zero; echo tail >&2"]),  // over the cap
         .shell("sleep", ["30"], timeout: .milliseconds(300)),  // timeout
         testTask("Square", "9"),  // still serving
+        .shell("sh", ["-c", "echo ${SHOAL_TOKEN-withheld}"]),  // the token stays with the worker
       ])
       await executor.close()
       #expect(results[0].status == .rejected)
@@ -92,6 +93,7 @@ struct WorkerProcessTests {
       #expect(results[7].status == .timedOut)
       #expect(results[8].status == .succeeded)
       #expect(text(results[8].output) == "81")
+      #expect(text(results[9].output) == "withheld\n")
       #expect(worker.isRunning)
     }
   }
@@ -105,7 +107,7 @@ struct WorkerProcessTests {
       let handles = executor.submit(
         (0..<6).map { .shell("sh", ["-c", "sleep 1; echo done \($0)"]) })
       try await eventually("the victim runs two tasks") {
-        await cluster.load().workers.first?.running == 2
+        (await cluster.load().workers.first?.running ?? 0) >= 2
       }
       victim.signal(SIGKILL)
       #expect(await victim.waitForExit() == 128 + SIGKILL)
@@ -132,7 +134,7 @@ struct WorkerProcessTests {
       let handles = executor.submit(
         (0..<5).map { .shell("sh", ["-c", "sleep 1; echo ok \($0)"]) })
       try await eventually("the worker runs two tasks") {
-        await cluster.load().workers.first?.running == 2
+        (await cluster.load().workers.first?.running ?? 0) >= 2
       }
       try cluster.startWorker("other", nthreads: 2)
       draining.signal(SIGTERM)
