@@ -98,6 +98,28 @@ struct WorkerProcessTests {
     }
   }
 
+  @Test func cancellingARunningTaskKillsItsProcess() async throws {
+    try await TestCluster.with { cluster in
+      let worker = try cluster.startWorker("canceller")
+      try await cluster.waitForWorkers(["canceller"])
+      let executor = try await cluster.executor()
+      let pidFile = try TemporaryDirectory.make() + "/pid"
+      let handle = executor.submit(.shell("sh", ["-c", "echo $$ > \(pidFile); exec sleep 60"]))
+      try await eventually("the task writes its pid") {
+        ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
+      }
+      let pid = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).dropLast())!
+      executor.cancel(handle)
+      let result = try await handle.result
+      #expect(result.status == .cancelled)
+      try await eventually("the process is gone") { kill(pid, 0) != 0 }
+      let after = try await executor.submit(.shell("echo", ["still here"])).result
+      await executor.close()
+      #expect(text(after.output) == "still here\n")
+      #expect(worker.isRunning)
+    }
+  }
+
   @Test func aWorkerKilledMidTaskLosesNothing() async throws {
     try await TestCluster.with { cluster in
       let victim = try cluster.startWorker("victim", nthreads: 2)
