@@ -183,4 +183,3 @@ struct WorkerCommand: AsyncParsableCommand {
 
   static func processorCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
-
