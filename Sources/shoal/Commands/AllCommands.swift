@@ -9,5 +9,6 @@ extension ShoalCommand {
     SchedulerCommand.self,
     RunCommand.self,
     MapCommand.self,
+    WorkerCommand.self,
   ]
 }
