@@ -12,7 +12,7 @@ struct WorkerCommandTests {
       let status = await worker.waitForExit()
       #expect(status == 1)
       #expect(worker.stderr.contains("refused this worker"))
-      #expect(await cluster.load().workers.isEmpty)
+      #expect(try await cluster.load().workers.isEmpty)
     }
   }
 
