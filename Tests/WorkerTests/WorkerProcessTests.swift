@@ -27,6 +27,25 @@ struct WorkerProcessTests {
     }
   }
 
+  @Test func aThousandShellTasksThroughShoalMap() async throws {
+    // The README's path: shoal scheduler + two shoal worker + shoal map --address.
+    try await TestCluster.with { cluster in
+      try cluster.startWorker("m1", nthreads: 2)
+      try cluster.startWorker("m2", nthreads: 2)
+      try await cluster.waitForWorkers(["m1", "m2"])
+      let inputs = (1...1000).map(String.init).joined(separator: "\n") + "\n"
+      let map = try ChildProcess.shoal(
+        "map",
+        [
+          "map", "--address", cluster.address, "--token-file", cluster.tokenFile, "--",
+          "sh", "-c", "echo $(({} * {}))",
+        ], stdin: inputs)
+      defer { map.stop() }
+      #expect(await map.waitForExit(timeout: .seconds(300)) == 0, "\(map.stderr)")
+      #expect(map.stdout == (1...1000).map { "\($0 * $0)\n" }.joined())
+    }
+  }
+
   @Test func swiftTasksEndToEnd() async throws {
     try await TestCluster.with { cluster in
       try cluster.startWorker("swift", nthreads: 2, arguments: testTaskArguments)
