@@ -77,4 +77,20 @@ import Testing
       placeholder
     }
   }
+
+  @Test func validateNotesBoundsTheBackendClamped() throws {
+    let file = try TemporaryDirectory.write(
+      "clusters:\n  b:\n    cluster_kwargs: {max_workers: 3}\n    adapt_kwargs: {maximum: 10}\n")
+    let placeholder = Self.localBackendIsPlaceholder
+    try withKnownIssue("LocalBackend is still a placeholder") {
+      let result = try CommandRunner.shoal(["validate", "--config", file])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(
+        result.stdout.hasPrefix(
+          "note: clusters.b.adapt_kwargs: the backend adjusted the bounds from 0..10 to 0..3\n"),
+        "\(result.stdout)")
+    } when: {
+      placeholder
+    }
+  }
 }

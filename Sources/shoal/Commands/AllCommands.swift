@@ -7,8 +7,8 @@ extension ShoalCommand {
     ClustersCommand.self,
     PluginsCommand.self,
     SchedulerCommand.self,
-    WorkerCommand.self,
     RunCommand.self,
     MapCommand.self,
+    WorkerCommand.self,
   ]
 }
