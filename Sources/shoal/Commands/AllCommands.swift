@@ -6,5 +6,6 @@ extension ShoalCommand {
     ValidateCommand.self,
     ClustersCommand.self,
     PluginsCommand.self,
+    WorkerCommand.self,
   ]
 }
