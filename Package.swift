@@ -86,7 +86,11 @@ let package = Package(
         "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
-    .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "WorkerTests",
+      dependencies: [
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
+      ]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )
