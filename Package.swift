@@ -91,6 +91,9 @@ let package = Package(
       dependencies: [
         "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
       ]),
+    .testTarget(
+      name: "LocalClusterTests",
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )

@@ -32,10 +32,14 @@ public final class Scheduler: Service, Sendable {
     loop = MultiThreadedEventLoopGroup.singleton.next()
     let (stream, continuation) = AsyncStream.makeStream(of: PendingControlRequest.self)
     controlRequests = stream
-    let core = SchedulerCore(
-      configuration: configuration, logger: logger, loop: loop, controlRequests: continuation)
-    // Made here, touched only on `loop` from now on.
-    self.core = NIOLoopBound(core, eventLoop: loop)
+    // Made on `loop` (NIOLoopBound checks), touched only there from now on.
+    let loop = self.loop
+    self.core = try! loop.submit {
+      NIOLoopBound(
+        SchedulerCore(
+          configuration: configuration, logger: logger, loop: loop, controlRequests: continuation),
+        eventLoop: loop)
+    }.wait()
     address = loop.makePromise(of: String.self)
   }
 
@@ -78,6 +82,7 @@ public final class Scheduler: Service, Sendable {
     address.succeed(listening)
 
     let requests = controlRequests
+    let loop = self.loop
     await withTaskCancellationOrGracefulShutdownHandler {
       await withDiscardingTaskGroup { group in
         for await pending in requests {
@@ -85,7 +90,7 @@ public final class Scheduler: Service, Sendable {
         }
       }
     } onCancelOrGracefulShutdown: {
-      core.value.controlRequests.finish()
+      loop.execute { core.value.controlRequests.finish() }
     }
 
     logger.info("scheduler shutting down")

@@ -7,5 +7,10 @@ extension ShoalCommand {
     ClustersCommand.self,
     PluginsCommand.self,
     WorkerCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
   ]
 }

@@ -143,7 +143,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func printError(_ message: String) {
-    var stderr = StandardError()
+    var stderr = StandardErrorStream()
     print("shoal worker: error: \(message)", to: &stderr)
   }
 
@@ -161,7 +161,7 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 /// `print(..., to: &stderr)`.
-struct StandardError: TextOutputStream {
+struct StandardErrorStream: TextOutputStream {
   mutating func write(_ string: String) {
     var bytes = Array(string.utf8)
     while !bytes.isEmpty {
