@@ -93,6 +93,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       do {
         try await scaleBackend(to: decision.to)
         state.withLock { $0.planned = decision.to }
+      } catch is CancellationError {
       } catch {
         logger.error("scale up to \(decision.to) failed: \(error)")
       }
@@ -163,6 +164,8 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
           try await backend.stop(workers: retired)
         }
         closed += retired.count
+      } catch is CancellationError {
+        return closed
       } catch {
         logger.error("stopping retired workers \(retired) failed: \(error)")
       }
