@@ -63,6 +63,7 @@ let package = Package(
       name: "shoal",
       dependencies: [
         "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

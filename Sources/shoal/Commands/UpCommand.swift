@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import Shoal
 import ShoalCore
+import UnixSignals
 
 /// `shoal up NAME [--detach]`: keep a cluster up.
 struct UpCommand: AsyncParsableCommand {
@@ -61,27 +61,31 @@ struct UpCommand: AsyncParsableCommand {
       options: ClusterOptions(
         stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file),
       logger: logger)
-    let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: [
-          .init(
-            service: ClusterService(runtime: runtime),
-            successTerminationBehavior: .gracefullyShutdownGroup)
-        ],
-        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    async let announced: Void = announce(runtime)
+    // Ctrl-C or SIGTERM closes the cluster properly (retire, stop); a second one stops
+    // the workers at once.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
-      tasks.addTask { try await group.run() }
+      tasks.addTask { try await runtime.run() }
       tasks.addTask {
-        guard let endpoint = try? await runtime.ready() else { return }
-        if !detachedChild {
-          FileHandle.standardOutput.write(
-            Data(
-              "cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n".utf8))
+        var received = 0
+        for await _ in signals {
+          received += 1
+          if received > 1 { return }
+          runtime.close()
         }
       }
-      try await tasks.waitForAll()
+      defer { tasks.cancelAll() }
+      try await tasks.next()
     }
+    await announced
     withExtendedLifetime(lock) {}
+  }
+
+  private func announce(_ runtime: ClusterRuntime) async {
+    guard let endpoint = try? await runtime.ready(), !detachedChild else { return }
+    FileHandle.standardOutput.write(
+      Data("cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n".utf8))
   }
 }
 
