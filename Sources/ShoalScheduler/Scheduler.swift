@@ -20,9 +20,10 @@ public final class Scheduler: Service, Sendable {
   public let configuration: SchedulerConfiguration
   private let logger: Logger
   private let loop: any EventLoop
-  private let core: NIOLoopBound<SchedulerCore>
+  private let core: NIOLoopBoundBox<SchedulerCore>
   private let address: EventLoopPromise<String>
   private let controlRequests: AsyncStream<PendingControlRequest>
+  private let controlContinuation: AsyncStream<PendingControlRequest>.Continuation
   private let controlHandler = Mutex<(any ControlHandler)?>(nil)
 
   /// A scheduler; nothing happens until `run()`.
@@ -32,14 +33,11 @@ public final class Scheduler: Service, Sendable {
     loop = MultiThreadedEventLoopGroup.singleton.next()
     let (stream, continuation) = AsyncStream.makeStream(of: PendingControlRequest.self)
     controlRequests = stream
-    // Made on `loop` (NIOLoopBound checks), touched only there from now on.
-    let loop = self.loop
-    self.core = try! loop.submit {
-      NIOLoopBound(
-        SchedulerCore(
-          configuration: configuration, logger: logger, loop: loop, controlRequests: continuation),
-        eventLoop: loop)
-    }.wait()
+    controlContinuation = continuation
+    let core = SchedulerCore(
+      configuration: configuration, logger: logger, loop: loop, controlRequests: continuation)
+    // Made here, touched only on `loop` from now on.
+    self.core = NIOLoopBoundBox.makeBoxSendingValue(core, eventLoop: loop)
     address = loop.makePromise(of: String.self)
   }
 
@@ -82,7 +80,7 @@ public final class Scheduler: Service, Sendable {
     address.succeed(listening)
 
     let requests = controlRequests
-    let loop = self.loop
+    let continuation = controlContinuation
     await withTaskCancellationOrGracefulShutdownHandler {
       await withDiscardingTaskGroup { group in
         for await pending in requests {
@@ -90,7 +88,7 @@ public final class Scheduler: Service, Sendable {
         }
       }
     } onCancelOrGracefulShutdown: {
-      loop.execute { core.value.controlRequests.finish() }
+      continuation.finish()
     }
 
     logger.info("scheduler shutting down")
