@@ -41,9 +41,7 @@ struct TargetOptions: ParsableArguments {
 
   /// Runs `body` against the target; a temporary cluster is closed after it, also
   /// when it throws.
-  func withTarget<T: Sendable>(_ body: @Sendable (ClusterTarget) async throws -> T) async throws
-    -> T
-  {
+  func withTarget<T>(_ body: (ClusterTarget) async throws -> T) async throws -> T {
     let environment = config.environment
     let tokenFile = self.tokenFile
     let shoalConfig = address == nil ? try config.loadConfigIfPresent() : nil
