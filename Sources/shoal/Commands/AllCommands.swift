@@ -12,5 +12,8 @@ extension ShoalCommand {
     ScaleCommand.self,
     AdaptCommand.self,
     DownCommand.self,
+    SchedulerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
   ]
 }
