@@ -47,39 +47,38 @@ struct MapCommand: AsyncParsableCommand {
         ? command.map { $0.replacingOccurrences(of: "{}", with: line) } : command + [line]
       return task.spec(substituted[0], Array(substituted.dropFirst()))
     }
-    let executor = try await target.connect()
     var report = MapReport(lines: lines, terminal: isatty(STDERR_FILENO) == 1)
     do {
-      if let jobs, jobs < specs.count {
-        // A sliding window: at most `jobs` tasks in flight.
-        try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
-          var next = 0
-          while next < jobs {
-            let index = next
-            group.addTask { (index, try await executor.submit(specs[index]).result) }
-            next += 1
-          }
-          while let (index, result) = try await group.next() {
-            report.add(result, index: index)
-            if next < specs.count {
+      try await target.withExecutor { executor in
+        if let jobs, jobs < specs.count {
+          // A sliding window: at most `jobs` tasks in flight.
+          try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
+            var next = 0
+            while next < jobs {
               let index = next
               group.addTask { (index, try await executor.submit(specs[index]).result) }
               next += 1
             }
+            while let (index, result) = try await group.next() {
+              report.add(result, index: index)
+              if next < specs.count {
+                let index = next
+                group.addTask { (index, try await executor.submit(specs[index]).result) }
+                next += 1
+              }
+            }
           }
-        }
-      } else {
-        for try await done in executor.completions(of: executor.submit(specs)) {
-          report.add(done.result, index: done.index)
+        } else {
+          for try await done in executor.completions(of: executor.submit(specs)) {
+            report.add(done.result, index: done.index)
+          }
         }
       }
     } catch {
       report.finish()
-      await executor.close()
       throw error
     }
     report.finish()
-    await executor.close()
     FileHandle.standardError.write(Data((report.summary + "\n").utf8))
     if report.failed > 0 { throw ExitCode(1) }
   }

@@ -69,14 +69,19 @@ public struct PluginLoader: Sendable {
     if let loaded = cache.withLock({ $0[path] }) { return loaded }
     guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
       let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-      throw ShoalError(.notAPlugin, "cannot load \(path): \(reason)")
+      throw ShoalError(
+        .notAPlugin, "cannot load \(path): \(reason)",
+        hint: reason.contains("undefined symbol")
+          ? "the library was built against another build of ShoalCore; rebuild it against this shoal's"
+          : nil)
     }
     // Never dlclose: Swift metadata from the library may be referenced anywhere.
     guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
       throw ShoalError(
         .notAPlugin,
         "\(path) is not a Shoal plugin: it has no `\(PluginABI.entrySymbol)` entry point",
-        hint: "export one with @_cdecl(\"\(PluginABI.entrySymbol)\"); see docs/writing-a-backend.md")
+        hint: "export one with @_cdecl(\"\(PluginABI.entrySymbol)\"); see docs/writing-a-backend.md"
+      )
     }
     let entry = unsafeBitCast(symbol, to: PluginABI.Entry.self)
     let version = entry(nil)
@@ -104,6 +109,7 @@ public struct PluginLoader: Sendable {
       return try backend(named: importPath.name, in: try load(module: module))
     }
     var searched: [String] = []
+    var known = Array(PluginLoader.builtinBackends.keys)
     for (module, path) in searchPath.libraries() {
       guard let plugin = try? PluginLoader.load(path: path, module: module) else { continue }
       searched.append(module)
@@ -112,12 +118,15 @@ public struct PluginLoader: Sendable {
       {
         return try backend(named: importPath.name, in: plugin)
       }
+      known += plugin.exports.classNames + plugin.exports.factoryNames
     }
     throw ShoalError(
       .notExported,
       "no plugin on the search path exports `\(importPath.name)`"
-        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))"),
-      hint: "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
+        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))")
+        + Suggestion.didYouMean(importPath.name, in: known.sorted()),
+      hint:
+        "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
   }
 
   private func backend(named name: String, in plugin: LoadedPlugin) throws -> ResolvedBackend {
@@ -152,8 +161,9 @@ public struct PluginLoader: Sendable {
   }
 
   /// Every library on the search path, loaded, or the error that stopped it.
-  public func discover() -> [(module: String, path: String, result: Result<LoadedPlugin, ShoalError>)]
-  {
+  public func discover() -> [(
+    module: String, path: String, result: Result<LoadedPlugin, ShoalError>
+  )] {
     searchPath.libraries().map { module, path in
       do {
         return (module, path, .success(try PluginLoader.load(path: path, module: module)))
