@@ -162,6 +162,18 @@ struct SchedulerProcess {
     #expect(unreachable.stderr.contains("no scheduler answers"))
   }
 
+  @Test func schedulerReportsAPortInUse() async throws {
+    let folder = try TemporaryDirectory.make()
+    let first = try await SchedulerProcess.start(["--port", "0", "--token-file", folder + "/t"])
+    defer { first.process.terminate() }
+    let second = try CommandRunner.shoal(
+      ["scheduler", "--port", "\(first.port)", "--token-file", folder + "/t"], timeout: 30)
+    #expect(second.status != 0)
+    #expect(second.stdout.isEmpty)
+    #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(first.port)"))
+    #expect(try await first.stop() == 0)
+  }
+
   @Test func schedulerRefusesABadPort() throws {
     let result = try CommandRunner.shoal(["scheduler", "--port", "70000"])
     #expect(result.status != 0)
