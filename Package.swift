@@ -65,7 +65,10 @@ let package = Package(
       ]),
 
     backend("LocalBackend"),
-    backend("SSHBackend"),
+    // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
+    // target so that SSHTests can test them without linking the plugin's entry point.
+    .target(name: "SSHSupport", path: "Plugins/SSHSupport"),
+    .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
@@ -77,5 +80,6 @@ let package = Package(
     .testTarget(name: "ShoalWireTests", dependencies: ["ShoalWire", nioCore]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+    .testTarget(name: "SSHTests", dependencies: ["SSHSupport", "Shoal", core, "ShoalTestSupport"]),
   ]
 )
