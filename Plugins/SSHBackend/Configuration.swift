@@ -138,6 +138,11 @@ struct Configuration: Sendable {
   ) throws -> Host {
     func at(_ key: String) -> Kwargs? { node?[key] ?? connectNode?[key] }
     let fallback = node ?? Kwargs.empty()
+    guard !entry.host.hasPrefix("-") else {
+      throw (node?["host"] ?? fallback).error(
+        "host name `\(entry.host)` must not start with `-`",
+        hint: "give ssh options in `connect_options.ssh_options`")
+    }
     let slots = entry.slots ?? 1
     guard slots >= 1 else {
       throw (node?["slots"] ?? fallback).error(

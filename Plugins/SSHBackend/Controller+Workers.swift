@@ -54,7 +54,8 @@ extension Controller {
     } catch {
       hosts[index].ready = false
       let delay = hosts[index].health.failed("\(error)", at: ContinuousClock.now)
-      log.error("host `\(host)`: cannot start worker \(name): \(error); retrying it in \(delay)")
+      log.error(
+        "host `\(host)`: cannot start worker \(name): \(error); retrying it in \(delay.text)")
     }
   }
 
@@ -87,7 +88,7 @@ extension Controller {
       hosts[index].ready = false
       let delay = hosts[index].health.failed(reason, at: now)
       log.error(
-        "host `\(configuration.hosts[index])`: \(reason); its workers move to other hosts, retrying it in \(delay)"
+        "host `\(configuration.hosts[index])`: \(reason); its workers move to other hosts, retrying it in \(delay.text)"
       )
     }
     publishPlacement()

@@ -243,7 +243,7 @@ actor Controller {
       if let failure {
         hosts[index].ready = false
         let delay = hosts[index].health.failed(failure.reason, at: ContinuousClock.now)
-        log.error("\(failure.error); retrying it in \(delay)")
+        log.error("\(failure.error); retrying it in \(delay.text)")
         failures.append(failure)
       } else {
         if hosts[index].health.isFailing {

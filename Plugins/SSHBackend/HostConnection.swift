@@ -144,7 +144,7 @@ struct HostConnection: Sendable {
   {
     if outcome.timedOut {
       return HostFailure(
-        host: host, reason: "unreachable: no answer within \(timeout)",
+        host: host, reason: "unreachable: no answer within \(timeout.text)",
         hint: "check that the host is up and reachable; raise `connect_timeout` for slow links")
     }
     let message = outcome.lastLines()

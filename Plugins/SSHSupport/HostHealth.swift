@@ -58,3 +58,13 @@ package struct HostHealth: Sendable, Hashable {
     reason = nil
   }
 }
+
+extension Duration {
+  /// `2 s`, `1.5 s`, `500 ms`: for messages.
+  package var text: String {
+    let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    if milliseconds < 1000 { return "\(milliseconds) ms" }
+    if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+    return "\(Double(milliseconds) / 1000) s"
+  }
+}

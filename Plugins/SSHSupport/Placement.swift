@@ -77,8 +77,8 @@ package enum Placement {
       for worker in remaining { perHost[worker.host, default: 0] += 1 }
       guard
         let host = perHost.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key < b.key
-          })?
-          .key,
+        })?
+        .key,
         let index = remaining.indices.filter({ remaining[$0].host == host })
           .max(by: { remaining[$0].serial < remaining[$1].serial })
       else { break }

@@ -124,15 +124,15 @@ final class SSHHosts: @unchecked Sendable {
     UsePAM no
     LogLevel VERBOSE
     """.write(toFile: config, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-    process.arguments = [
-      "netns", "exec", machine.namespace, "/usr/sbin/sshd", "-D", "-f", config, "-E",
-      "\(directory)/sshd-\(index).log",
-    ]
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    machines[index].sshd = process.processIdentifier
+    // Started through a shell that exits at once: a long-lived Foundation `Process`
+    // child blocks Foundation's reaper thread on Linux. Killed by pid in `close()`.
+    let pid = try SSHHosts.sh(
+      "ip netns exec \(machine.namespace) /usr/sbin/sshd -D -f \(config) -E \(directory)/sshd-\(index).log"
+        + " </dev/null >/dev/null 2>&1 & echo $!")
+    guard let sshd = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+      throw HarnessError("could not start sshd in \(machine.namespace): \(pid)")
+    }
+    machines[index].sshd = sshd
     let deadline = Date().addingTimeInterval(20)
     while Date() < deadline {
       if (try? SSHHosts.sh("ip netns exec \(machine.namespace) ss -Htln 'sport = :22'"))?.contains(
@@ -140,7 +140,7 @@ final class SSHHosts: @unchecked Sendable {
       {
         return
       }
-      if !process.isRunning {
+      if kill(sshd, 0) != 0 {
         throw HarnessError("sshd in \(machine.namespace) exited: \(log(index))")
       }
       usleep(20_000)
