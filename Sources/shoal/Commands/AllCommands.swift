@@ -2,5 +2,13 @@ import ArgumentParser
 
 extension ShoalCommand {
   /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
-  static let all: [any ParsableCommand.Type] = []
+  static let all: [any ParsableCommand.Type] = [
+    ValidateCommand.self,
+    ClustersCommand.self,
+    PluginsCommand.self,
+    SchedulerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
+    WorkerCommand.self,
+  ]
 }
