@@ -9,8 +9,8 @@ import ShoalCore
 
 /// The local folders of an SSH cluster, under the cluster's state folder:
 ///
-///     STATE/ssh/logs/ssh-3.log        one worker session's output (ssh + remote worker)
-///     STATE/ssh/logs/master-0.log     host 0's master connection
+///     STATE/logs/ssh-3.log            one worker session's output (ssh + remote worker)
+///     STATE/logs/master-0.log         host 0's master connection
 ///     STATE/ssh/tmp/                  output of short commands
 ///     STATE/ssh/c0                    host 0's control socket
 ///
@@ -31,7 +31,7 @@ struct StateDirectories: Sendable {
   /// Creates the folders (0700) for a cluster whose state folder is `state`.
   init(state: String, clusterID: String) throws {
     let root = state + "/ssh"
-    logs = root + "/logs"
+    logs = state + "/logs"
     scratch = root + "/tmp"
     sockets =
       root.utf8.count <= StateDirectories.maximumSocketFolder

@@ -6,9 +6,14 @@ extension ShoalCommand {
     ValidateCommand.self,
     ClustersCommand.self,
     PluginsCommand.self,
+    WorkerCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
     SchedulerCommand.self,
     RunCommand.self,
     MapCommand.self,
-    WorkerCommand.self,
   ]
 }

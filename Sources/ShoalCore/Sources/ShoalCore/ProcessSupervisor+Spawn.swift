@@ -47,7 +47,8 @@ enum Spawner {
     if let directory = command.workingDirectory {
       guard let addChdir = GNUSpawn.addChdir else {
         throw ShoalError(
-          .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)")
+          .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)"
+        )
       }
       _ = addChdir(&actions, directory)
     }

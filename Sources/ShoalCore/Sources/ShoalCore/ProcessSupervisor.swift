@@ -112,7 +112,8 @@ public final class ProcessSupervisor: Sendable {
       return signalled
     }
     for (name, pid) in signalled {
-      signal(pid: pid, SIGTERM, group: entries.withLock { $0[name]?.command.newProcessGroup ?? true })
+      signal(
+        pid: pid, SIGTERM, group: entries.withLock { $0[name]?.command.newProcessGroup ?? true })
     }
     while true {
       tick()
@@ -169,7 +170,10 @@ public final class ProcessSupervisor: Sendable {
             kills.append((pid, entry.command.newProcessGroup))
             entry.killAt = nil
             messages.append(
-              (.warning, "\(name) (pid \(pid)) did not exit within \(policy.stopGrace); sent SIGKILL"))
+              (
+                .warning,
+                "\(name) (pid \(pid)) did not exit within \(policy.stopGrace); sent SIGKILL"
+              ))
           }
         } else if let restartAt = entry.restartAt, now >= restartAt {
           entry.restartAt = nil
