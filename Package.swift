@@ -99,6 +99,7 @@ let package = Package(
       name: "LocalClusterTests",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
-    .testTarget(name: "SSHTests", dependencies: ["SSHSupport", "Shoal", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
   ]
 )

@@ -14,6 +14,7 @@ struct SSHClusterHarness: Sendable {
       EventLog { level, message in self.lines.withLock { $0.append("\(level): \(message)") } }
     }
     var all: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
     func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
     var text: String { all.joined(separator: "\n") }
   }
