@@ -111,7 +111,9 @@ struct SSHClusterTests {
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
       // Each task reports the network namespace's address it ran in.
       let specs = (0..<8).map { index in
-        TaskSpec.shell("sh", ["-c", "sleep 0.2; ip -4 -o addr show scope global | awk '{print $4}'; echo \(index)"])
+        TaskSpec.shell(
+          "sh",
+          ["-c", "sleep 0.2; ip -4 -o addr show scope global | awk '{print $4}'; echo \(index)"])
       }
       let results = try await executor.map(specs)
       await executor.close()
@@ -125,7 +127,8 @@ struct SSHClusterTests {
       #expect(Set(results.compactMap { workerHost[$0.worker ?? ""] }) == [a, b])
     }
     // Closed: no worker process is left on either host.
-    #expect(await eventually { workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty })
+    #expect(
+      await eventually { workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty })
   }
 
   @Test func scaleSpreadsAcrossHostsAndBack() async throws {
@@ -149,7 +152,8 @@ struct SSHClusterTests {
       // The stopped workers' processes are gone from their hosts.
       #expect(await eventually { shoalWorkers(hosts, 0).count + shoalWorkers(hosts, 1).count == 1 })
     }
-    #expect(await eventually { workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty })
+    #expect(
+      await eventually { workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty })
   }
 
   @Test func aHostDyingMidRunHasItsTasksReRunOnTheOther() async throws {
@@ -169,20 +173,67 @@ struct SSHClusterTests {
         })
       // Once host b has started a task, it dies: sshd, sessions and workers.
       let bWorkers = Set(await runtime.backend.workers().filter { $0.location == b }.map(\.name))
-      #expect(await eventually { ((try? FileManager.default.contentsOfDirectory(atPath: marks)) ?? []).count >= 3 })
+      #expect(
+        await eventually {
+          ((try? FileManager.default.contentsOfDirectory(atPath: marks)) ?? []).count >= 3
+        })
       hosts.killHost(1)
       let results = try await executor.gather(handles)
       await executor.close()
       // Every result arrives, once, in order; b's unfinished tasks ran on a.
       #expect(results.count == count)
       #expect(results.map(\.status) == Array(repeating: .succeeded, count: count))
-      #expect(results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<count).map { "\($0)\n" })
+      #expect(
+        results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<count).map { "\($0)\n" })
       let late = results.suffix(4).compactMap(\.worker)
       #expect(late.allSatisfy { !bWorkers.contains($0) }, "\(late) \(bWorkers)")
       // The lost worker is replaced on the surviving host.
       #expect(await eventually { await perHost(runtime) == [a: 2] })
       #expect(await eventually { await connected(runtime) == 2 })
     }
+  }
+
+  /// `shoal up --detach`, then the cluster process is SIGKILLed: nothing can close
+  /// the cluster in order. The remote workers exit once they give up on the scheduler
+  /// (`give_up_after`, 5 s here), which ends their sessions; the idle master
+  /// connections exit after `ControlPersist` (30 s).
+  @Test func aKilledShoalLeavesNoProcessOnAnyHost() async throws {
+    let hosts = try SSHHosts(count: 2)
+    defer { hosts.close() }
+    let (a, b) = (hosts.machines[0].address, hosts.machines[1].address)
+    let yaml = """
+      version: 1
+      clusters:
+        lab:
+          cluster_class: SSHBackend.SSHCluster
+          cluster_kwargs:
+            hosts: [\(a), \(b)]
+            connect_options: \(hosts.connectOptions())
+            scheduler_options: {host: \(hosts.schedulerHost)}
+            worker_options: {give_up_after: 5}
+      """
+    let config = try TemporaryDirectory.write(yaml)
+    let state = try TemporaryDirectory.make("shoal-state")
+    let up = try CommandRunner.shoal(
+      ["up", "lab", "--detach", "--config", config], environment: ["SHOAL_STATE_DIR": state],
+      timeout: 120)
+    #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+    #expect(shoalWorkers(hosts, 0).count == 1 && shoalWorkers(hosts, 1).count == 1)
+    let owner = localProcesses(containing: "--detached-child").filter { pid in
+      let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+      return String(decoding: data, as: UTF8.self).contains(config)
+    }
+    #expect(owner.count == 1)
+    #expect(!localProcesses(containing: state).isEmpty)
+    for pid in owner { kill(pid, SIGKILL) }
+    #expect(
+      await eventually(30) { shoalWorkers(hosts, 0).isEmpty && shoalWorkers(hosts, 1).isEmpty })
+    #expect(
+      await eventually(30) {
+        workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty
+      })
+    #expect(await eventually(60) { localProcesses(containing: state).isEmpty })
+    for pid in localProcesses(containing: state) { kill(pid, SIGKILL) }
   }
 
   @Test func anUnreachableHostIsRoutedAroundAndRejoinsWhenBack() async throws {
@@ -202,7 +253,8 @@ struct SSHClusterTests {
       // A third worker can only go to b: scale succeeds partially and says why.
       try await runtime.scale(to: 3)
       #expect(await perHost(runtime) == [a: 2])
-      #expect(log.contains("2 of 3 workers placed; hosts in backoff: \(b): unreachable"), "\(log.text)")
+      #expect(
+        log.contains("2 of 3 workers placed; hosts in backoff: \(b): unreachable"), "\(log.text)")
       // b is retried with backoff (2 s, 4 s, ...), not on every 1 s tick.
       try await Task.sleep(for: .seconds(5))
       let attempts = log.all.filter { $0.contains("host `\(b)`: unreachable") }.count
