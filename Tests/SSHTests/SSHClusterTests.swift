@@ -106,6 +106,9 @@ struct SSHClusterTests {
     let runtime = try runtime(hosts, entries: "[\(a), \(b)]")
     try await running(runtime) { endpoint in
       #expect(await perHost(runtime) == [a: 1, b: 1])
+      // The token is on no command line, local or remote (one pid namespace here).
+      #expect(localProcesses(containing: endpoint.token).isEmpty)
+      #expect(shoalWorkers(hosts, 0).count == 1 && shoalWorkers(hosts, 1).count == 1)
       let workerHost = Dictionary(
         uniqueKeysWithValues: await runtime.backend.workers().map { ($0.name, $0.location ?? "") })
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
@@ -190,6 +193,36 @@ struct SSHClusterTests {
       // The lost worker is replaced on the surviving host.
       #expect(await eventually { await perHost(runtime) == [a: 2] })
       #expect(await eventually { await connected(runtime) == 2 })
+    }
+  }
+
+  @Test func adaptiveScalesWithinThePoolAndBackToTheMinimum() async throws {
+    let hosts = try SSHHosts(count: 2)
+    defer { hosts.close() }
+    let (a, b) = (hosts.machines[0].address, hosts.machines[1].address)
+    let runtime = try runtime(
+      hosts, entries: "[{host: \(a), slots: 2}, {host: \(b), slots: 2}]",
+      adapt: "{minimum: 0, maximum: 10, interval: 0.2, wait_count: 2, target_duration: 1}")
+    // The maximum is clamped to the pool's 4 slots.
+    #expect(runtime.adaptSettings?.maximum == 4)
+    try await running(runtime) { endpoint in
+      #expect(await connected(runtime) == 0)
+      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let count = 24
+      let handles = executor.submit(
+        (0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 0.5; echo \($0)"]) })
+      #expect(await eventually(60) { await perHost(runtime) == [a: 2, b: 2] })
+      let results = try await executor.gather(handles)
+      await executor.close()
+      #expect(
+        results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<count).map { "\($0)\n" })
+      let idle = await eventually(60) {
+        let placed = await perHost(runtime)
+        let count = await connected(runtime)
+        return placed.isEmpty && count == 0
+      }
+      #expect(idle)
+      #expect(await eventually { shoalWorkers(hosts, 0).isEmpty && shoalWorkers(hosts, 1).isEmpty })
     }
   }
 
