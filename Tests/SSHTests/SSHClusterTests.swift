@@ -103,7 +103,8 @@ struct SSHClusterTests {
     let hosts = try SSHHosts(count: 2)
     defer { hosts.close() }
     let (a, b) = (hosts.machines[0].address, hosts.machines[1].address)
-    let runtime = try runtime(hosts, entries: "[\(a), \(b)]")
+    // Host a's entry sets a variable for its workers.
+    let runtime = try runtime(hosts, entries: "[{host: \(a), env: {WHERE: first}}, \(b)]")
     try await running(runtime) { endpoint in
       #expect(await perHost(runtime) == [a: 1, b: 1])
       // The token is on no command line, local or remote (one pid namespace here).
@@ -116,7 +117,10 @@ struct SSHClusterTests {
       let specs = (0..<8).map { index in
         TaskSpec.shell(
           "sh",
-          ["-c", "sleep 0.2; ip -4 -o addr show scope global | awk '{print $4}'; echo \(index)"])
+          [
+            "-c",
+            "sleep 0.2; ip -4 -o addr show scope global | awk '{print $4}'; echo ${WHERE:-none}; echo \(index)",
+          ])
       }
       let results = try await executor.map(specs)
       await executor.close()
@@ -126,6 +130,7 @@ struct SSHClusterTests {
         #expect(lines.last.map(String.init) == "\(index)")
         let ranOn = workerHost[result.worker ?? ""] ?? "?"
         #expect(lines.first.map(String.init) == "\(ranOn)/30", "task \(index) on \(ranOn)")
+        #expect(lines.dropFirst().first.map(String.init) == (ranOn == a ? "first" : "none"))
       }
       #expect(Set(results.compactMap { workerHost[$0.worker ?? ""] }) == [a, b])
     }
