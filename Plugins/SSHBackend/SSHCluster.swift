@@ -101,6 +101,12 @@ public final class SSHCluster: ClusterBackend, SchedulerBindingProvider {
     }
     let workerAddress = configuration.scheduler.workerAddress(actual: context.schedulerAddress)
     warnAboutLoopback(workerAddress, log: log)
+    for host in configuration.hosts where host.slots > SSHCluster.sessionsPerConnection {
+      log.warning(
+        "host `\(host)` has \(host.slots) slots; sshd allows 10 sessions per connection by default"
+          + " (MaxSessions), \(SSHCluster.sessionsPerConnection) workers plus Shoal's checks: raise MaxSessions there"
+      )
+    }
     let supervisor = ProcessSupervisor(
       policy: .init(restartLimit: 0, stopGrace: .seconds(10)),
       log: EventLog { _, message in log.debug("ssh sessions: \(message)") })
@@ -207,6 +213,10 @@ public final class SSHCluster: ClusterBackend, SchedulerBindingProvider {
     }
     for continuation in pending { continuation.resume(throwing: SSHCluster.closedError) }
   }
+
+  /// Workers that fit on one master connection under sshd's default `MaxSessions 10`,
+  /// leaving a session for checks and stops.
+  static let sessionsPerConnection = 9
 
   static let closedError = ShoalError(.invalidState, "the SSH cluster is not running")
 

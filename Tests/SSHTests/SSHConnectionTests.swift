@@ -86,6 +86,25 @@ struct SSHConnectionTests {
     #expect(error?.hint?.contains("authorized_keys") == true)
   }
 
+  @Test func untrustedHostKeyIsNamedWithTheFix() async throws {
+    let hosts = try SSHHosts(count: 1)
+    defer { hosts.close() }
+    let address = hosts.machines[0].address
+    let empty = hosts.directory + "/empty_known_hosts"
+    try "".write(toFile: empty, atomically: true, encoding: .utf8)
+    let backend = try harness.backend(
+      "{hosts: [\(address)], connect_options: {identity_file: \(hosts.clientKey), known_hosts_file: \(empty), strict_host_key_checking: yes}}"
+    )
+    let error = await #expect(throws: ShoalError.self) {
+      try await backend.run(
+        context: try harness.context(address: "tcp://\(hosts.schedulerHost):1", log: .init()))
+    }
+    #expect(
+      error?.message.contains("host `\(address)`: its host key is not trusted") == true,
+      "\(String(describing: error))")
+    #expect(error?.hint?.contains("accept-new") == true)
+  }
+
   @Test func remoteShoalNotExecutableMissingOrOfAnotherVersion() async throws {
     let hosts = try SSHHosts(count: 1)
     defer { hosts.close() }

@@ -106,6 +106,25 @@ import Testing
     #expect(try error("{hosts: a}").code == .typeMismatch)
   }
 
+  @Test func shoalValidateReportsThePositionAndExitsNonZero() throws {
+    let path = try TemporaryDirectory.write(
+      """
+      version: 1
+      clusters:
+        lab:
+          cluster_class: SSHBackend.SSHCluster
+          cluster_kwargs:
+            hosts: [a, {host: b, slots: 0}]
+      """)
+    let output = try CommandRunner.shoal(["validate", "--config", path])
+    #expect(output.status != 0)
+    #expect(
+      output.stderr.contains(
+        "\(path):6:35: clusters.lab.cluster_kwargs.hosts[1].slots: slots must be 1 or more, found 0"
+      ),
+      "\(output.stderr)")
+  }
+
   @Test func adaptMaximumIsClampedToCapacityAndMinimumAboveItRefused() throws {
     let clamped = try check("{hosts: [a, {host: b, slots: 2}]}", adapt: "{minimum: 1, maximum: 8}")
     #expect(clamped.error == nil)
