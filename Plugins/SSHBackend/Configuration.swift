@@ -91,6 +91,15 @@ struct Configuration: Sendable {
         "give_up_after must be at least 1 second")
     }
     scheduler = try SchedulerSettings(options.scheduler_options, node: kwargs["scheduler_options"])
+    if let listen = scheduler.listenHost, SchedulerSettings.isWildcard(listen),
+      scheduler.advertisedHost == nil
+    {
+      throw (kwargs["scheduler_options"]?["host"] ?? kwargs).error(
+        "the scheduler listens on every address (`\(listen)`), so the workers need to be told which one to dial",
+        hint:
+          "add `address: HOST` to scheduler_options, with an address of this machine the hosts reach"
+      )
+    }
 
     if let upload = options.upload, upload.enabled {
       if let node = kwargs["remote_shoal"] {

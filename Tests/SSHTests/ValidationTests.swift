@@ -104,6 +104,11 @@ import Testing
         "not a valid environment variable name"))
     #expect(try error("{hosts: ['-oProxyCommand=x']}").message.contains("must not start with `-`"))
     #expect(try error("{hosts: a}").code == .typeMismatch)
+    #expect(
+      try error("{hosts: [a], scheduler_options: {host: 0.0.0.0}}").hint?.contains(
+        "add `address: HOST`") == true)
+    #expect(
+      try check("{hosts: [a], scheduler_options: {host: 0.0.0.0, address: head}}").error == nil)
   }
 
   @Test func shoalValidateReportsThePositionAndExitsNonZero() throws {
