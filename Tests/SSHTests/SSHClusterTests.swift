@@ -25,7 +25,7 @@ struct SSHClusterTests {
   /// A runtime for an SSH cluster over `hosts` with the given `hosts:` list and extra kwargs.
   func runtime(
     _ hosts: SSHHosts, entries: String, extra: String = "", adapt: String? = nil,
-    logger: Logger = SSHClusterTests.logger
+    worker: String = "{nthreads: 1, give_up_after: 5}", logger: Logger = SSHClusterTests.logger
   ) throws -> ClusterRuntime {
     let yaml = """
       version: 1
@@ -36,7 +36,7 @@ struct SSHClusterTests {
             hosts: \(entries)
             connect_options: \(hosts.connectOptions())
             scheduler_options: {host: \(hosts.schedulerHost)}
-            worker_options: {nthreads: 1, give_up_after: 5}
+            worker_options: \(worker)
       \(extra.isEmpty ? "" : "      " + extra)
       \(adapt.map { "    adapt_kwargs: \($0)" } ?? "")
       """
@@ -137,6 +137,46 @@ struct SSHClusterTests {
     // Closed: no worker process is left on either host.
     #expect(
       await eventually { workerProcesses(hosts, 0).isEmpty && workerProcesses(hosts, 1).isEmpty })
+  }
+
+  @Test func uploadedShoalRunsTheUploadedTaskLibrary() async throws {
+    let hosts = try SSHHosts(count: 2)
+    defer { hosts.close() }
+    let (a, b) = (hosts.machines[0].address, hosts.machines[1].address)
+    let folder = hosts.directory + "/uploaded"
+    let runtime = try runtime(
+      hosts, entries: "[\(a), \(b)]", extra: "upload: {directory: \(folder)}",
+      worker: "{task_libraries: [TestTasks], give_up_after: 5}")
+    try await running(runtime) { endpoint in
+      // The workers run the uploaded shoal, which loads the uploaded library.
+      for index in 0..<2 {
+        for pid in shoalWorkers(hosts, index) {
+          let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+          let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+          #expect(arguments.first == folder + "/shoal")
+          #expect(arguments.contains("TestTasks"))
+        }
+      }
+      #expect(FileManager.default.fileExists(atPath: folder + "/libTestTasks.so"))
+      #expect(FileManager.default.fileExists(atPath: folder + "/libShoalCore.so"))
+      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let specs = (1...6).map { value in
+        TaskSpec(
+          .swift(
+            SwiftTaskCall(
+              library: "TestTasks", name: "Square", inputType: "Swift.Int",
+              outputType: "Swift.Int", input: Array("\(value)".utf8))))
+      }
+      let results = try await executor.map(specs)
+      await executor.close()
+      #expect(
+        results.map(\.status) == Array(repeating: .succeeded, count: 6), "\(results.map(\.message))"
+      )
+      #expect(
+        results.map { String(decoding: $0.output, as: UTF8.self) } == [
+          "1", "4", "9", "16", "25", "36",
+        ])
+    }
   }
 
   @Test func scaleSpreadsAcrossHostsAndBack() async throws {
