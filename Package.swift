@@ -78,6 +78,8 @@ let package = Package(
       name: "ShoalWireTests",
       dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ContainerTests", dependencies: ["ContainerBackend", "Shoal", core, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )
