@@ -121,7 +121,7 @@ public final class Worker: Service {
     let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
     return try await ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(.milliseconds(milliseconds))
-      .channelOption(.socketOption(.tcp_nodelay), value: 1)
+      .channelOption(.tcpOption(.tcp_nodelay), value: 1)
       .connect(host: configuration.address.host, port: configuration.address.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
