@@ -87,7 +87,10 @@ let package = Package(
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "ContainerTests", dependencies: ["ContainerBackend", "Shoal", core, "ShoalTestSupport"]),
+      name: "ContainerTests",
+      dependencies: [
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+      ]),
     .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
