@@ -91,7 +91,11 @@ let package = Package(
       dependencies: [
         "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
       ]),
-    .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "WorkerTests",
+      dependencies: [
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
+      ]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )
