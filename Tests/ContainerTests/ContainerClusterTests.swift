@@ -126,13 +126,15 @@ struct ContainerClusterTests {
     defer { Podman.removeAll(label: "shoal.cluster-name", value: name) }
     let image = try Podman.image.get()
     // A container as a `shoal` that was SIGKILLed leaves it: owner pid 1 with a start
-    // time that is not init's, so the owner is gone.
+    // time that is not init's, so the owner is gone. (Created, not started: a running
+    // one would keep podman's output files open, and with them the test's runner.)
     let started = try Podman.run([
-      "run", "-d", "--name", "\(name)-orphan", "--label", "shoal.cluster-name=\(name)",
+      "create", "--name", "\(name)-orphan", "--label", "shoal.cluster-name=\(name)",
       "--label", "shoal.cluster=old-run", "--label", "shoal.owner=1:999999999", image,
       "sleep", "300",
     ])
     #expect(started.status == 0, "\(started.stderr)")
+    #expect(try Podman.containers(label: "shoal.cluster", value: "old-run").count == 1)
     try await ContainerHarness.withCluster(["runtime": "podman"], name: name) { cluster in
       try await cluster.backend.scale(to: 0)  // returns once `run` has cleaned up and is ready
       #expect(try Podman.containers(label: "shoal.cluster", value: "old-run").isEmpty)
