@@ -120,7 +120,7 @@ public final class ContainerCluster: ClusterBackend {
         .backendFailed,
         "\(failures.count) of \(new.count) worker containers did not start:\n"
           + failures.joined(separator: "\n"),
-        hint: RuntimeClient.configurationHint)
+        hint: client.hint)
     }
   }
 

@@ -16,10 +16,14 @@ struct RuntimeClient: Sendable {
     let result = try await run(
       runtime.isPodman ? ["image", "exists", image] : ["image", "inspect", image])
     if result.succeeded { return true }
-    if runtime.isPodman && result.status != 1 {
+    let missing =
+      runtime.isPodman
+      ? result.status == 1 : result.message.lowercased().contains("no such image")
+    if !missing {
       throw ShoalError(
-        .backendFailed, "`\(runtime.name) image exists \(image)` failed: \(result.message)",
-        hint: RuntimeClient.configurationHint)
+        .backendFailed,
+        "\(runtime.name) cannot check image \(image) (exit status \(result.status)): \(result.message)",
+        hint: hint)
     }
     return false
   }
@@ -66,8 +70,7 @@ struct RuntimeClient: Sendable {
       timeout: .seconds(60))
     guard result.succeeded else {
       throw ShoalError(
-        .backendFailed, "`\(runtime.name) ps` failed: \(result.message)",
-        hint: RuntimeClient.configurationHint)
+        .backendFailed, "`\(runtime.name) ps` failed: \(result.message)", hint: hint)
     }
     return result.stdout.split(separator: "\n").compactMap { line in
       let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -88,7 +91,14 @@ struct RuntimeClient: Sendable {
       runtime.executable, ["rm", "-f"] + names, timeout: limit, cancellable: false)
   }
 
-  /// Where to look when the runtime itself fails.
+  /// Where to look when this runtime itself fails.
+  var hint: String {
+    runtime.isPodman
+      ? RuntimeClient.configurationHint
+      : "is the docker engine running and reachable (`docker info`)? Or use `runtime: podman`"
+  }
+
+  /// Where to look when podman itself fails.
   static let configurationHint =
     "check that the runtime works here (`podman run --rm IMAGE true`); on this kind of host set CONTAINERS_CONF to a containers.conf with runtime = \"runc\", cgroup_manager = \"cgroupfs\" and default_ulimits = [] (see docs/containers.md)"
 }

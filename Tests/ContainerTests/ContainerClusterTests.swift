@@ -181,3 +181,20 @@ struct ContainerClusterTests {
     #expect(try Podman.containers(label: "shoal.cluster-name", value: name).isEmpty)
   }
 }
+
+extension ContainerClusterTests {
+  @Test func dockerWithoutAnEngineOrNotInstalledIsAClearError() async throws {
+    let error = await #expect(throws: ShoalError.self) {
+      try await ContainerHarness.withCluster([
+        "runtime": "docker", "image": "localhost/shoal-worker:latest",
+      ]) { cluster in
+        try await cluster.backend.scale(to: 1)
+      }
+    }
+    let message = error?.description ?? ""
+    #expect(
+      message.contains("runtime docker is not installed")
+        || message.contains("Cannot connect to the Docker daemon"), "\(message)")
+    #expect(!message.contains("CONTAINERS_CONF"))
+  }
+}

@@ -86,9 +86,8 @@ public struct WorkerImageBuilder: Sendable {
     if let base = options.base {
       progress("starting from \(base)")
       try unpackBase(base, into: root)
-    } else {
-      try mirrorHostLinks(into: root)
     }
+    try mirrorHostLinks(into: root)
     var copied = 0
     for file in payload {
       try root.copy(file, to: WorkerImageBuilder.payloadFolder + "/" + (file as NSString).lastPathComponent)
@@ -97,7 +96,7 @@ public struct WorkerImageBuilder: Sendable {
     progress("copied \(payload.count) files of the build into \(WorkerImageBuilder.payloadFolder)")
     let libraries = try sharedLibraries(of: payload)
     for library in libraries {
-      try root.copy(library, to: hostCanonicalPath(library))
+      try root.copy(library, to: library)  // resolved inside the root: /lib -> usr/lib
       copied += 1
     }
     progress("copied \(libraries.count) shared libraries (Swift runtime and system) found by ldd")
@@ -208,18 +207,9 @@ public struct WorkerImageBuilder: Sendable {
     return found.sorted()
   }
 
-  /// The path with its folder's symbolic links resolved on the host and its file name
-  /// kept (`/lib/x86_64-linux-gnu/libc.so.6` -> `/usr/lib/x86_64-linux-gnu/libc.so.6`).
-  private func hostCanonicalPath(_ path: String) -> String {
-    let parent = (path as NSString).deletingLastPathComponent
-    guard let resolved = realpath(parent, nil) else { return path }
-    defer { free(resolved) }
-    let folder = String(cString: resolved)
-    return folder + "/" + (path as NSString).lastPathComponent
-  }
-
-  /// Recreates the host's merged-/usr links (`/lib -> usr/lib`, ...), so that the
-  /// loader path `/lib64/ld-linux-x86-64.so.2` resolves in the image as on the host.
+  /// Recreates the host's merged-/usr links (`/lib -> usr/lib`, ...) where the root
+  /// has nothing at those paths yet, so that the loader path
+  /// `/lib64/ld-linux-x86-64.so.2` resolves in the image as on the host.
   private func mirrorHostLinks(into root: StagedRoot) throws {
     for name in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
       if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/" + name),
