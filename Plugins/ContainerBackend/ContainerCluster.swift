@@ -89,7 +89,8 @@ public final class ContainerCluster: ClusterBackend {
       (current.count..<count).map { _ in
         defer { state.nextIndex += 1 }
         let name = WorkerContainer.name(
-          prefix: options.namePrefix ?? WorkerContainer.defaultPrefix(clusterName: context.clusterName),
+          prefix: options.namePrefix
+            ?? WorkerContainer.defaultPrefix(clusterName: context.clusterName),
           clusterID: context.clusterID, index: state.nextIndex)
         state.active.append(name)
         return WorkerContainer(
@@ -143,7 +144,8 @@ public final class ContainerCluster: ClusterBackend {
     guard let supervisor, let context else { return [] }
     return supervisor.statuses().map {
       var status = $0
-      status.location = "\(options.runtime.name) container \($0.name); log \(logFile($0.name, context))"
+      status.location =
+        "\(options.runtime.name) container \($0.name); log \(logFile($0.name, context))"
       return status
     }
   }
@@ -194,7 +196,9 @@ public final class ContainerCluster: ClusterBackend {
       try await Task.sleep(for: .milliseconds(100))
     }
     throw ShoalError(
-      .timeout, "\(name): the container was not running 120 s after `\(options.runtime.name) run`; see \(log)")
+      .timeout,
+      "\(name): the container was not running 120 s after `\(options.runtime.name) run`; see \(log)"
+    )
   }
 
   /// Waits until `run` has resolved the image; throws what stopped it.

@@ -156,7 +156,8 @@ public struct ContainerOptions: Sendable, Decodable {
     if env[WorkerLaunch.tokenVariable] != nil {
       throw fail(
         .env,
-        "env must not set \(WorkerLaunch.tokenVariable): the cluster passes its own token to workers")
+        "env must not set \(WorkerLaunch.tokenVariable): the cluster passes its own token to workers"
+      )
     }
     volumes = try container.decodeIfPresent([VolumeSpec].self, forKey: .volumes) ?? []
     network = try container.decodeIfPresent(String.self, forKey: .network) ?? "host"
@@ -198,7 +199,9 @@ public struct ContainerOptions: Sendable, Decodable {
   /// Whether `name` is usable as a container name (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`).
   public static func isValidName(_ name: String) -> Bool {
     guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
-    return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0) }
+    return name.unicodeScalars.allSatisfy {
+      $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0)
+    }
   }
 }
 

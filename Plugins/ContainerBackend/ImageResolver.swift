@@ -44,7 +44,8 @@ struct ImageResolver {
       throw ShoalError(
         .backendFailed,
         "could not build the default worker image \(image): \(result.message)",
-        hint: "run `shoal image build` to see the whole output, or set `image` to an image you built")
+        hint:
+          "run `shoal image build` to see the whole output, or set `image` to an image you built")
     }
     return image
   }

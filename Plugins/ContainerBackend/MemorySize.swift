@@ -24,7 +24,8 @@ public struct MemorySize: Sendable, Hashable, Decodable, CustomStringConvertible
         "expected a memory size such as 512m, 2g, 1.5GiB or a number of bytes, found \"\(text)\""
     }
     if let node = decoder.kwargsNode { throw node.error(message, code: .invalidValue) }
-    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
+    throw DecodingError.dataCorrupted(
+      .init(codingPath: decoder.codingPath, debugDescription: message))
   }
 
   /// Parses `512m`, `2G`, `1.5GiB`, `100kb`, `1073741824`; nil when malformed.

@@ -1,9 +1,10 @@
+import ShoalCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-import ShoalCore
 
 /// The outcome of one short runtime command (`podman image exists`, `podman rm`).
 /// A non-zero exit is a result, not a thrown error.
@@ -74,7 +75,8 @@ enum RuntimeCommand {
         let reason = Task.isCancelled ? "was cancelled" : "did not finish within \(timeout)"
         throw ShoalError(
           .timeout,
-          "`\(([executable] + arguments).joined(separator: " "))` \(reason); stderr: \(read(errPath))")
+          "`\(([executable] + arguments).joined(separator: " "))` \(reason); stderr: \(read(errPath))"
+        )
       }
       if Task.isCancelled {
         // Cleanup in a cancelled task still waits for its command.
@@ -95,7 +97,8 @@ enum RuntimeCommand {
       } + [0]
     let fd = mkstemp(&template)
     guard fd >= 0 else {
-      throw ShoalError(.backendFailed, "cannot create a temporary file: \(String(cString: strerror(errno)))")
+      throw ShoalError(
+        .backendFailed, "cannot create a temporary file: \(String(cString: strerror(errno)))")
     }
     close(fd)
     return HostSystem.string(template)

@@ -21,12 +21,16 @@ public struct VolumeSpec: Sendable, Hashable, Decodable, CustomStringConvertible
   public init(from decoder: any Decoder) throws {
     let text = try decoder.singleValueContainer().decode(String.self)
     func fail(_ message: String, hint: String? = nil) -> any Error {
-      if let node = decoder.kwargsNode { return node.error(message, code: .invalidValue, hint: hint) }
-      return DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
+      if let node = decoder.kwargsNode {
+        return node.error(message, code: .invalidValue, hint: hint)
+      }
+      return DecodingError.dataCorrupted(
+        .init(codingPath: decoder.codingPath, debugDescription: message))
     }
     let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
-      throw fail("expected SOURCE:DESTINATION[:OPTIONS] such as /srv/data:/data:ro, found \"\(text)\"")
+      throw fail(
+        "expected SOURCE:DESTINATION[:OPTIONS] such as /srv/data:/data:ro, found \"\(text)\"")
     }
     var source = parts[0]
     if source == "~" || source.hasPrefix("~/") {
@@ -35,12 +39,15 @@ public struct VolumeSpec: Sendable, Hashable, Decodable, CustomStringConvertible
       source = HostSystem.currentDirectory() + "/" + source
     }
     guard parts[1].hasPrefix("/") else {
-      throw fail("the destination of volume \"\(text)\" must be an absolute path inside the container")
+      throw fail(
+        "the destination of volume \"\(text)\" must be an absolute path inside the container")
     }
     if source.hasPrefix("/") && !HostSystem.exists(source) {
       throw fail(
         "volume source \(source) does not exist on this host",
-        hint: "create it (mkdir -p \(source)) or fix the path; a source without `/` names a runtime volume instead")
+        hint:
+          "create it (mkdir -p \(source)) or fix the path; a source without `/` names a runtime volume instead"
+      )
     }
     self.source = source
     self.destination = parts[1]

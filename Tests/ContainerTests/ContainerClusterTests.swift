@@ -12,7 +12,8 @@ import Testing
   .serialized,
   .enabled(
     if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"))
+    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
+  ))
 struct ContainerClusterTests {
   static func square(_ value: Int) -> TaskSpec {
     TaskSpec(
@@ -45,11 +46,15 @@ struct ContainerClusterTests {
       let workers = try await cluster.waitForWorkers(2)
       #expect(try cluster.containers() == workers)
       let results = try await cluster.executor.map(
-        (0..<6).map { _ in TaskSpec.shell("sh", ["-c", "echo \"$GREETING $((6 * 7))\"; cat /proc/1/cgroup | head -1"]) }
+        (0..<6).map { _ in
+          TaskSpec.shell(
+            "sh", ["-c", "echo \"$GREETING $((6 * 7))\"; cat /proc/1/cgroup | head -1"])
+        }
           + [Self.square(12)])
       for result in results.prefix(6) {
         #expect(result.status == .succeeded, "\(result)")
-        #expect(String(decoding: result.output, as: UTF8.self).hasPrefix("hello from a container 42"))
+        #expect(
+          String(decoding: result.output, as: UTF8.self).hasPrefix("hello from a container 42"))
         #expect(workers.contains(result.worker ?? ""))
       }
       #expect(results.last?.status == .succeeded, "\(results.last!)")

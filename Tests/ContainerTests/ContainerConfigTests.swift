@@ -7,7 +7,8 @@ import Testing
 @Suite(
   .enabled(
     if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"))
+    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
+  ))
 struct ContainerConfigTests {
   @Test func validateReportsBadContainerKwargsWithTheirPositions() throws {
     let file = try TemporaryDirectory.write(
@@ -31,10 +32,18 @@ struct ContainerConfigTests {
       """)
     let output = try CommandRunner.shoal(["validate", "--config", file])
     #expect(output.status != 0)
-    #expect(output.stderr.contains("clusters.yaml:7:15: clusters.boxes.cluster_kwargs.memory: expected a memory size such as 512m"), "\(output.stderr)")
-    #expect(output.stderr.contains("clusters.mounts.cluster_kwargs.volumes[0]: volume source /no/such/dir-xyz does not exist on this host"))
+    #expect(
+      output.stderr.contains(
+        "clusters.yaml:7:15: clusters.boxes.cluster_kwargs.memory: expected a memory size such as 512m"
+      ), "\(output.stderr)")
+    #expect(
+      output.stderr.contains(
+        "clusters.mounts.cluster_kwargs.volumes[0]: volume source /no/such/dir-xyz does not exist on this host"
+      ))
     #expect(output.stderr.contains("unknown key `n_worker`; did you mean `n_workers`?"))
-    #expect(output.stderr.contains("clusters.rkt.cluster_kwargs.runtime: runtime must be podman or docker"))
+    #expect(
+      output.stderr.contains(
+        "clusters.rkt.cluster_kwargs.runtime: runtime must be podman or docker"))
   }
 
   @Test func validateAcceptsAGoodContainerCluster() throws {

@@ -35,7 +35,9 @@ extension ContainerClusterTests {
         scale 0 -> 4 containers: median \(median(fours)) s of \(fours.map { String(format: "%.2f", $0) })
         """
       print(text)
-      try text.write(toFile: NSTemporaryDirectory() + "shoal-container-figures.txt", atomically: true, encoding: .utf8)
+      try text.write(
+        toFile: NSTemporaryDirectory() + "shoal-container-figures.txt", atomically: true,
+        encoding: .utf8)
     }
   }
 }

@@ -83,8 +83,11 @@ import Testing
   }
 
   @Test func malformedVolumes() {
-    #expect(error(["runtime": "podman", "volumes": ["/tmp"]])?.message.contains("SOURCE:DESTINATION") == true)
-    #expect(error(["runtime": "podman", "volumes": ["/tmp:data"]])?.message.contains("absolute") == true)
+    #expect(
+      error(["runtime": "podman", "volumes": ["/tmp"]])?.message.contains("SOURCE:DESTINATION")
+        == true)
+    #expect(
+      error(["runtime": "podman", "volumes": ["/tmp:data"]])?.message.contains("absolute") == true)
     // A source without a slash names a runtime volume: not checked on the host.
     #expect(error(["runtime": "podman", "volumes": ["cache:/cache"]]) == nil)
   }
@@ -113,12 +116,18 @@ import Testing
   }
 
   @Test func otherBadValues() {
-    #expect(error(["runtime": "podman", "pull": "sometimes"])?.message.contains("never, missing or always") == true)
+    #expect(
+      error(["runtime": "podman", "pull": "sometimes"])?.message.contains(
+        "never, missing or always") == true)
     #expect(error(["runtime": "podman", "n_workers": -1])?.keyPath == "\(Self.root).n_workers")
     #expect(error(["runtime": "podman", "cpus": 4096])?.message.contains("CPUs") == true)
     #expect(error(["runtime": "podman", "network": "none"]) != nil)
-    #expect(error(["runtime": "podman", "env": ["SHOAL_TOKEN": "x"]])?.message.contains("SHOAL_TOKEN") == true)
+    #expect(
+      error(["runtime": "podman", "env": ["SHOAL_TOKEN": "x"]])?.message.contains("SHOAL_TOKEN")
+        == true)
     #expect(error(["runtime": "podman", "name_prefix": "-bad name"]) != nil)
-    #expect(error(["runtime": "podman", "worker_options": ["nthreads": 0]])?.keyPath == "\(Self.root).worker_options.nthreads")
+    #expect(
+      error(["runtime": "podman", "worker_options": ["nthreads": 0]])?.keyPath
+        == "\(Self.root).worker_options.nthreads")
   }
 }

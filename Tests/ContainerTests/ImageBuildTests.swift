@@ -6,8 +6,10 @@ import Testing
 extension ContainerClusterTests {
   @Test func imageFromABaseRootfsKeepsItsFilesAndGetsShoalAndAShell() throws {
     let base = try TemporaryDirectory.make("shoal-base")
-    try FileManager.default.createDirectory(atPath: base + "/etc", withIntermediateDirectories: true)
-    try "from the base\n".write(toFile: base + "/etc/base-marker", atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(
+      atPath: base + "/etc", withIntermediateDirectories: true)
+    try "from the base\n".write(
+      toFile: base + "/etc/base-marker", atomically: true, encoding: .utf8)
     let tarball = try TemporaryDirectory.make("shoal-base-tar") + "/base.tar"
     let tar = try CommandRunner.run("/usr/bin/env", ["tar", "-C", base, "-cf", tarball, "."])
     #expect(tar.status == 0)
@@ -32,7 +34,8 @@ extension ContainerClusterTests {
       ["image", "build", "--tag", "localhost/never-built:1", "--base", "/no/such/rootfs"],
       environment: Podman.environment)
     #expect(missing.status != 0)
-    #expect(missing.stderr.contains("base rootfs /no/such/rootfs does not exist"), "\(missing.stderr)")
+    #expect(
+      missing.stderr.contains("base rootfs /no/such/rootfs does not exist"), "\(missing.stderr)")
     let runtime = try CommandRunner.shoal(
       ["image", "build", "--tag", "localhost/never-built:1", "--runtime", "rkt"],
       environment: Podman.environment)

@@ -6,7 +6,9 @@ import ShoalTestSupport
 enum Podman {
   /// podman's path, or nil when it is not installed.
   static let path: String? = {
-    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(
+      separator: ":")
+    {
       let candidate = "\(folder)/podman"
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }

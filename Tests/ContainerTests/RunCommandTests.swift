@@ -20,7 +20,10 @@ import Testing
       "extra_args": ["--security-opt", "label=disable"],
     ])
     let arguments = container.runArguments(options: options, runtime: options.runtime)
-    #expect(Array(arguments.prefix(7)) == ["run", "--rm", "--init", "--name", "shoal-boxes-abc123-0", "--replace", "--label"])
+    #expect(
+      Array(arguments.prefix(7)) == [
+        "run", "--rm", "--init", "--name", "shoal-boxes-abc123-0", "--replace", "--label",
+      ])
     #expect(arguments.contains("shoal.cluster=abc123"))
     #expect(arguments.contains("shoal.cluster-name=boxes"))
     #expect(arguments.contains("shoal.worker=shoal-boxes-abc123-0"))
@@ -54,9 +57,12 @@ import Testing
   @Test func bridgeNetworkRewritesTheSchedulerHost() throws {
     let bridge = try options(["runtime": "podman", "network": "bridge"])
     #expect(
-      WorkerContainer.schedulerAddress("tcp://127.0.0.1:4000", options: bridge, runtime: bridge.runtime)
+      WorkerContainer.schedulerAddress(
+        "tcp://127.0.0.1:4000", options: bridge, runtime: bridge.runtime)
         == "tcp://host.containers.internal:4000")
-    let named = try options(["runtime": "podman", "network": "bridge", "scheduler_host": "10.88.0.1"])
+    let named = try options([
+      "runtime": "podman", "network": "bridge", "scheduler_host": "10.88.0.1",
+    ])
     #expect(
       WorkerContainer.schedulerAddress("tcp://0.0.0.0:4000", options: named, runtime: named.runtime)
         == "tcp://10.88.0.1:4000")

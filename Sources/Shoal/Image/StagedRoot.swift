@@ -52,7 +52,9 @@ struct StagedRoot {
     let parent = (path as NSString).deletingLastPathComponent
     try makeDirectory(parent.isEmpty ? "/" : parent)
     let target = resolve(path)
-    if files.fileExists(atPath: target) || (try? files.destinationOfSymbolicLink(atPath: target)) != nil {
+    if files.fileExists(atPath: target)
+      || (try? files.destinationOfSymbolicLink(atPath: target)) != nil
+    {
       try files.removeItem(atPath: target)
     }
     guard let resolved = realpath(source, nil) else {

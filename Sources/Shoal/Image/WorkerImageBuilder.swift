@@ -69,7 +69,8 @@ public struct WorkerImageBuilder: Sendable {
     let runtimeName = (runtime as NSString).lastPathComponent
     let payload = try payloadFiles()
     let busybox = ExternalCommand.which("busybox", environment: options.environment)
-    let fingerprint = try fingerprintOf(payload + (busybox.map { [$0] } ?? []) + (options.base.map { [$0] } ?? []))
+    let fingerprint = try fingerprintOf(
+      payload + (busybox.map { [$0] } ?? []) + (options.base.map { [$0] } ?? []))
     if options.reuse, try existingFingerprint(runtime: runtime) == fingerprint {
       progress("\(options.tag) is up to date (fingerprint \(fingerprint))")
       return Result(
@@ -79,7 +80,8 @@ public struct WorkerImageBuilder: Sendable {
 
     let work = FileManager.default.temporaryDirectory
       .appendingPathComponent("shoal-image-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: work + "/root", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: work + "/root", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
     let root = StagedRoot(folder: work + "/root")
 
@@ -90,7 +92,8 @@ public struct WorkerImageBuilder: Sendable {
     try mirrorHostLinks(into: root)
     var copied = 0
     for file in payload {
-      try root.copy(file, to: WorkerImageBuilder.payloadFolder + "/" + (file as NSString).lastPathComponent)
+      try root.copy(
+        file, to: WorkerImageBuilder.payloadFolder + "/" + (file as NSString).lastPathComponent)
       copied += 1
     }
     progress("copied \(payload.count) files of the build into \(WorkerImageBuilder.payloadFolder)")
@@ -118,7 +121,8 @@ public struct WorkerImageBuilder: Sendable {
       ["tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root.folder, "-cf", tarball, "."],
       what: "packing the rootfs")
     let bytes = (try? FileManager.default.attributesOfItem(atPath: tarball)[.size] as? Int) ?? 0
-    let previous = try? ExternalCommand.run(runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
+    let previous = try? ExternalCommand.run(
+      runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
     let changes = [
       "ENV PATH=\(WorkerImageBuilder.payloadFolder):/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
       "LABEL \(WorkerImageBuilder.fingerprintLabel)=\(fingerprint)",
@@ -130,7 +134,8 @@ public struct WorkerImageBuilder: Sendable {
       what: "\(runtimeName) import")
     if let previous, previous.succeeded {
       let old = previous.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-      let now = try? ExternalCommand.run(runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
+      let now = try? ExternalCommand.run(
+        runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
       if !old.isEmpty, now?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != old {
         _ = try? ExternalCommand.run(runtime, ["rmi", old])  // fails harmlessly while in use
       }
@@ -143,7 +148,8 @@ public struct WorkerImageBuilder: Sendable {
 
   /// The folder of the running executable.
   public static func executableDirectory() -> String {
-    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+      .path
   }
 
   // MARK: steps
@@ -171,7 +177,8 @@ public struct WorkerImageBuilder: Sendable {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     let libraries = entries.filter { $0.hasPrefix("lib") && $0.hasSuffix(".so") }.sorted()
     guard libraries.contains("libShoalCore.so") else {
-      throw ShoalError(.invalidValue, "no libShoalCore.so next to \(shoal)", hint: "run `swift build`")
+      throw ShoalError(
+        .invalidValue, "no libShoalCore.so next to \(shoal)", hint: "run `swift build`")
     }
     for library in options.libraries where !FileManager.default.fileExists(atPath: library) {
       throw ShoalError(.invalidValue, "library \(library) does not exist")
@@ -199,7 +206,8 @@ public struct WorkerImageBuilder: Sendable {
         } else {
           path = text.split(separator: " ").first.map(String.init)
         }
-        guard let path, path.hasPrefix("/"), !payloadNames.contains((path as NSString).lastPathComponent)
+        guard let path, path.hasPrefix("/"),
+          !payloadNames.contains((path as NSString).lastPathComponent)
         else { continue }
         found.insert(path)
       }
@@ -229,10 +237,12 @@ public struct WorkerImageBuilder: Sendable {
         hint: "pass a folder holding a root filesystem or a tarball of one")
     }
     if isDirectory.boolValue {
-      try ExternalCommand.check("/usr/bin/env", ["cp", "-a", base + "/.", root.folder], what: "copying the base rootfs")
+      try ExternalCommand.check(
+        "/usr/bin/env", ["cp", "-a", base + "/.", root.folder], what: "copying the base rootfs")
     } else {
       try ExternalCommand.check(
-        "/usr/bin/env", ["tar", "-xf", base, "-C", root.folder], what: "unpacking the base rootfs \(base)")
+        "/usr/bin/env", ["tar", "-xf", base, "-C", root.folder],
+        what: "unpacking the base rootfs \(base)")
     }
   }
 
@@ -240,7 +250,8 @@ public struct WorkerImageBuilder: Sendable {
     try root.makeDirectory("/bin")
     try root.copy(busybox, to: "/bin/busybox")
     let applets = try ExternalCommand.check(busybox, ["--list"], what: "busybox --list")
-    for applet in applets.stdout.split(separator: "\n") where !applet.isEmpty && applet != "busybox" {
+    for applet in applets.stdout.split(separator: "\n") where !applet.isEmpty && applet != "busybox"
+    {
       try root.link("/bin/" + applet, to: "busybox")
     }
   }
@@ -251,7 +262,8 @@ public struct WorkerImageBuilder: Sendable {
     try root.makeDirectory("/usr/local/bin")
     try root.link("/usr/local/bin/shoal", to: WorkerImageBuilder.payloadFolder + "/shoal")
     try root.writeIfMissing(
-      "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+      "/etc/passwd",
+      "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
     try root.writeIfMissing("/etc/group", "root:x:0:\nnogroup:x:65534:\n")
     try root.writeIfMissing("/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n")
   }
@@ -277,7 +289,10 @@ public struct WorkerImageBuilder: Sendable {
   private func existingFingerprint(runtime: String) throws -> String? {
     let output = try ExternalCommand.run(
       runtime,
-      ["image", "inspect", "--format", "{{index .Config.Labels \"\(WorkerImageBuilder.fingerprintLabel)\"}}", options.tag])
+      [
+        "image", "inspect", "--format",
+        "{{index .Config.Labels \"\(WorkerImageBuilder.fingerprintLabel)\"}}", options.tag,
+      ])
     guard output.succeeded else { return nil }
     return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
