@@ -118,7 +118,8 @@ struct SessionState {
     case .heartbeat:
       break
     default:
-      logger.warning("ignoring a message a worker does not expect", metadata: ["message": "\(message)"])
+      logger.warning(
+        "ignoring a message a worker does not expect", metadata: ["message": "\(message)"])
     }
     return nil
   }

@@ -61,7 +61,8 @@ public final class Worker: Service {
         ).run(channel)
       } catch {
         outcome = .disconnected(
-          reason: "cannot reach the scheduler: \(ConnectionFailure.describe(error))", welcomed: false)
+          reason: "cannot reach the scheduler: \(ConnectionFailure.describe(error))",
+          welcomed: false)
       }
       switch outcome {
       case .retired:
@@ -76,7 +77,8 @@ public final class Worker: Service {
           "the scheduler at \(configuration.address) refused this worker: \(refusal.message)")
       case .refused(let refusal):
         failures += 1
-        logger.warning("the scheduler refused the connection; retrying", metadata: ["reason": "\(refusal)"])
+        logger.warning(
+          "the scheduler refused the connection; retrying", metadata: ["reason": "\(refusal)"])
       case .disconnected(let reason, let welcomed):
         if welcomed {
           lastContact = clock.now

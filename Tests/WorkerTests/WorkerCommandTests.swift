@@ -74,7 +74,8 @@ struct WorkerCommandTests {
   @Test func noTokenAnywhereIsAnError() throws {
     let home = try TemporaryDirectory.make()
     let result = try CommandRunner.shoal(
-      ["worker", "tcp://127.0.0.1:9"], environment: ["HOME": home, "XDG_STATE_HOME": home + "/state"])
+      ["worker", "tcp://127.0.0.1:9"],
+      environment: ["HOME": home, "XDG_STATE_HOME": home + "/state"])
     #expect(result.status == 1)
     #expect(result.stderr.contains("no token"))
   }
@@ -101,7 +102,9 @@ struct WorkerCommandTests {
     let workerPID = Int32(try await parent.line(startingWith: "worker: "))!
     defer { kill(workerPID, SIGKILL) }
     // Bounded wait until the worker is past its start (it logs its first failed attempt).
-    try await eventually("the worker starts") { parent.stderr.contains("cannot reach the scheduler") }
+    try await eventually("the worker starts") {
+      parent.stderr.contains("cannot reach the scheduler")
+    }
     parent.signal(SIGKILL)
     _ = await parent.waitForExit()
     try await eventually("the worker exits") { kill(workerPID, 0) != 0 }

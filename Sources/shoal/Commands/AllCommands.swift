@@ -6,6 +6,9 @@ extension ShoalCommand {
     ValidateCommand.self,
     ClustersCommand.self,
     PluginsCommand.self,
+    SchedulerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
     WorkerCommand.self,
     ImageCommand.self,
   ]

@@ -24,16 +24,19 @@ final class TestCluster: @unchecked Sendable {
 
   /// Runs `body` with a fresh cluster (scheduler only; start workers in the body).
   static func with(
-    heartbeatTimeout: Duration = .seconds(10), port: Int = 0,
+    heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(10),
+    port: Int = 0,
     _ body: (TestCluster) async throws -> Void
   ) async throws {
     let scheduler = Scheduler(
       configuration: SchedulerConfiguration(
-        port: port, token: clusterToken, heartbeatTimeout: heartbeatTimeout),
+        port: port, token: clusterToken, heartbeatInterval: heartbeatInterval,
+        heartbeatTimeout: heartbeatTimeout),
       logger: Logger(label: "scheduler", factory: { _ in SwiftLogNoOpLogHandler() }))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await scheduler.run() }
-      let cluster = TestCluster(scheduler: scheduler, address: try await scheduler.listeningAddress())
+      let cluster = TestCluster(
+        scheduler: scheduler, address: try await scheduler.listeningAddress())
       defer { cluster.stopAll() }
       do {
         try await body(cluster)
@@ -49,11 +52,13 @@ final class TestCluster: @unchecked Sendable {
   /// Starts `shoal worker` with the token in `SHOAL_TOKEN` and libTestTasks loadable.
   @discardableResult
   func startWorker(
-    _ name: String, nthreads: Int = 1, arguments: [String] = [], environment: [String: String] = [:]
+    _ name: String, nthreads: Int = 1, arguments: [String] = [],
+    environment: [String: String] = [:],
+    through address: String? = nil
   ) throws -> ChildProcess {
     let worker = try ChildProcess.shoal(
       name,
-      ["worker", address, "--name", name, "--nthreads", "\(nthreads)"] + arguments,
+      ["worker", address ?? self.address, "--name", name, "--nthreads", "\(nthreads)"] + arguments,
       environment: ["SHOAL_TOKEN": clusterToken].merging(environment) { $1 })
     workers.append(worker)
     return worker
@@ -100,7 +105,8 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 /// A call of a task in libTestTasks (the test cannot link the library's types: the
 /// workers load it, the test names it).
 func testTask(
-  _ name: String, _ input: String, inputType: String = "Swift.Int", outputType: String = "Swift.Int",
+  _ name: String, _ input: String, inputType: String = "Swift.Int",
+  outputType: String = "Swift.Int",
   library: String = "TestTasks", timeout: Duration? = nil
 ) -> TaskSpec {
   TaskSpec(
