@@ -11,5 +11,10 @@ extension ShoalCommand {
     MapCommand.self,
     WorkerCommand.self,
     ImageCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
   ]
 }
