@@ -10,7 +10,7 @@ import Synchronization
 /// `ContainerLabels`, so a `shoal` that was killed leaves nothing that the next start
 /// cannot find and remove. Workers give up after `worker_options.give_up_after`
 /// seconds without a scheduler, so no container outlives its cluster for long.
-public final class ContainerCluster: ClusterBackend {
+public final class ContainerCluster: ClusterBackend, LeftoverCleaning {
   /// The decoded kwargs.
   public let options: ContainerOptions
   private let state = Mutex(State())
@@ -50,6 +50,7 @@ public final class ContainerCluster: ClusterBackend {
       policy: .init(stopGrace: .seconds(options.stopGrace + 5)), log: context.log)
     do {
       try await removeLeftovers(clusterName: context.clusterName, log: context.log)
+      try HostSystem.makeDirectory(context.stateDirectory + "/logs")
       let image = try await ImageResolver(options: options, client: client, context: context)
         .resolve()
       state.withLock {
@@ -152,7 +153,7 @@ public final class ContainerCluster: ClusterBackend {
 
   /// The log file of worker `name`: the output of its `podman run`.
   func logFile(_ name: String, _ context: ClusterContext) -> String {
-    context.stateDirectory + "/" + name + ".log"
+    context.stateDirectory + "/logs/" + name + ".log"
   }
 
   private func start(
@@ -219,14 +220,16 @@ public final class ContainerCluster: ClusterBackend {
   }
 
   /// Removes containers of this cluster name whose owning `shoal` is gone (killed,
-  /// crashed): what a `shoal` killed with SIGKILL left behind.
-  func removeLeftovers(clusterName: String, log: EventLog) async throws {
+  /// crashed): what a `shoal` killed with SIGKILL left behind. Returns their names.
+  @discardableResult
+  public func removeLeftovers(clusterName: String, log: EventLog) async throws -> [String] {
     let found = try await client.containers(label: ContainerLabels.clusterName, value: clusterName)
     let orphans = found.filter { !HostSystem.isAlive(ownerStamp: $0.owner) }.map(\.name)
-    guard !orphans.isEmpty else { return }
+    guard !orphans.isEmpty else { return [] }
     log.info(
       "removing \(orphans.count) container(s) left by an earlier run of \(clusterName): \(orphans.joined(separator: ", "))"
     )
     await client.stopAndRemove(orphans, grace: 0)
+    return orphans
   }
 }

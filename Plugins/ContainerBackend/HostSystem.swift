@@ -3,6 +3,7 @@
 #elseif canImport(Musl)
   import Musl
 #endif
+import ShoalCore
 
 /// Small facts about the host, read through libc (the plugin links only ShoalCore).
 enum HostSystem {
@@ -47,6 +48,7 @@ enum HostSystem {
 
   /// The start time of process `pid` in clock ticks since boot (`/proc/PID/stat`
   /// field 22); with the pid, it names one process even after pids are reused.
+  /// Nil when there is no such process, or only its zombie.
   static func startTime(of pid: Int32) -> UInt64? {
     guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
     defer { fclose(file) }
@@ -56,8 +58,9 @@ enum HostSystem {
     // The command name (field 2) may hold spaces; fields after the last `)` are plain.
     guard let close = line.lastIndex(of: ")") else { return nil }
     let fields = line[line.index(after: close)...].split(separator: " ")
-    // fields[0] is field 3 (state), so field 22 is fields[19].
-    guard fields.count > 19 else { return nil }
+    // fields[0] is field 3 (state), so field 22 is fields[19]. A zombie (killed, not
+    // yet reaped by its parent) counts as gone.
+    guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
     return UInt64(fields[19])
   }
 
@@ -75,6 +78,18 @@ enum HostSystem {
     }
     guard let current = startTime(of: pid) else { return false }
     return current == start
+  }
+
+  /// Makes `path` and its parents (mode 0755); existing folders are fine.
+  static func makeDirectory(_ path: String) throws {
+    var current = ""
+    for component in path.split(separator: "/") {
+      current += "/" + component
+      if mkdir(current, 0o755) != 0 && errno != EEXIST {
+        throw ShoalError(
+          .backendFailed, "cannot create \(current): \(String(cString: strerror(errno)))")
+      }
+    }
   }
 
   /// The number of online CPUs.

@@ -84,7 +84,7 @@ import Testing
     #expect(WorkerContainer.defaultPrefix(clusterName: "my boxes") == "shoal-my-boxes")
     #expect(
       WorkerContainer.name(prefix: "shoal-boxes", clusterID: "9f3e-77aa-11", index: 4)
-        == "shoal-boxes-9f3e77-4")
+        == "shoal-boxes-77aa11-4")
     #expect(ContainerOptions.isValidName("shoal-boxes_1.2"))
     #expect(!ContainerOptions.isValidName("-x"))
   }

@@ -11,6 +11,7 @@ extension ShoalCommand {
     MapCommand.self,
     WorkerCommand.self,
     ImageCommand.self,
+    LogsCommand.self,
     UpCommand.self,
     PsCommand.self,
     ScaleCommand.self,
