@@ -71,6 +71,11 @@ public final class Worker: Service {
       case .drained:
         logger.info("exiting: drained")
         return
+      case .refused(let refusal) where refusal.reason == "replaced":
+        throw WorkerError(
+          .refused,
+          "another worker connected to \(configuration.address) with the name `\(configuration.name)`;"
+            + " worker names must be unique in a cluster (--name)")
       case .refused(let refusal) where Worker.finalRefusals.contains(refusal.reason):
         throw WorkerError(
           .refused,

@@ -12,7 +12,24 @@ struct WorkerCommandTests {
       let status = await worker.waitForExit()
       #expect(status == 1)
       #expect(worker.stderr.contains("refused this worker"))
-      #expect(await cluster.load().workers.isEmpty)
+      #expect(try await cluster.load().workers.isEmpty)
+    }
+  }
+
+  @Test func aSecondWorkerWithTheSameNameEndsTheFirst() async throws {
+    try await TestCluster.with { cluster in
+      let first = try cluster.startWorker("twin")
+      try await cluster.waitForWorkers(["twin"])
+      let second = try cluster.startWorker("twin")
+      // The first is pushed out and must not take the name back (no flapping).
+      #expect(await first.waitForExit() == 1)
+      #expect(first.stderr.contains("worker names must be unique"))
+      try await cluster.waitForWorkers(["twin"])
+      let executor = try await cluster.executor()
+      let result = try await executor.submit(.shell("echo", ["ok"])).result
+      await executor.close()
+      #expect(result.status == .succeeded)
+      #expect(second.isRunning)
     }
   }
 

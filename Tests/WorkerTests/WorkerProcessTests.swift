@@ -21,9 +21,28 @@ struct WorkerProcessTests {
         #expect(text(result.output) == "task \(index)\n")
         #expect(result.worker == "w1" || result.worker == "w2")
       }
-      let load = await cluster.load()
+      let load = try await cluster.load()
       #expect(load.completed == 1000)
       #expect(load.queued == 0 && load.running == 0)
+    }
+  }
+
+  @Test func aThousandShellTasksThroughShoalMap() async throws {
+    // The README's path: shoal scheduler + two shoal worker + shoal map --address.
+    try await TestCluster.with { cluster in
+      try cluster.startWorker("m1", nthreads: 2)
+      try cluster.startWorker("m2", nthreads: 2)
+      try await cluster.waitForWorkers(["m1", "m2"])
+      let inputs = (1...1000).map(String.init).joined(separator: "\n") + "\n"
+      let map = try ChildProcess.shoal(
+        "map",
+        [
+          "map", "--address", cluster.address, "--token-file", cluster.tokenFile, "--",
+          "sh", "-c", "echo $(({} * {}))",
+        ], stdin: inputs)
+      defer { map.stop() }
+      #expect(await map.waitForExit(timeout: .seconds(300)) == 0, "\(map.stderr)")
+      #expect(map.stdout == (1...1000).map { "\($0 * $0)\n" }.joined())
     }
   }
 
@@ -129,7 +148,7 @@ struct WorkerProcessTests {
       let handles = executor.submit(
         (0..<6).map { .shell("sh", ["-c", "sleep 1; echo done \($0)"]) })
       try await eventually("the victim runs two tasks") {
-        (await cluster.load().workers.first?.running ?? 0) >= 2
+        (try await cluster.load().workers.first?.running ?? 0) >= 2
       }
       victim.signal(SIGKILL)
       #expect(await victim.waitForExit() == 128 + SIGKILL)
@@ -142,7 +161,7 @@ struct WorkerProcessTests {
         #expect(text(result.output) == "done \(index)\n")
         #expect(result.worker == "rescuer")
       }
-      let load = await cluster.load()
+      let load = try await cluster.load()
       #expect(load.completed == 6)
       #expect(load.queued == 0 && load.running == 0)
     }
@@ -156,7 +175,7 @@ struct WorkerProcessTests {
       let handles = executor.submit(
         (0..<5).map { .shell("sh", ["-c", "sleep 1; echo ok \($0)"]) })
       try await eventually("the worker runs two tasks") {
-        (await cluster.load().workers.first?.running ?? 0) >= 2
+        (try await cluster.load().workers.first?.running ?? 0) >= 2
       }
       try cluster.startWorker("other", nthreads: 2)
       draining.signal(SIGTERM)
@@ -179,7 +198,7 @@ struct WorkerProcessTests {
       try await cluster.waitForWorkers(["slow"])
       let executor = try await cluster.executor()
       let handle = executor.submit(.shell("sh", ["-c", "sleep 3; echo finished"]))
-      try await eventually("the task runs") { await cluster.load().running == 1 }
+      try await eventually("the task runs") { try await cluster.load().running == 1 }
       slow.signal(SIGTERM)
       #expect(await slow.waitForExit() == 0)
       try cluster.startWorker("patient")
@@ -216,7 +235,7 @@ struct WorkerProcessTests {
   }
 
   @Test func retiredWorkerExitsZero() async throws {
-    try await TestCluster.with { cluster in
+    try await TestCluster.withEmbedded { cluster in
       let worker = try cluster.startWorker("retiree")
       try await cluster.waitForWorkers(["retiree"])
       #expect(await cluster.retire(["retiree"]) == ["retiree"])
@@ -231,16 +250,14 @@ struct WorkerProcessTests {
 @Suite("Worker and a silent network", .serialized)
 struct WorkerNetworkTests {
   @Test func aSilentNetworkIsDetectedAndTheWorkerReconnects() async throws {
-    try await TestCluster.with(heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(1))
-    {
-      cluster in
+    try await TestCluster.with(heartbeatTimeout: 3) { cluster in
       let proxy = try await FreezableProxy.start(upstreamPort: cluster.port)
       defer { proxy.close() }
       let worker = try cluster.startWorker("behind-proxy", through: proxy.address)
       try await cluster.waitForWorkers(["behind-proxy"])
       let executor = try await cluster.executor()
       let handle = executor.submit(.shell("sh", ["-c", "sleep 2; echo survived"]))
-      try await eventually("the task runs") { await cluster.load().running == 1 }
+      try await eventually("the task runs") { try await cluster.load().running == 1 }
       proxy.freeze()
       // The scheduler hears nothing for its timeout and requeues the task; the worker
       // hears nothing for the timeout it was given and drops the connection.
