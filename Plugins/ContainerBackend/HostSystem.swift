@@ -1,9 +1,10 @@
+import ShoalCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-import ShoalCore
 
 /// Small facts about the host, read through libc (the plugin links only ShoalCore).
 enum HostSystem {

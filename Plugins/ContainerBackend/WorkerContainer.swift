@@ -86,7 +86,8 @@ public struct WorkerContainer: Sendable, Hashable {
   /// `PREFIX-RUN-INDEX` (RUN: the last 6 letters and digits of the cluster id): unique
   /// per cluster run, valid as a container name.
   public static func name(prefix: String, clusterID: String, index: Int) -> String {
-    let run = String(String.UnicodeScalarView(clusterID.unicodeScalars.filter(\.isASCIIAlphanumeric).suffix(6)))
+    let run = String(
+      String.UnicodeScalarView(clusterID.unicodeScalars.filter(\.isASCIIAlphanumeric).suffix(6)))
     return run.isEmpty ? "\(prefix)-\(index)" : "\(prefix)-\(run)-\(index)"
   }
 

@@ -38,7 +38,9 @@ extension ContainerClusterTests {
     _ = try Podman.image.get()
     let cli = try CLI()
     defer { Podman.removeAll(label: "shoal.cluster-name", value: cli.name) }
-    let output = try cli.shoal(["run", "--cluster", cli.name, "--", "sh", "-c", "echo $((6 * 7)); ls /opt/shoal/shoal"])
+    let output = try cli.shoal([
+      "run", "--cluster", cli.name, "--", "sh", "-c", "echo $((6 * 7)); ls /opt/shoal/shoal",
+    ])
     #expect(output.status == 0, "\(output.stderr)")
     #expect(output.stdout == "42\n/opt/shoal/shoal\n")
     #expect(try Podman.containers(label: "shoal.cluster-name", value: cli.name).isEmpty)
@@ -54,7 +56,9 @@ extension ContainerClusterTests {
     let clusters = try JSONSerialization.jsonObject(with: Data(ps.stdout.utf8)) as? [[String: Any]]
     let cluster = try #require(clusters?.first)
     let pid = try #require(cluster["pid"] as? Int)
-    let workers = (cluster["workers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    let workers = (cluster["workers"] as? [[String: Any]] ?? []).compactMap {
+      $0["name"] as? String
+    }
     #expect(workers.count == 2)
     #expect(try Podman.containers(label: "shoal.cluster-name", value: cli.name) == workers.sorted())
     // Each worker's log is reachable by name.

@@ -36,9 +36,19 @@ enum Podman {
   }
 
   /// Names of the containers (running or not) with `label=value`.
+  /// Throws when podman fails (it can, briefly, while containers are being removed),
+  /// so that a failure is never read as "no containers".
   static func containers(label: String, value: String) throws -> [String] {
-    try run(["ps", "--all", "--filter", "label=\(label)=\(value)", "--format", "{{.Names}}"])
-      .stdout.split(separator: "\n").map(String.init).sorted()
+    let output = try run([
+      "ps", "--all", "--filter", "label=\(label)=\(value)", "--format", "{{.Names}}",
+    ])
+    guard output.status == 0 else { throw PodmanFailure(output: output.stderr) }
+    return output.stdout.split(separator: "\n").map(String.init).sorted()
+  }
+
+  struct PodmanFailure: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "podman ps failed: \(output)" }
   }
 
   /// Removes every container with `label=value`; the tests' `defer`.

@@ -44,7 +44,8 @@ struct LogsCommand: ParsableCommand {
       let path = "\(folder)/\(worker).log"
       guard let data = FileManager.default.contents(atPath: path) else {
         throw ShoalError(
-          .invalidValue, "no log for worker `\(worker)` of cluster `\(name)` (\(path))"
+          .invalidValue,
+          "no log for worker `\(worker)` of cluster `\(name)` (\(path))"
             + Suggestion.didYouMean(worker, in: logs),
           hint: logs.isEmpty
             ? "cluster `\(name)` has no worker logs in \(folder)"
