@@ -49,7 +49,11 @@ extension ContainerClusterTests {
   @Test func downRemovesTheContainersOfAKilledCluster() throws {
     _ = try Podman.image.get()
     let cli = try CLI()
-    defer { Podman.removeAll(label: "shoal.cluster-name", value: cli.name) }
+    defer {
+      // On failure too: a detached cluster left up would keep replacing its containers.
+      _ = try? cli.shoal(["down", cli.name])
+      Podman.removeAll(label: "shoal.cluster-name", value: cli.name)
+    }
     let up = try cli.shoal(["up", cli.name, "--detach"])
     #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
     let ps = try cli.shoal(["ps", "--json"])
