@@ -92,6 +92,11 @@ let package = Package(
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(
+      name: "ContainerTests",
+      dependencies: [
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+      ]),
+    .testTarget(
       name: "WorkerTests",
       dependencies: [
         "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",

@@ -92,7 +92,10 @@ enum ClusterTesting {
       let fields = stat[stat.index(after: close)...].split(separator: " ")
       guard fields.count > 2, Int32(fields[1]) == me, fields[0] != "Z" else { return false }
       let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-      return command.contains("worker")
+      // `shoal worker ...` itself, not any child whose arguments mention a worker (the
+      // container tests' `podman run ... shoal worker` run in the same test process).
+      let arguments = command.split(separator: "\0")
+      return arguments.count > 1 && arguments[0].hasSuffix("shoal") && arguments[1] == "worker"
     }
   }
 
