@@ -12,6 +12,7 @@ struct SessionState {
   let logger: Logger
   let outbox: Outbox
   let emit: AsyncStream<WorkerSession.Event>.Continuation
+  let threads: TaskThreads
 
   private let clock = ContinuousClock()
   private let started: ContinuousClock.Instant
@@ -33,8 +34,9 @@ struct SessionState {
 
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
-    emit: AsyncStream<WorkerSession.Event>.Continuation, shuttingDown: Bool
+    emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads, shuttingDown: Bool
   ) {
+    self.threads = threads
     self.configuration = configuration
     self.runner = runner
     self.logger = logger
@@ -137,7 +139,7 @@ struct SessionState {
       running[envelope.id] = cancel
       let runner = self.runner
       let emit = self.emit
-      group.addTask {
+      group.addTask(executorPreference: threads) {
         let result = await runner.run(envelope.spec, cancel: cancel)
         emit.yield(.finished(envelope.id, result))
       }
