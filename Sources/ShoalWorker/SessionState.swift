@@ -23,8 +23,8 @@ struct SessionState {
   private var lastHeartbeat: ContinuousClock.Instant
   /// Assigned tasks not started yet, in order.
   private var queue: [TaskEnvelope] = []
-  /// Running tasks and the signal that cancels each.
-  private var running: [UInt64: OneShot] = [:]
+  /// Running tasks and what cancels each.
+  private var running: [UInt64: TaskCancellation] = [:]
   /// Running tasks already handed back (after the drain grace): their results are dropped.
   private var handedBack: Set<UInt64> = []
   /// A graceful shutdown started; set when the shutdown came before the session.
@@ -135,15 +135,15 @@ struct SessionState {
     let starting = queue.prefix(free)
     queue.removeFirst(starting.count)
     for envelope in starting {
-      let cancel = OneShot()
-      running[envelope.id] = cancel
+      let cancellation = TaskCancellation()
+      running[envelope.id] = cancellation
       let runner = self.runner
       let emit = self.emit
       // Code the worker does not control (user Swift tasks) runs on the task threads;
       // shell tasks and built-ins only await, and stay on the shared pool (no thread hop).
       let executor: (any TaskExecutor)? = SessionState.mayBlock(envelope.spec) ? threads : nil
       group.addTask(executorPreference: executor) {
-        let result = await runner.run(envelope.spec, cancel: cancel)
+        let result = await runner.run(envelope.spec, cancellation: cancellation)
         emit.yield(.finished(envelope.id, result))
       }
     }
@@ -169,7 +169,7 @@ struct SessionState {
                 worker: configuration.name))
           }))
     }
-    for id in ids { running[id]?.fire() }
+    for id in ids { running[id]?.cancel() }
   }
 
   private mutating func handBackQueue() {
@@ -234,7 +234,7 @@ struct SessionState {
           metadata: ["tasks": "\(late.count)"])
         handedBack.formUnion(late)
         outbox.send(.handBack(late.sorted()))
-        for id in late { running[id]?.fire() }
+        for id in late { running[id]?.cancel() }
       }
     }
     return nil
