@@ -63,6 +63,7 @@ let package = Package(
       name: "shoal",
       dependencies: [
         "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -92,6 +93,9 @@ let package = Package(
       dependencies: [
         "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
       ]),
+    .testTarget(
+      name: "LocalClusterTests",
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )

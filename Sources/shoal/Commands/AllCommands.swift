@@ -7,8 +7,13 @@ extension ShoalCommand {
     ClustersCommand.self,
     PluginsCommand.self,
     SchedulerCommand.self,
+    WorkerCommand.self,
     RunCommand.self,
     MapCommand.self,
-    WorkerCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
   ]
 }
