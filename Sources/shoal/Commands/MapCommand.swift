@@ -76,9 +76,11 @@ struct MapCommand: AsyncParsableCommand {
     if failed > 0 {
       summary += ", \(failed) failed"
       let counts = Dictionary(grouping: failures, by: { $0.1.status.description })
-      summary +=
-        " (" + counts.keys.sorted().map { "\(counts[$0]!.count) \($0)" }.joined(separator: ", ")
-        + ")"
+      if counts.keys.contains(where: { $0 != "failed" }) {
+        summary +=
+          " (" + counts.keys.sorted().map { "\(counts[$0]!.count) \($0)" }.joined(separator: ", ")
+          + ")"
+      }
       let first = failures.min { $0.0 < $1.0 }!
       summary += "; first: line \(first.0 + 1) `\(lines[first.0])`"
     }
