@@ -12,6 +12,7 @@ struct SessionState {
   let logger: Logger
   let outbox: Outbox
   let emit: AsyncStream<WorkerSession.Event>.Continuation
+  let threads: TaskThreads
 
   private let clock = ContinuousClock()
   private let started: ContinuousClock.Instant
@@ -33,8 +34,9 @@ struct SessionState {
 
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
-    emit: AsyncStream<WorkerSession.Event>.Continuation, shuttingDown: Bool
+    emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads, shuttingDown: Bool
   ) {
+    self.threads = threads
     self.configuration = configuration
     self.runner = runner
     self.logger = logger
@@ -137,11 +139,20 @@ struct SessionState {
       running[envelope.id] = cancel
       let runner = self.runner
       let emit = self.emit
-      group.addTask {
+      // Code the worker does not control (user Swift tasks) runs on the task threads;
+      // shell tasks and built-ins only await, and stay on the shared pool (no thread hop).
+      let executor: (any TaskExecutor)? = SessionState.mayBlock(envelope.spec) ? threads : nil
+      group.addTask(executorPreference: executor) {
         let result = await runner.run(envelope.spec, cancel: cancel)
         emit.yield(.finished(envelope.id, result))
       }
     }
+  }
+
+  /// Whether a task may hold its thread for long: a Swift task from a user library.
+  static func mayBlock(_ spec: TaskSpec) -> Bool {
+    guard case .swift(let call) = spec.kind else { return false }
+    return call.library != Builtin.library && call.library != "ShoalWorker"
   }
 
   private mutating func cancel(_ ids: Set<UInt64>) {
