@@ -126,9 +126,7 @@ struct SchedulerProcess {
     defer { scheduler.process.terminate() }
     let isolated = ["XDG_STATE_HOME": folder + "/state"]
 
-    let noAddress = try CommandRunner.shoal(["run", "--", "true"], environment: isolated)
-    #expect(noAddress.status != 0)
-    #expect(noAddress.stderr.contains("no scheduler"))
+    // Without --address, run/map use the default cluster (docs/clusters.md), not tested here.
 
     let malformed = try CommandRunner.shoal(
       ["run", "--address", "tcp://nowhere", "--token-file", tokenFile, "--", "true"])
@@ -155,6 +153,18 @@ struct SchedulerProcess {
       ])
     #expect(unreachable.status != 0)
     #expect(unreachable.stderr.contains("no scheduler answers"))
+  }
+
+  @Test func schedulerReportsAPortInUse() async throws {
+    let folder = try TemporaryDirectory.make()
+    let first = try await SchedulerProcess.start(["--port", "0", "--token-file", folder + "/t"])
+    defer { first.process.terminate() }
+    let second = try CommandRunner.shoal(
+      ["scheduler", "--port", "\(first.port)", "--token-file", folder + "/t"], timeout: 30)
+    #expect(second.status != 0)
+    #expect(second.stdout.isEmpty)
+    #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(first.port)"))
+    #expect(try await first.stop() == 0)
   }
 
   @Test func schedulerRefusesABadPort() throws {
