@@ -126,7 +126,14 @@ struct SchedulerProcess {
     defer { scheduler.process.terminate() }
     let isolated = ["XDG_STATE_HOME": folder + "/state"]
 
-    // Without --address, run/map use the default cluster (docs/clusters.md), not tested here.
+    // Without --address the target is a cluster of clusters.yaml (the default one when
+    // --cluster is not given either); a name it does not declare is an error.
+    let config = try TemporaryDirectory.write("version: 1\nclusters:\n  only: {}\n")
+    let noSuchCluster = try CommandRunner.shoal(
+      ["run", "--config", config, "--cluster", "nosuch", "--", "true"], environment: isolated)
+    #expect(noSuchCluster.status != 0)
+    #expect(noSuchCluster.stderr.contains("nosuch"), "\(noSuchCluster.stderr)")
+    #expect(noSuchCluster.stderr.contains("only"), "\(noSuchCluster.stderr)")
 
     let malformed = try CommandRunner.shoal(
       ["run", "--address", "tcp://nowhere", "--token-file", tokenFile, "--", "true"])

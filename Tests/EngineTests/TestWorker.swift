@@ -24,7 +24,7 @@ final class TestWorker: Sendable {
 
   static func connect(
     port: Int, token: String, name: String, slots: UInt32 = 1, hang: Bool = false,
-    sendDrainAndHandBack: Bool = false
+    sendDrainAndHandBack: Bool = false, heartbeats: Bool = true
   ) async throws -> TestWorker {
     let loop = MultiThreadedEventLoopGroup.singleton.next()
     let welcome = loop.makePromise(of: Welcome.self)
@@ -45,6 +45,7 @@ final class TestWorker: Sendable {
       Message.hello(Hello(role: .worker, name: name, slots: slots, token: token)))
     let accepted = try await welcome.futureResult.get()
     let interval = TimeAmount.milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+    guard heartbeats else { return TestWorker(channel: channel, name: accepted.name, log: log) }
     let heartbeat = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
       channel.writeAndFlush(Message.heartbeat, promise: nil)
     }
