@@ -68,7 +68,10 @@ let package = Package(
       ]),
 
     backend("LocalBackend"),
-    backend("SSHBackend"),
+    // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
+    // target so that SSHTests can test them without linking the plugin's entry point.
+    .target(name: "SSHSupport", path: "Plugins/SSHSupport"),
+    .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
@@ -97,5 +100,7 @@ let package = Package(
       name: "LocalClusterTests",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
   ]
 )
