@@ -25,6 +25,8 @@ let package = Package(
   products: [
     .executable(name: "shoal", targets: ["shoal"]),
     .library(name: "Shoal", targets: ["Shoal"]),
+    // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
+    // .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),  // needs the scheduler
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
@@ -32,6 +34,7 @@ let package = Package(
     .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
     .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
     .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
+    .library(name: "FaultyPlugin", type: .dynamic, targets: ["FaultyPlugin"]),
   ],
   dependencies: [
     .package(path: "Sources/ShoalCore"),
@@ -64,12 +67,17 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // .target(
+    //   name: "ShoalBackendTesting",
+    //   dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
+
     backend("LocalBackend"),
     backend("SSHBackend"),
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
     fixture("OldABIPlugin"),
+    fixture("FaultyPlugin"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
     .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
@@ -77,5 +85,7 @@ let package = Package(
     .testTarget(name: "ShoalWireTests", dependencies: ["ShoalWire", nioCore]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "PluginKitTests", dependencies: ["ShoalTestSupport", core]),
   ]
 )
