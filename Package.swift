@@ -82,7 +82,9 @@ let package = Package(
 
     .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
     .testTarget(name: "ShoalCoreTests", dependencies: [core]),
-    .testTarget(name: "ShoalWireTests", dependencies: ["ShoalWire", nioCore]),
+    .testTarget(
+      name: "ShoalWireTests",
+      dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
     .testTarget(

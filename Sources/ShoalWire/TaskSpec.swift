@@ -75,7 +75,8 @@ public struct SwiftTaskCall: Sendable, Hashable {
   public var input: [UInt8]
 
   /// A call.
-  public init(library: String, name: String, inputType: String, outputType: String, input: [UInt8]) {
+  public init(library: String, name: String, inputType: String, outputType: String, input: [UInt8])
+  {
     self.library = library
     self.name = name
     self.inputType = inputType

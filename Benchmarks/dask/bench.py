@@ -1,0 +1,199 @@
+"""Dask side of `Benchmarks/compare`: one workload per run, one JSON object on stdout.
+
+Every workload starts its own LocalCluster (2 worker processes x 1 thread, dashboard
+off, as the issue describes), measures, closes it, and prints
+`{"figures": {NAME: VALUE, ...}}`. The Shoal side prints the same names.
+
+    python bench.py WORKLOAD [--n N]
+
+Workloads: start, latency, throughput, sleep, adaptive, memory, bytes.
+"""
+
+import argparse
+import json
+import os
+import time
+import warnings
+
+import psutil
+from distributed import Client, LocalCluster, wait
+
+
+def noop(x):
+    return x
+
+
+def sleep_ms(ms):
+    time.sleep(ms / 1000.0)
+    return ms
+
+
+def echo(data):
+    return data
+
+
+def rss_here():
+    return psutil.Process().memory_info().rss
+
+
+def local_cluster(n_workers=2, **extra):
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        **extra,
+    )
+
+
+def start(args):
+    """Cold start to `n` workers ready, and close. Measured inside an already-started
+    interpreter with distributed imported (import time is reported apart)."""
+    t0 = time.perf_counter()
+    cluster = local_cluster(n_workers=args.workers)
+    client = Client(cluster)
+    client.wait_for_workers(args.workers)
+    ready = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    client.close()
+    cluster.close()
+    closed = time.perf_counter() - t1
+    return {"start_s": ready, "close_s": closed}
+
+
+def latency(args):
+    """Sequential round trips of a no-op: submit, wait for its result, repeat."""
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        for i in range(50):
+            client.submit(noop, i, pure=False).result()
+        samples = []
+        for i in range(args.n):
+            t0 = time.perf_counter()
+            client.submit(noop, i, pure=False).result()
+            samples.append(time.perf_counter() - t0)
+    samples.sort()
+    return {
+        "rtt_p50_ms": 1000 * samples[len(samples) // 2],
+        "rtt_p99_ms": 1000 * samples[min(len(samples) - 1, int(len(samples) * 0.99))],
+    }
+
+
+def throughput(args):
+    """`n` independent no-op tasks submitted at once; tasks/s from submit to the last result."""
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        wait(client.map(noop, range(100), pure=False))
+        t0 = time.perf_counter()
+        futures = client.map(noop, range(args.n), pure=False)
+        wait(futures)
+        elapsed = time.perf_counter() - t0
+        bad = sum(1 for f in futures if f.status != "finished")
+        if bad:
+            raise SystemExit(f"{bad} tasks did not finish")
+    return {f"throughput_{args.n}": args.n / elapsed}
+
+
+def sleep(args):
+    """400 tasks of 10 ms on 2 slots: efficiency = ideal time (n * 10 ms / 2) / elapsed."""
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        wait(client.map(noop, range(20), pure=False))
+        t0 = time.perf_counter()
+        wait(client.map(sleep_ms, [10] * args.n, pure=False))
+        elapsed = time.perf_counter() - t0
+    return {"sleep_efficiency": (args.n * 0.010 / 2) / elapsed}
+
+
+def adaptive(args):
+    """Adaptive 0..4 workers (interval 0.5 s, Dask's other defaults): from a burst of
+    queued work to the first worker and to 4; from idle back to 0."""
+    maximum = 4
+    with local_cluster(n_workers=0) as cluster, Client(cluster) as client:
+        cluster.adapt(minimum=0, maximum=maximum, interval="500ms")
+        time.sleep(1.0)
+        t0 = time.perf_counter()
+        # 40 s of work in 100 ms tasks: more than 4 workers' worth over Dask's 5 s target.
+        futures = client.map(sleep_ms, [100] * 400, pure=False)
+        first = full = None
+        while full is None:
+            n = len(client.scheduler_info(n_workers=-1)["workers"])
+            now = time.perf_counter() - t0
+            if n >= 1 and first is None:
+                first = now
+            if n >= maximum:
+                full = now
+            if now > 120:
+                raise SystemExit("adaptive: never reached the maximum")
+            time.sleep(0.02)
+        client.cancel(futures)
+        wait(futures)
+        t1 = time.perf_counter()
+        while len(client.scheduler_info(n_workers=-1)["workers"]) > 0:
+            if time.perf_counter() - t1 > 120:
+                raise SystemExit("adaptive: never went back to the minimum")
+            time.sleep(0.02)
+        down = time.perf_counter() - t1
+    return {"adapt_first_s": first, "adapt_max_s": full, "adapt_down_s": down}
+
+
+def memory(args):
+    """Resident memory: the scheduler's process (in LocalCluster: the process holding
+    scheduler and client) after `n` no-op tasks, and one idle worker process (without
+    its nanny)."""
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        time.sleep(1.0)
+        rss = client.run(rss_here)
+        idle = min(rss.values())
+        futures = client.map(noop, range(args.n), pure=False)
+        wait(futures)
+        del futures
+        time.sleep(1.0)
+        scheduler = rss_here()
+    return {"rss_scheduler_mb": scheduler / 1e6, "rss_worker_mb": idle / 1e6}
+
+
+def bytes_(args):
+    """`n` tasks, each with a 1 MB input and a 1 MB output; (in + out) bytes / elapsed."""
+    size = 1 << 20
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        blobs = [os.urandom(16) * (size // 16) for _ in range(8)]
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            futures = client.map(echo, [blobs[i % 8] for i in range(args.n)], pure=False)
+            total = sum(len(r) for r in client.gather(futures))
+        elapsed = time.perf_counter() - t0
+        if total != args.n * size:
+            raise SystemExit("bytes: wrong output size")
+    return {"bytes_per_s_mb": 2 * args.n * size / elapsed / 1e6}
+
+
+WORKLOADS = {
+    "start": (start, 0),
+    "latency": (latency, 1000),
+    "throughput": (throughput, 10000),
+    "sleep": (sleep, 400),
+    "adaptive": (adaptive, 0),
+    "memory": (memory, 10000),
+    "bytes": (bytes_, 1000),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=sorted(WORKLOADS))
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    run, default_n = WORKLOADS[args.workload]
+    if args.n is None:
+        args.n = default_n
+    figures = run(args)
+    print(json.dumps({"figures": figures}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

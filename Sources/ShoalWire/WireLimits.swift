@@ -1,0 +1,49 @@
+/// Protocol constants: the magic, the version and the size limits.
+public enum WireProtocol {
+  /// The four bytes that open every hello: `SHOA`.
+  public static let magic: [UInt8] = [0x53, 0x48, 0x4F, 0x41]
+
+  /// The protocol version this build speaks. A scheduler accepts only peers that
+  /// present exactly this version (see docs/protocol.md, "Versions").
+  public static let version: UInt16 = 1
+
+  /// The default largest frame accepted after the handshake: 64 MiB.
+  public static let defaultMaxFrameSize = 64 << 20
+
+  /// The largest first frame (the hello) accepted: 64 KiB. Garbage that happens to
+  /// announce a big length is refused before anything is buffered.
+  public static let handshakeFrameLimit = 64 << 10
+
+  /// The size a sender aims for when it packs many tasks or results into one
+  /// frame: 1 MiB. A single item larger than this still travels alone.
+  public static let batchTargetSize = 1 << 20
+
+  /// The longest name or token a hello may carry.
+  public static let maxNameLength = 256
+  /// The longest token a hello may carry.
+  public static let maxTokenLength = 4096
+}
+
+/// Splits `items` into runs whose estimated encoded size stays near `targetSize`,
+/// so that a batch of 100k tasks becomes a few frames of about 1 MiB each.
+///
+/// Every run holds at least one item; order is kept.
+public func wireBatches<Item>(
+  _ items: [Item], targetSize: Int = WireProtocol.batchTargetSize, size: (Item) -> Int
+) -> [[Item]] {
+  var batches: [[Item]] = []
+  var current: [Item] = []
+  var bytes = 0
+  for item in items {
+    let itemSize = size(item)
+    if !current.isEmpty && bytes + itemSize > targetSize {
+      batches.append(current)
+      current = []
+      bytes = 0
+    }
+    current.append(item)
+    bytes += itemSize
+  }
+  if !current.isEmpty { batches.append(current) }
+  return batches
+}
