@@ -26,7 +26,7 @@ let package = Package(
     .executable(name: "shoal", targets: ["shoal"]),
     .library(name: "Shoal", targets: ["Shoal"]),
     // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
-    // .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),  // needs the scheduler
+    .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
@@ -67,9 +67,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    // .target(
-    //   name: "ShoalBackendTesting",
-    //   dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
+    .target(
+      name: "ShoalBackendTesting",
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
 
     backend("LocalBackend"),
     backend("SSHBackend"),
@@ -93,6 +93,6 @@ let package = Package(
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
     .testTarget(
-      name: "PluginKitTests", dependencies: ["ShoalTestSupport", core]),
+      name: "PluginKitTests", dependencies: ["ShoalBackendTesting", "ShoalTestSupport", core]),
   ]
 )

@@ -105,8 +105,8 @@ final class ConformanceCluster: Sendable {
   /// Polls `condition` until it holds; fails after the kit's timeout, describing
   /// `expectation` and, from `state`, what was seen last.
   func waitUntil(
-    _ expectation: String, seen state: (@Sendable () async -> String)? = nil,
-    _ condition: @Sendable () async throws -> Bool
+    _ expectation: String, seen state: (() async -> String)? = nil,
+    _ condition: () async throws -> Bool
   ) async throws {
     let deadline = ContinuousClock.now + timeout
     while true {
