@@ -35,6 +35,7 @@ let package = Package(
     .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
     .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
     .library(name: "FaultyPlugin", type: .dynamic, targets: ["FaultyPlugin"]),
+    .library(name: "TestTasks", type: .dynamic, targets: ["TestTasks"]),
   ],
   dependencies: [
     .package(path: "Sources/ShoalCore"),
@@ -48,10 +49,11 @@ let package = Package(
   targets: [
     .target(name: "ShoalWire", dependencies: [nioCore]),
     .target(name: "ShoalScheduler", dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
+    .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", core, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     .target(
@@ -78,6 +80,7 @@ let package = Package(
     fixture("FixturePlugin"),
     fixture("OldABIPlugin"),
     fixture("FaultyPlugin"),
+    fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
     .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
@@ -91,6 +94,7 @@ let package = Package(
         "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests", dependencies: ["ShoalBackendTesting", "ShoalTestSupport", core]),

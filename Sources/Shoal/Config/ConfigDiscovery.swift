@@ -27,7 +27,10 @@ extension ShoalConfig {
       path.hasPrefix("/") ? path : ConfigParser.join(currentDirectory, path)
     }
     if let explicit {
-      return [Candidate(file: explicit, absolutePath: absolute(explicit), origin: "--config", isExplicit: true)]
+      return [
+        Candidate(
+          file: explicit, absolutePath: absolute(explicit), origin: "--config", isExplicit: true)
+      ]
     }
     if let variable = environment["SHOAL_CONFIG"], !variable.isEmpty {
       return [
@@ -100,7 +103,8 @@ extension ShoalConfig {
     guard FileManager.default.fileExists(atPath: candidate.absolutePath, isDirectory: &isDirectory)
     else {
       throw ShoalError(
-        .configNotFound, "configuration file \(candidate.file) (from \(candidate.origin)) does not exist",
+        .configNotFound,
+        "configuration file \(candidate.file) (from \(candidate.origin)) does not exist",
         hint: "check the path, or create it (see docs/configuration.md)")
     }
     guard !isDirectory.boolValue else {

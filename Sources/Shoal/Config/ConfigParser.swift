@@ -15,7 +15,9 @@ struct ConfigParser {
   var environment: [String: String]
 
   static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
-  static let clusterKeys = ["cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts"]
+  static let clusterKeys = [
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts",
+  ]
 
   /// A minimal valid file, shown in hints.
   static let example = "a minimal file is:\n    version: 1\n    clusters:\n      local: {}"
@@ -33,7 +35,7 @@ struct ConfigParser {
           + root.kindDescription, code: .invalidConfig, hint: Self.example)
     }
     let version = try parseVersion(root["version"])
-    try Self.checkKeys(of: root, accepted: Self.topLevelKeys)
+    try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
     let pluginPath = try parsePluginPath(root["plugin_path"])
     guard let clustersNode = root["clusters"] else {
       throw root.error(
@@ -47,9 +49,13 @@ struct ConfigParser {
   }
 
   /// Throws for the first key of `node` not in `accepted`, suggesting the closest one.
-  static func checkKeys(of node: Kwargs, accepted: [String]) throws {
+  /// With `allowExtensions`, keys starting with `x-` are ignored (a place for anchors).
+  static func checkKeys(
+    of node: Kwargs, accepted: [String], allowExtensions: Bool = false
+  ) throws {
     guard case .map(let entries) = node.value else { return }
     for entry in entries where !accepted.contains(entry.key) {
+      if allowExtensions && entry.key.hasPrefix("x-") { continue }
       throw ShoalError(
         .unknownKey,
         "unknown key `\(entry.key)`" + Suggestion.didYouMean(entry.key, in: accepted),
@@ -136,7 +142,8 @@ struct ConfigParser {
           + "), found \(node.kindDescription)", code: .typeMismatch)
     }
     try Self.checkKeys(of: node, accepted: Self.clusterKeys)
-    let timeouts = try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
+    let timeouts =
+      try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
       ?? ClusterTimeouts()
 
     if let addressNode = node["address"] {
@@ -160,7 +167,8 @@ struct ConfigParser {
       classLocation = classNode.location
       clusterClass = try parseClusterClass(classNode)
     }
-    var clusterKwargs = node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
+    var clusterKwargs =
+      node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
     if clusterKwargs.isNull {
       clusterKwargs = Kwargs(.map([]), location: clusterKwargs.location, path: clusterKwargs.path)
     }

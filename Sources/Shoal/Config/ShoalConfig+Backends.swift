@@ -44,6 +44,9 @@ extension ShoalConfig {
           error.location = spec.clusterClassLocation ?? spec.location
           error.keyPath =
             spec.clusterClassLocation == nil ? spec.keyPath : spec.keyPath + ".cluster_class"
+          if spec.clusterClassLocation == nil {
+            error.message += " (no `cluster_class` given: the default is \(clusterClass))"
+          }
         }
         throw error
       }

@@ -6,7 +6,7 @@ import Yams
 /// Parsing goes through Yams' `compose` (libyaml), which keeps each node's mark, so
 /// every later error can say `FILE:LINE:COL`. Scalars keep their source text and
 /// whether they were quoted; `${VAR}` and a leading `~` are expanded in scalar values
-/// (never in keys). Syntax errors, duplicate keys and non-string keys become
+/// (never in keys); YAML merge keys (`<<: *anchor`) are applied. Syntax errors, duplicate keys and non-string keys become
 /// `ShoalError`s with the position libyaml reports.
 struct YAMLReader {
   /// The file name used in positions.
@@ -46,15 +46,23 @@ struct YAMLReader {
       }
       return Kwargs(.list(items), location: location(sequence.mark), path: path)
     case .mapping(let mapping):
-      var entries: [(key: String, keyLocation: SourceLocation?, value: Kwargs)] = []
+      var entries: [Entry] = []
+      var merged: [Entry] = []
       for (keyNode, valueNode) in mapping {
         guard case .scalar(let key) = keyNode else {
           throw ShoalError(
             .invalidConfig, "mapping keys must be plain names, found a \(Self.kind(keyNode))",
             location: location(keyNode.mark), keyPath: path)
         }
+        if key.string == "<<" && key.style == .plain {
+          merged += try mergeEntries(valueNode, path: path)
+          continue
+        }
         let child = try convert(valueNode, path: Kwargs.join(path, key.string))
         entries.append((key.string, location(key.mark), child))
+      }
+      for entry in merged where !entries.contains(where: { $0.key == entry.key }) {
+        entries.append(entry)
       }
       return Kwargs(.map(entries), location: location(mapping.mark), path: path)
     case .alias(let alias):
@@ -62,6 +70,33 @@ struct YAMLReader {
         .invalidConfig, "unresolved alias `*\(alias.anchor.rawValue)`",
         location: location(alias.mark), keyPath: path)
     }
+  }
+
+  typealias Entry = (key: String, keyLocation: SourceLocation?, value: Kwargs)
+
+  /// The entries of a YAML merge key (`<<: *defaults` or `<<: [*a, *b]`), rooted at
+  /// `path`; earlier mappings win, and the mapping's own keys win over all of them.
+  private func mergeEntries(_ node: Node, path: String) throws -> [Entry] {
+    let sources: [Node]
+    switch node {
+    case .mapping: sources = [node]
+    case .sequence(let sequence): sources = Array(sequence)
+    default: sources = [node]
+    }
+    var result: [Entry] = []
+    for source in sources {
+      guard case .mapping = source else {
+        throw ShoalError(
+          .invalidConfig, "`<<` merges mappings only, found a \(Self.kind(source))",
+          location: location(source.mark), keyPath: path)
+      }
+      let converted = try convert(source, path: path)
+      guard case .map(let entries) = converted.value else { continue }
+      for entry in entries where !result.contains(where: { $0.key == entry.key }) {
+        result.append(entry)
+      }
+    }
+    return result
   }
 
   /// Plain scalars that YAML reads as null.
@@ -94,7 +129,8 @@ struct YAMLReader {
       if let offset {
         let prefix = yaml.utf8.prefix(offset)
         here.line = prefix.count(where: { $0 == UInt8(ascii: "\n") }) + 1
-        here.column = prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        here.column =
+          prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
           .last.map { $0.count + 1 } ?? 1
       }
       return ShoalError(.invalidConfig, "cannot read the file: \(problem)", location: here)

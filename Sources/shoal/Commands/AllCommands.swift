@@ -2,5 +2,11 @@ import ArgumentParser
 
 extension ShoalCommand {
   /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
-  static let all: [any ParsableCommand.Type] = [PluginCommand.self]
+  static let all: [any ParsableCommand.Type] = [
+    ValidateCommand.self,
+    ClustersCommand.self,
+    PluginsCommand.self,
+    WorkerCommand.self,
+    PluginCommand.self,
+  ]
 }

@@ -5,6 +5,8 @@ public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
   PluginABI.entry(exports) { plugin in
     plugin.export(IgnoringCluster.self)
     plugin.export(HalfReadingCluster.self)
+    plugin.export(ThrowingCluster.self)
+    plugin.export(HangingCluster.self)
     // A factory that drops its kwargs on the floor.
     plugin.export(factory: "make_ignoring") { _ in try IgnoringCluster(kwargs: .empty()) }
     // UnexportedCluster, ClusterOptions and WorkerTemplate are deliberately not exported.
