@@ -138,8 +138,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func printError(_ message: String) {
-    var stderr = StandardError()
-    print("shoal worker: error: \(message)", to: &stderr)
+    StandardError.write("shoal worker: error: \(message)\n")
   }
 
   /// `HOSTNAME-PID`.
@@ -153,16 +152,4 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func processorCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}
-
-/// `print(..., to: &stderr)`.
-struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) {
-    var bytes = Array(string.utf8)
-    while !bytes.isEmpty {
-      let written = Glibc.write(STDERR_FILENO, bytes, bytes.count)
-      if written <= 0 { return }
-      bytes.removeFirst(written)
-    }
-  }
 }
