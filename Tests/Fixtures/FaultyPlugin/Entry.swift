@@ -7,6 +7,12 @@ public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
     plugin.export(HalfReadingCluster.self)
     plugin.export(ThrowingCluster.self)
     plugin.export(HangingCluster.self)
+    plugin.export(MisbehavingCluster.self)
+    plugin.export(MisnamedCluster.self)
+    plugin.export(LeakyCluster.self)
+    plugin.export(BlindCluster.self)
+    plugin.export(GreedyCluster.self)
+    plugin.export(StubbornCluster.self)
     // A factory that drops its kwargs on the floor.
     plugin.export(factory: "make_ignoring") { _ in try IgnoringCluster(kwargs: .empty()) }
     // UnexportedCluster, ClusterOptions and WorkerTemplate are deliberately not exported.
