@@ -97,6 +97,7 @@ let package = Package(
     .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
     .testTarget(
-      name: "PluginKitTests", dependencies: ["ShoalBackendTesting", "ShoalTestSupport", core]),
+      name: "PluginKitTests",
+      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
   ]
 )

@@ -46,9 +46,14 @@ struct PluginNewCommand: AsyncParsableCommand {
           .invalidState, "cannot find the Shoal checkout this shoal was built from",
           hint: "pass --shoal-path DIR (a clone of Shoal, the folder holding Sources/ShoalCore)")
       }
-      let directory = path ?? FileManager.default.currentDirectoryPath + "/" + name
+      let current = FileManager.default.currentDirectoryPath
+      let folder = path ?? name
+      let directory = folder.hasPrefix("/") ? folder : current + "/" + folder
       // A relative --shoal-path is written as is: Package.swift reads it from the package.
-      let checkout = shoal.hasPrefix("/") ? shoal : directory + "/" + shoal
+      let checkout =
+        shoal.hasPrefix("/")
+        ? shoal
+        : URL(fileURLWithPath: directory + "/" + shoal).standardized.path
       if !PluginScaffold.isCheckout(checkout) {
         throw ShoalError(
           .invalidValue, "\(checkout) is not a Shoal checkout (no Sources/ShoalCore/Package.swift)",

@@ -56,8 +56,8 @@ public final class ThrowingCluster: ClusterBackend {
     for index in existing..<count {
       let name = "\(label)-\(index)"
       let launch = context.workerLaunch(
-        name: name, nthreads: 1, extraArguments: ["--give-up-after", "15"],
-        environment: ["SHOAL_PARENT_PID": String(getpid())])
+        name: name, nthreads: 1, extraArguments: ["--give-up-after", "15"])
+      // No SHOAL_PARENT_PID on purpose: a worker the core fails to stop stays visible.
       try await supervisor.launch(name: name, ProcessSupervisor.Command(launch))
     }
   }
