@@ -44,6 +44,11 @@ final class TestWorker: Sendable {
     try await channel.writeAndFlush(
       Message.hello(Hello(role: .worker, name: name, slots: slots, token: token)))
     let accepted = try await welcome.futureResult.get()
+    let interval = TimeAmount.milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+    let heartbeat = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+      channel.writeAndFlush(Message.heartbeat, promise: nil)
+    }
+    channel.closeFuture.whenComplete { _ in heartbeat.cancel() }
     return TestWorker(channel: channel, name: accepted.name, log: log)
   }
 

@@ -38,6 +38,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
   private let clock: C
   private let logger: Logger
   private let wallClock: @Sendable () -> Double
+  private let scaleTimeout: Duration
   private let state: Mutex<State>
   /// How many decisions are kept for `shoal ps`.
   public let keptDecisions = 20
@@ -46,8 +47,10 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
   public init(
     scheduler: any ScalingScheduler, backend: any ClusterBackend, settings: AdaptSettings,
     slotsPerWorker: Int = 1, planned: Int = 0, clock: C, logger: Logger,
+    scaleTimeout: Duration = .seconds(60),
     wallClock: @escaping @Sendable () -> Double = { WallClock.now() }
   ) {
+    self.scaleTimeout = scaleTimeout
     self.scheduler = scheduler
     self.backend = backend
     self.clock = clock
@@ -88,8 +91,9 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     case .up:
       logger.info("\(decision)")
       do {
-        try await backend.scale(to: decision.to)
+        try await scaleBackend(to: decision.to)
         state.withLock { $0.planned = decision.to }
+      } catch is CancellationError {
       } catch {
         logger.error("scale up to \(decision.to) failed: \(error)")
       }
@@ -98,6 +102,35 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       let closed = await scaleDown(by: decision.from - decision.to)
       state.withLock { $0.planned = max(0, $0.planned - closed) }
     }
+    record(decision)
+    return decision
+  }
+
+  /// Sets the number of workers by hand (`shoal scale`): turns adaptive scaling off,
+  /// as Dask's `cluster.scale` does, then scales up through the backend or down
+  /// through the scheduler (retire, then stop). Returns the new count.
+  @discardableResult
+  public func scale(to count: Int) async throws -> Int {
+    let current = state.withLock { state in
+      state.enabled = false
+      return state.planned
+    }
+    let decision = ScalingDecision(
+      action: count > current ? .up : count < current ? .down : .same, from: current, to: count,
+      target: count, reason: "requested by hand; adaptive scaling off", time: wallClock())
+    record(decision)
+    if decision.action != .same { logger.info("\(decision)") }
+    if count > current {
+      try await scaleBackend(to: count)
+      state.withLock { $0.planned = count }
+    } else if count < current {
+      let closed = await scaleDown(by: current - count)
+      state.withLock { $0.planned = max(0, $0.planned - closed) }
+    }
+    return state.withLock { $0.planned }
+  }
+
+  private func record(_ decision: ScalingDecision) {
     state.withLock { state in
       if decision.action != .same || state.decisions.last?.action != .same
         || state.decisions.last?.target != decision.target
@@ -108,7 +141,13 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
         state.decisions.removeFirst(state.decisions.count - keptDecisions)
       }
     }
-    return decision
+  }
+
+  private func scaleBackend(to count: Int) async throws {
+    let backend = self.backend
+    try await Deadline.run(scaleTimeout, "scaling the backend to \(count) workers") {
+      try await backend.scale(to: count)
+    }
   }
 
   /// Retires `count` workers (idle first) and stops them; returns how many went.
@@ -119,9 +158,14 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     var closed = 0
     if !candidates.isEmpty {
       let retired = await scheduler.retire(workers: candidates)
+      let backend = self.backend
       do {
-        try await backend.stop(workers: retired)
+        try await Deadline.run(scaleTimeout, "stopping workers \(retired)") {
+          try await backend.stop(workers: retired)
+        }
         closed += retired.count
+      } catch is CancellationError {
+        return closed
       } catch {
         logger.error("stopping retired workers \(retired) failed: \(error)")
       }
@@ -133,7 +177,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       // Launched but never connected (still starting, or failed): nothing to retire.
       let extra = min(missing, count - closed)
       do {
-        try await backend.scale(to: planned - extra)
+        try await scaleBackend(to: planned - extra)
         closed += extra
       } catch {
         logger.error("scale down to \(planned - extra) failed: \(error)")
@@ -141,6 +185,12 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     }
     return closed
   }
+
+  /// Records that the backend was asked for `count` workers outside the loop.
+  public func setPlanned(_ count: Int) { state.withLock { $0.planned = count } }
+
+  /// The target at the last tick.
+  public var lastTarget: Int? { state.withLock { $0.decisions.last?.target } }
 
   /// The number of workers the controller has asked the backend for.
   public var planned: Int { state.withLock { $0.planned } }

@@ -7,6 +7,11 @@ extension ShoalCommand {
     ClustersCommand.self,
     PluginsCommand.self,
     WorkerCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
     PluginCommand.self,
   ]
 }

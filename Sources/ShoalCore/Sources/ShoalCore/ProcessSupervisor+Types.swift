@@ -97,3 +97,12 @@ extension ProcessSupervisor {
     public var commandLine: String { ([executable] + arguments).joined(separator: " ") }
   }
 }
+
+extension ProcessSupervisor {
+  /// Starts `command` without supervising it (a detached `shoal up` child): its own
+  /// process group, output to its log file. The caller owns the pid (reap it with
+  /// `waitpid` or exit and let init reap it).
+  public static func spawnDetached(_ command: Command) throws -> Int32 {
+    try Spawner.spawn(command)
+  }
+}
