@@ -92,7 +92,8 @@ let package = Package(
     .testTarget(
       name: "EngineTests",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, nioCore, nioPosix,
+        logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(

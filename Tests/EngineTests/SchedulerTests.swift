@@ -182,7 +182,9 @@ import Testing
       let status = try await control.status()
       #expect(status.totalSlots == 3)
       #expect(status.workers.map(\.name) == ["w"])
-      await #expect(throws: ShoalError.self) { try await control.send("scale", arguments: ["n": "2"]) }
+      await #expect(throws: ShoalError.self) {
+        try await control.send("scale", arguments: ["n": "2"])
+      }
       await control.close()
       await worker.kill()
     }

@@ -141,7 +141,9 @@ private final class WorkerHandler: ChannelInboundHandler {
               result: TaskResult(status: .failed, exitCode: 1, message: "exit 1", worker: name)))
         }
       }
-      if !results.isEmpty { context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil) }
+      if !results.isEmpty {
+        context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil)
+      }
     case .cancel(let ids):
       var results: [ResultEnvelope] = []
       for id in ids {
@@ -150,7 +152,9 @@ private final class WorkerHandler: ChannelInboundHandler {
           results.append(ResultEnvelope(id: id, result: TaskResult(status: .cancelled)))
         }
       }
-      if !results.isEmpty { context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil) }
+      if !results.isEmpty {
+        context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil)
+      }
     case .retire:
       context.close(promise: nil)
     default:

@@ -81,6 +81,20 @@ import Testing
     #expect(listing.stdout.contains("no clusters are up"))
   }
 
+  @Test func mapOnTheDefaultClusterStartsATemporaryOneAndClosesIt() throws {
+    try (1...5).map(String.init).joined(separator: "\n").write(
+      toFile: folder + "/numbers.txt", atomically: true, encoding: .utf8)
+    let output = try shoal("map", "--inputs", "numbers.txt", "--", "sh", "-c", "echo $(({} * {}))")
+    #expect(output.status == 0, "\(output.stderr)")
+    #expect(output.stdout == "1\n4\n9\n16\n25\n")
+    #expect(ClusterTesting.workerChildren().isEmpty)
+    #expect(try statuses().isEmpty)
+    // `--cluster` names another one; the adaptive `burst` starts from 0 workers.
+    let run = try shoal("run", "--cluster", "burst", "--", "echo", "from burst")
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout == "from burst\n")
+  }
+
   @Test func runAndMapJoinADetachedCluster() throws {
     defer { cleanUp("pair") }
     #expect(try shoal("up", "pair", "--detach").status == 0)
@@ -88,6 +102,15 @@ import Testing
       "pair", stateFolder: StateFolder(root: state + "/shoal"))
     #expect(target?.kind == .detached)
     #expect(target?.address == record("pair")?.address)
+    let run = try shoal("run", "--cluster", "pair", "--", "echo", "joined")
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout == "joined\n")
+    try "a\nb\nc\n".write(toFile: folder + "/letters.txt", atomically: true, encoding: .utf8)
+    let map = try shoal("map", "--inputs", "letters.txt", "--", "echo", "{}")
+    #expect(map.status == 0, "\(map.stderr)")
+    #expect(map.stdout == "a\nb\nc\n")
+    // Both ran on the detached cluster (the default one): it counts their 4 tasks.
+    #expect(try statuses().first?.completed == 4)
     #expect(try shoal("down", "pair").status == 0)
     #expect(
       try ClusterTarget.detached("pair", stateFolder: StateFolder(root: state + "/shoal")) == nil)

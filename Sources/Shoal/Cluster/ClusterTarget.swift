@@ -35,10 +35,10 @@ public struct ClusterTarget: Sendable {
   ///
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
   /// temporary cluster brings its own).
-  public static func with<T: Sendable>(
-    cluster name: String?, address: String?, token: @Sendable () throws -> String,
+  public static func with<T>(
+    cluster name: String?, address: String?, token: () throws -> String,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
-    logger: Logger, _ body: @Sendable (ClusterTarget) async throws -> T
+    logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
     if let address {
       if let name {
@@ -93,17 +93,17 @@ public struct ClusterTarget: Sendable {
 
   /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
   /// the cluster (retire, stop) whatever `body` did.
-  public static func temporary<T: Sendable>(
+  public static func temporary<T>(
     spec: ClusterSpec, loader: PluginLoader, options: ClusterOptions, logger: Logger,
-    _ body: @Sendable (ClusterTarget) async throws -> T
+    _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
     let runtime = try ClusterRuntime(spec: spec, loader: loader, options: options, logger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
+    var result: Result<T, any Error>?
+    await withTaskGroup(of: Void.self) { group in
       group.addTask {
-        try await runtime.run()
-        return nil
+        // Its failure is the start error that `ready()` throws below.
+        try? await runtime.run()
       }
-      let result: Result<T, any Error>
       do {
         let endpoint = try await runtime.ready()
         result = .success(
@@ -114,13 +114,11 @@ public struct ClusterTarget: Sendable {
         result = .failure(error)
       }
       runtime.close()
-      // `run()` returns once everything is stopped; its own failure is the start error
-      // that `ready()` already threw.
-      while let _ = try? await group.next() {}
-      if case .success = result {
-        try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
-      }
-      return try result.get()
+      await group.waitForAll()
     }
+    if case .success = result {
+      try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
+    }
+    return try result!.get()
   }
 }

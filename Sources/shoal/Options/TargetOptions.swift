@@ -1,51 +1,75 @@
 import ArgumentParser
 import Foundation
-import Logging
 import Shoal
 import ShoalCore
 
-/// Where `shoal run` and `shoal map` send their work: `--address` (an existing
-/// scheduler), `--cluster NAME` (a cluster from clusters.yaml: joined when a detached
-/// cluster of that name is up, else started for this one command and closed after),
-/// or, with neither, the config's `default` cluster (a local cluster when there is
-/// no clusters.yaml).
+/// Where `shoal run` and `shoal map` send their work, and with which token:
+///
+/// - `--address` (or `$SHOAL_ADDRESS`): a running scheduler; the token from
+///   `--token-file F`, then `$SHOAL_TOKEN`, then the default token file that
+///   `shoal scheduler` writes (`TokenFile.defaultPath`);
+/// - `--cluster NAME`: a cluster from clusters.yaml, joined when a detached cluster of
+///   that name is up (`shoal up NAME --detach`), otherwise started for this one
+///   command and closed after it (an `address:` cluster is connected to);
+/// - neither: the config's `default` cluster the same way (with no clusters.yaml, a
+///   temporary local cluster).
 struct TargetOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "A cluster from clusters.yaml (default: its `default`).",
-      discussion:
-        "Joins the detached cluster of that name when one is up (`shoal up NAME --detach`); otherwise starts it for this command and closes it after.",
+      "A cluster from clusters.yaml (default: its `default`). Joins the detached cluster of that name when one is up; otherwise starts it for this command and closes it after.",
       valueName: "name"))
   var cluster: String?
 
   @Option(
     help: ArgumentHelp(
-      "The address of a running scheduler (tcp://HOST:PORT), instead of a cluster.",
+      "The address of a running scheduler (tcp://HOST:PORT). Default: $SHOAL_ADDRESS.",
       valueName: "address"))
   var address: String?
 
   @Option(
     name: .customLong("token-file"),
     help: ArgumentHelp(
-      "The file holding the scheduler's token (with --address). Default: $SHOAL_TOKEN, then the `shoal scheduler` default token file.",
+      "The file holding the scheduler's token. Default: $SHOAL_TOKEN, then the file `shoal scheduler` writes when given no --token-file (~/.local/state/shoal/token).",
       valueName: "file"))
   var tokenFile: String?
+
+  @Option(
+    name: .customLong("connect-timeout"),
+    help: ArgumentHelp("Seconds to wait for the scheduler to answer.", valueName: "seconds"))
+  var connectTimeout: Double = 10
 
   @OptionGroup var config: ConfigOptions
 
   func validate() throws {
+    guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
     if let cluster, let address {
       throw ValidationError("give either --cluster \(cluster) or --address \(address), not both")
     }
   }
 
-  /// Runs `body` against the target; a temporary cluster is closed after it, also
-  /// when it throws.
-  func withTarget<T: Sendable>(_ body: @Sendable (ClusterTarget) async throws -> T) async throws
-    -> T
-  {
+  /// Runs `body` with an executor connected to the target, closes the executor, and
+  /// closes a temporary cluster after it (also when `body` throws or is interrupted).
+  func withExecutor<T>(_ body: (Executor) async throws -> T) async throws -> T {
+    try await withTarget { target in
+      let executor = try await Executor.connect(
+        address: target.address, token: target.token,
+        timeout: .milliseconds(Int64(connectTimeout * 1000)))
+      do {
+        let result = try await body(executor)
+        await executor.close()
+        return result
+      } catch {
+        await executor.close()
+        throw error
+      }
+    }
+  }
+
+  /// Runs `body` against the target (see the type's documentation).
+  func withTarget<T>(_ body: (ClusterTarget) async throws -> T) async throws -> T {
     let environment = config.environment
     let tokenFile = self.tokenFile
+    let address = cluster == nil ? (self.address ?? environment["SHOAL_ADDRESS"]) : nil
     let shoalConfig = address == nil ? try config.loadConfigIfPresent() : nil
     let logger = ClusterLogging.make(label: "shoal.cluster", fallback: .warning)
     return try await ClusterTarget.with(
@@ -53,5 +77,51 @@ struct TargetOptions: ParsableArguments {
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
       config: shoalConfig, loader: config.loader(config: shoalConfig),
       options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
+  }
+
+  /// Connects to the scheduler.
+  func connect() async throws -> Executor {
+    let environment = ProcessInfo.processInfo.environment
+    guard let address = address ?? environment["SHOAL_ADDRESS"] else {
+      throw ShoalError(
+        .missingKey, "no scheduler to send the work to",
+        hint: "give --address tcp://HOST:PORT (the line `shoal scheduler` prints)")
+    }
+    let token = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
+    return try await Executor.connect(
+      address: address, token: token, timeout: .milliseconds(Int64(connectTimeout * 1000)))
+  }
+}
+
+/// The options every shell task takes: `--timeout`, `--env K=V`, `--cwd D`.
+struct ShellTaskOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Kill a task after this many seconds.", valueName: "seconds"))
+  var timeout: Double?
+
+  @Option(
+    name: .customLong("env"),
+    help: ArgumentHelp("Add a variable to the task's environment (repeatable).", valueName: "K=V"))
+  var environment: [String] = []
+
+  @Option(help: ArgumentHelp("The folder to run the task in, on the worker.", valueName: "dir"))
+  var cwd: String?
+
+  func validate() throws {
+    if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
+      throw ValidationError("--env \(pair): expected NAME=VALUE")
+    }
+  }
+
+  /// The spec of `command ARGUMENTS`.
+  func spec(_ command: String, _ arguments: [String]) -> TaskSpec {
+    var variables: [String: String] = [:]
+    for pair in environment {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      variables[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+    }
+    return .shell(
+      command, arguments, environment: variables, workingDirectory: cwd,
+      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
   }
 }
