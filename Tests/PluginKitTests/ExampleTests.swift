@@ -22,10 +22,10 @@ struct ExampleTests {
   static let app = "ExecutorApp"
 
   @Test func exampleBackendIsExactlyWhatShoalPluginNewWrites() throws {
+    // Written with this checkout's absolute path, which the example spells `../..`.
     let folder = try TemporaryDirectory.make() + "/ExampleBackend"
-    let output = try CommandRunner.shoal([
-      "plugin", "new", "ExampleBackend", "--path", folder, "--shoal-path", "../..",
-    ])
+    let root = BuildProducts.repositoryRoot
+    let output = try CommandRunner.shoal(["plugin", "new", "ExampleBackend", "--path", folder])
     #expect(output.status == 0, "\(output.stderr)")
     let example = ExampleBuild.examplePackage(Self.backend)
     let written = try FileManager.default.subpathsOfDirectory(atPath: folder).filter {
@@ -34,6 +34,7 @@ struct ExampleTests {
     #expect(written.count == 6)
     for file in written {
       let generated = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+        .replacingOccurrences(of: root, with: "../..")
       let committed = try? String(contentsOfFile: example + "/" + file, encoding: .utf8)
       #expect(committed == generated, "Examples/ExampleBackend/\(file) differs from the scaffold")
     }
@@ -50,7 +51,7 @@ struct ExampleTests {
     #expect(text.contains("with 7 test cases passed"), "\(text.suffix(3000))")
   }
 
-  @Test func clustersYamlSelectsTheExampleBackendByName() throws {
+  @Test func clustersYamlSelectsTheExampleBackendByNameAndShoalMapRunsOnIt() throws {
     let products = ExampleBuild.products(Self.backend)
     let library = products + "/libExampleBackend.so"
     try #require(FileManager.default.fileExists(atPath: library), "build the example first")
@@ -76,6 +77,26 @@ struct ExampleTests {
       "the typo is reported at its line: \(validate.stdout)\(validate.stderr)")
     #expect((validate.stdout + validate.stderr).contains("did you mean `n_workers`"))
     #expect(!(validate.stdout + validate.stderr).contains("clusters.example."))
+
+    // `shoal map` on a temporary `example` cluster: every task runs in a worker that
+    // ExampleCluster started (its name is in the worker's command line).
+    let state = try TemporaryDirectory.make()
+    let map = try CommandRunner.shoal(
+      [
+        "map", "--cluster", "example", "--config", config, "--inputs", "-", "--",
+        "sh", "-c", "echo $(({} * {})) $(tr '\\0' ' ' < /proc/$PPID/cmdline)",
+      ],
+      environment: environment.merging(["XDG_STATE_HOME": state]) { $1 },
+      stdin: (1...6).map(String.init).joined(separator: "\n") + "\n", timeout: 120)
+    #expect(map.status == 0, "\(map.stderr)")
+    let lines = map.stdout.split(separator: "\n")
+    #expect(lines.count == 6, "\(map.stdout)")
+    for (index, line) in lines.enumerated() {
+      let parts = line.split(separator: " ", maxSplits: 1)
+      #expect(parts.first.map(String.init) == String((index + 1) * (index + 1)))
+      #expect(line.contains("worker tcp://127.0.0.1:") && line.contains("--name example-"), "\(line)")
+    }
+    #expect(map.stderr.contains("6 tasks, 6 succeeded"))
   }
 
   @Test func executorAppRunsTypedTasksFromItsTaskLibrary() async throws {

@@ -85,8 +85,10 @@ enum PluginTemplate {
   /// A `clusters.yaml` that selects the plugin.
   static let clusters = #"""
     # Run from this folder after `swift build`:
-    #   SHOAL_PLUGIN_PATH=.build/debug shoal validate
-    #   SHOAL_PLUGIN_PATH=.build/debug shoal map --cluster mine -- echo {}
+    #   export SHOAL_PLUGIN_PATH=$PWD/.build/debug
+    #   shoal validate
+    #   seq 8 | shoal map --inputs - -- sh -c 'echo $(({} * {}))'
+    #   shoal up mine --detach && shoal ps && shoal down mine
     version: 1
     default: mine
     clusters:
