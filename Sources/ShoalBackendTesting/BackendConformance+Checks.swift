@@ -40,7 +40,8 @@ extension BackendConformance {
     try await ConformanceCluster.with(self, check: .start) { cluster in
       try await cluster.scale(to: workers)
       let result = try await cluster.runTask(.shell("echo", ["conformance"]))
-      guard result.status == .succeeded, String(decoding: result.output, as: UTF8.self) == "conformance\n"
+      guard result.status == .succeeded,
+        String(decoding: result.output, as: UTF8.self) == "conformance\n"
       else { throw cluster.failure("a task on the new workers did not succeed: \(result)") }
     }
   }
@@ -85,8 +86,10 @@ extension BackendConformance {
       // scheduler requeues the task, which then succeeds on a replacement.
       let marker = cluster.context.stateDirectory + "/killed-once"
       let task = try await cluster.startTask(
-        .shell("sh", ["-c", "[ -e '\(marker)' ] || { touch '\(marker)'; kill -9 $PPID; sleep 5; }"]))
-      try await cluster.waitUntil("the backend to report that \(victim) died (exited or restarted)") {
+        .shell(
+          "sh", ["-c", "[ -e '\(marker)' ] || { touch '\(marker)'; kill -9 $PPID; sleep 5; }"]))
+      try await cluster.waitUntil("the backend to report that \(victim) died (exited or restarted)")
+      {
         await cluster.backend.workers().contains {
           $0.name == victim && ($0.restarts > 0 || $0.state.isFinal)
         }
@@ -96,7 +99,8 @@ extension BackendConformance {
       try await cluster.waitForSize(1)
       let result = try await task.result()
       guard result.status == .succeeded else {
-        throw cluster.failure("the task whose worker died did not succeed on a replacement: \(result)")
+        throw cluster.failure(
+          "the task whose worker died did not succeed on a replacement: \(result)")
       }
     }
   }
@@ -190,7 +194,8 @@ extension BackendConformance {
       }
       if let key, !error.description.contains(key) {
         throw ConformanceFailure(
-          check: check.name, "the error for cluster_kwargs \(what) does not name `\(key)`: \(error)")
+          check: check.name, "the error for cluster_kwargs \(what) does not name `\(key)`: \(error)"
+        )
       }
     }
   }

@@ -11,7 +11,8 @@ import Testing
   }
 
   /// Runs `check` against `name` and returns the failure it must produce.
-  func failure(_ name: String, _ check: BackendConformance.Check) async throws -> ConformanceFailure {
+  func failure(_ name: String, _ check: BackendConformance.Check) async throws -> ConformanceFailure
+  {
     try await #require(throws: ConformanceFailure.self) { try await kit(name).run(check) }
   }
 
@@ -56,8 +57,11 @@ import Testing
   @Test func scaleThatStartsNothingFailsStartWithWhatWasSeen() async throws {
     let failure = try await failure("IgnoringCluster", .start)
     #expect(failure.message.contains("refused the kit's cluster_kwargs"))
-    let empty = BackendConformance(clusterClass: "FaultyPlugin.IgnoringCluster", timeout: .seconds(2))
-    let timedOut = try await #require(throws: ConformanceFailure.self) { try await empty.run(.start) }
+    let empty = BackendConformance(
+      clusterClass: "FaultyPlugin.IgnoringCluster", timeout: .seconds(2))
+    let timedOut = try await #require(throws: ConformanceFailure.self) {
+      try await empty.run(.start)
+    }
     #expect(timedOut.message.contains("1 workers connected"))
     #expect(timedOut.message.contains("last seen: scheduler has workers []"))
   }

@@ -46,7 +46,8 @@ struct ExampleTests {
     let library = ExampleBuild.products(Self.backend) + "/libExampleBackend.so"
     let needed = try ExampleBuild.neededLibraries(library)
     #expect(needed.contains("libShoalCore.so"), "NEEDED: \(needed)")
-    let test = try ExampleBuild.swift(["test", "--skip-build"], package: package, scratch: Self.backend)
+    let test = try ExampleBuild.swift(
+      ["test", "--skip-build"], package: package, scratch: Self.backend)
     let text = test.stdout + test.stderr
     #expect(text.contains("with 7 test cases passed"), "\(text.suffix(3000))")
   }
@@ -70,7 +71,8 @@ struct ExampleTests {
     let environment = ["SHOAL_PLUGIN_PATH": products]
     let plugins = try CommandRunner.shoal(["plugins"], environment: environment)
     #expect(plugins.stdout.contains("ExampleCluster"), "\(plugins.stdout)\(plugins.stderr)")
-    let validate = try CommandRunner.shoal(["validate", "--config", config], environment: environment)
+    let validate = try CommandRunner.shoal(
+      ["validate", "--config", config], environment: environment)
     #expect(validate.status != 0)
     #expect(
       validate.stdout.contains(":9:") || validate.stderr.contains(":9:"),
@@ -94,7 +96,8 @@ struct ExampleTests {
     for (index, line) in lines.enumerated() {
       let parts = line.split(separator: " ", maxSplits: 1)
       #expect(parts.first.map(String.init) == String((index + 1) * (index + 1)))
-      #expect(line.contains("worker tcp://127.0.0.1:") && line.contains("--name example-"), "\(line)")
+      #expect(
+        line.contains("worker tcp://127.0.0.1:") && line.contains("--name example-"), "\(line)")
     }
     #expect(map.stderr.contains("6 tasks, 6 succeeded"))
   }
@@ -103,7 +106,9 @@ struct ExampleTests {
     let package = ExampleBuild.examplePackage(Self.app)
     try ExampleBuild.swift(["build"], package: package, scratch: Self.app)
     let products = ExampleBuild.products(Self.app)
-    #expect(try ExampleBuild.neededLibraries(products + "/libExampleTasks.so").contains("libShoalCore.so"))
+    #expect(
+      try ExampleBuild.neededLibraries(products + "/libExampleTasks.so").contains("libShoalCore.so")
+    )
 
     let token = "executor-app-\(UUID().uuidString)"
     var logger = Logger(label: "test.scheduler")
@@ -116,7 +121,8 @@ struct ExampleTests {
       let worker = Process()
       worker.executableURL = URL(fileURLWithPath: BuildProducts.shoal)
       worker.arguments = [
-        "worker", address, "--name", "app-worker", "--tasks", "ExampleTasks", "--give-up-after", "15",
+        "worker", address, "--name", "app-worker", "--tasks", "ExampleTasks", "--give-up-after",
+        "15",
       ]
       var environment = ProcessInfo.processInfo.environment
       environment["SHOAL_TOKEN"] = token

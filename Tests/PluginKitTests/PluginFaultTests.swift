@@ -64,7 +64,8 @@ import Testing
   }
 
   @Test(arguments: ["throws-in-scale", "throws-in-run"])
-  func pluginThatThrowsDuringStartIsReportedAndLeavesNothingRunning(_ cluster: String) async throws {
+  func pluginThatThrowsDuringStartIsReportedAndLeavesNothingRunning(_ cluster: String) async throws
+  {
     let label = "faulty\(UInt32.random(in: 0...UInt32.max))"
     let output = try up(cluster, label: label)
     #expect(output.status != 0 && output.status < 128, "exit \(output.status)")

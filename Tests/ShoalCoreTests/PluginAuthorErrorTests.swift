@@ -31,7 +31,8 @@ import Testing
     }
     #expect(error.code == .notExported)
     #expect(error.message.contains("IgnoringCluster"))
-    #expect(error.hint?.contains("conforms to ClusterBackend but the plugin does not export it") == true)
+    #expect(
+      error.hint?.contains("conforms to ClusterBackend but the plugin does not export it") == true)
     #expect(error.hint?.contains("$0.export(UnexportedCluster.self)") == true)
   }
 
@@ -39,7 +40,8 @@ import Testing
   func typeThatDoesNotConformIsExplained(name: String, kind: String) throws {
     let error = try #require(throws: ShoalError.self) { try loader.backend("FaultyPlugin.\(name)") }
     #expect(error.code == .notExported)
-    #expect(error.hint?.contains("\(kind) `FaultyPlugin.\(name)` exists but does not conform") == true)
+    #expect(
+      error.hint?.contains("\(kind) `FaultyPlugin.\(name)` exists but does not conform") == true)
   }
 
   @Test func nameThatIsNoTypeAtAllGetsASuggestion() throws {

@@ -22,7 +22,8 @@ enum Deadline {
     let timer = Task {
       try await Task.sleep(for: limit)
       outcome.resolve(
-        .failure(ShoalError(.timeout, "\(what) did not finish within \(limit.seconds) s", hint: hint)))
+        .failure(
+          ShoalError(.timeout, "\(what) did not finish within \(limit.seconds) s", hint: hint)))
     }
     defer {
       work.cancel()

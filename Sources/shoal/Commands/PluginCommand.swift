@@ -33,7 +33,8 @@ struct PluginNewCommand: AsyncParsableCommand {
   @Option(help: "The folder to create (default: ./NAME). It must not exist or be empty.")
   var path: String?
 
-  @Option(name: .customLong("class"), help: "The backend class (default: NAME with Backend -> Cluster).")
+  @Option(
+    name: .customLong("class"), help: "The backend class (default: NAME with Backend -> Cluster).")
   var className: String?
 
   @Option(help: "The Shoal checkout to depend on (default: the one this shoal was built from).")

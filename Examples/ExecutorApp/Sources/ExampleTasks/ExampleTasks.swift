@@ -10,7 +10,9 @@ public struct Square: TaskFunction {
 public struct WordCount: TaskFunction {
   public init() {}
   public func run(_ input: String) async throws -> [String: Int] {
-    input.split(whereSeparator: \.isWhitespace).reduce(into: [:]) { $0[String($1), default: 0] += 1 }
+    input.split(whereSeparator: \.isWhitespace).reduce(into: [:]) {
+      $0[String($1), default: 0] += 1
+    }
   }
 }
 

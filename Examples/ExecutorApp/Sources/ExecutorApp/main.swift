@@ -24,8 +24,12 @@ do {
   print("sum of squares: \(squares.reduce(0, +))")
 
   // One call, awaited by its typed handle.
-  let counts = try await executor.submit(WordCount.self, "the quick fox and the lazy dog and the cat").value
-  print("word counts: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+  let counts = try await executor.submit(
+    WordCount.self, "the quick fox and the lazy dog and the cat"
+  ).value
+  print(
+    "word counts: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+  )
 
   // A task that throws is a failed result, not a lost one.
   do {
