@@ -75,7 +75,10 @@ let package = Package(
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
 
     backend("LocalBackend"),
-    backend("SSHBackend"),
+    // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
+    // target so that SSHTests can test them without linking the plugin's entry point.
+    .target(name: "SSHSupport", path: "Plugins/SSHSupport"),
+    .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
@@ -97,6 +100,11 @@ let package = Package(
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(
+      name: "ContainerTests",
+      dependencies: [
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+      ]),
+    .testTarget(
       name: "WorkerTests",
       dependencies: [
         "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
@@ -108,5 +116,7 @@ let package = Package(
     .testTarget(
       name: "PluginKitTests",
       dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
+    .testTarget(
+      name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
   ]
 )

@@ -42,6 +42,9 @@ final class Outbox: Sendable {
   /// Hands each batch of queued messages to `write` until the outbox is closed and empty.
   func drain(_ write: ([Message]) async throws -> Void) async throws {
     for await _ in wakeups {
+      // Let the tasks that are finishing right now add their results first: one frame
+      // and one syscall for all of them instead of one each.
+      await Task.yield()
       try await flush(write)
     }
     try await flush(write)

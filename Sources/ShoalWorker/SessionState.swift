@@ -12,6 +12,7 @@ struct SessionState {
   let logger: Logger
   let outbox: Outbox
   let emit: AsyncStream<WorkerSession.Event>.Continuation
+  let threads: TaskThreads
 
   private let clock = ContinuousClock()
   private let started: ContinuousClock.Instant
@@ -22,8 +23,8 @@ struct SessionState {
   private var lastHeartbeat: ContinuousClock.Instant
   /// Assigned tasks not started yet, in order.
   private var queue: [TaskEnvelope] = []
-  /// Running tasks and the signal that cancels each.
-  private var running: [UInt64: OneShot] = [:]
+  /// Running tasks and what cancels each.
+  private var running: [UInt64: TaskCancellation] = [:]
   /// Running tasks already handed back (after the drain grace): their results are dropped.
   private var handedBack: Set<UInt64> = []
   /// A graceful shutdown started; set when the shutdown came before the session.
@@ -33,8 +34,9 @@ struct SessionState {
 
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
-    emit: AsyncStream<WorkerSession.Event>.Continuation, shuttingDown: Bool
+    emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads, shuttingDown: Bool
   ) {
+    self.threads = threads
     self.configuration = configuration
     self.runner = runner
     self.logger = logger
@@ -133,15 +135,24 @@ struct SessionState {
     let starting = queue.prefix(free)
     queue.removeFirst(starting.count)
     for envelope in starting {
-      let cancel = OneShot()
-      running[envelope.id] = cancel
+      let cancellation = TaskCancellation()
+      running[envelope.id] = cancellation
       let runner = self.runner
       let emit = self.emit
-      group.addTask {
-        let result = await runner.run(envelope.spec, cancel: cancel)
+      // Code the worker does not control (user Swift tasks) runs on the task threads;
+      // shell tasks and built-ins only await, and stay on the shared pool (no thread hop).
+      let executor: (any TaskExecutor)? = SessionState.mayBlock(envelope.spec) ? threads : nil
+      group.addTask(executorPreference: executor) {
+        let result = await runner.run(envelope.spec, cancellation: cancellation)
         emit.yield(.finished(envelope.id, result))
       }
     }
+  }
+
+  /// Whether a task may hold its thread for long: a Swift task from a user library.
+  static func mayBlock(_ spec: TaskSpec) -> Bool {
+    guard case .swift(let call) = spec.kind else { return false }
+    return call.library != Builtin.library && call.library != "ShoalWorker"
   }
 
   private mutating func cancel(_ ids: Set<UInt64>) {
@@ -158,7 +169,7 @@ struct SessionState {
                 worker: configuration.name))
           }))
     }
-    for id in ids { running[id]?.fire() }
+    for id in ids { running[id]?.cancel() }
   }
 
   private mutating func handBackQueue() {
@@ -223,7 +234,7 @@ struct SessionState {
           metadata: ["tasks": "\(late.count)"])
         handedBack.formUnion(late)
         outbox.send(.handBack(late.sorted()))
-        for id in late { running[id]?.fire() }
+        for id in late { running[id]?.cancel() }
       }
     }
     return nil

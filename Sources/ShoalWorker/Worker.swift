@@ -40,14 +40,21 @@ public final class Worker: Service {
 
   /// Connects, serves, reconnects, until retired, drained, refused or given up.
   public func run() async throws {
-    try await withGracefulShutdownHandler {
-      try await serve()
-    } onGracefulShutdown: {
-      self.shutdown.fire()
+    let threads = TaskThreads(count: configuration.slots)
+    do {
+      try await withGracefulShutdownHandler {
+        try await serve(threads: threads)
+      } onGracefulShutdown: {
+        self.shutdown.fire()
+      }
+    } catch {
+      await threads.shutdown()
+      throw error
     }
+    await threads.shutdown()
   }
 
-  private func serve() async throws {
+  private func serve(threads: TaskThreads) async throws {
     let clock = ContinuousClock()
     var backoff = configuration.backoff
     var lastContact = clock.now
@@ -57,7 +64,8 @@ public final class Worker: Service {
       do {
         let channel = try await connect()
         outcome = try await WorkerSession(
-          configuration: configuration, runner: runner, shutdown: shutdown, logger: logger
+          configuration: configuration, runner: runner, shutdown: shutdown, threads: threads,
+          logger: logger
         ).run(channel)
       } catch {
         outcome = .disconnected(

@@ -36,6 +36,7 @@ struct WorkerSession {
   let configuration: WorkerConfiguration
   let runner: TaskRunner
   let shutdown: OneShot
+  let threads: TaskThreads
   let logger: Logger
 
   /// How often the session looks at the clock (heartbeats, timeouts, the drain deadline).
@@ -83,7 +84,7 @@ struct WorkerSession {
               token: configuration.token)))
         var state = SessionState(
           configuration: configuration, runner: runner, logger: logger, outbox: outbox,
-          emit: emit, shuttingDown: shutdown.isFired)
+          emit: emit, threads: threads, shuttingDown: shutdown.isFired)
         let outcome = await state.process(events, group: &group)
 
         // Whatever is queued (the last results, a hand-back) goes out before the close.

@@ -126,9 +126,14 @@ struct SchedulerProcess {
     defer { scheduler.process.terminate() }
     let isolated = ["XDG_STATE_HOME": folder + "/state"]
 
-    let noAddress = try CommandRunner.shoal(["run", "--", "true"], environment: isolated)
-    #expect(noAddress.status != 0)
-    #expect(noAddress.stderr.contains("no scheduler"))
+    // Without --address the target is a cluster of clusters.yaml (the default one when
+    // --cluster is not given either); a name it does not declare is an error.
+    let config = try TemporaryDirectory.write("version: 1\nclusters:\n  only: {}\n")
+    let noSuchCluster = try CommandRunner.shoal(
+      ["run", "--config", config, "--cluster", "nosuch", "--", "true"], environment: isolated)
+    #expect(noSuchCluster.status != 0)
+    #expect(noSuchCluster.stderr.contains("nosuch"), "\(noSuchCluster.stderr)")
+    #expect(noSuchCluster.stderr.contains("only"), "\(noSuchCluster.stderr)")
 
     let malformed = try CommandRunner.shoal(
       ["run", "--address", "tcp://nowhere", "--token-file", tokenFile, "--", "true"])
@@ -155,6 +160,18 @@ struct SchedulerProcess {
       ])
     #expect(unreachable.status != 0)
     #expect(unreachable.stderr.contains("no scheduler answers"))
+  }
+
+  @Test func schedulerReportsAPortInUse() async throws {
+    let folder = try TemporaryDirectory.make()
+    let first = try await SchedulerProcess.start(["--port", "0", "--token-file", folder + "/t"])
+    defer { first.process.terminate() }
+    let second = try CommandRunner.shoal(
+      ["scheduler", "--port", "\(first.port)", "--token-file", folder + "/t"], timeout: 30)
+    #expect(second.status != 0)
+    #expect(second.stdout.isEmpty)
+    #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(first.port)"))
+    #expect(try await first.stop() == 0)
   }
 
   @Test func schedulerRefusesABadPort() throws {

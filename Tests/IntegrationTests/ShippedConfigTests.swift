@@ -1,9 +1,9 @@
 import Foundation
-import ShoalCore
 import ShoalTestSupport
 import Testing
 
-/// The repository's own clusters.yaml works on a fresh clone with the in-tree backends.
+/// The repository's own clusters.yaml works on a fresh clone with the in-tree backends,
+/// and LocalBackend's kwargs errors come out with their positions.
 @Suite struct ShippedConfigTests {
   static let file = BuildProducts.repositoryRoot + "/clusters.yaml"
 
@@ -24,31 +24,16 @@ import Testing
     #expect(result.stdout.contains("\"file\" : \"clusters.yaml\""))
   }
 
-  /// Whether the built LocalBackend is still the placeholder that exports nothing.
-  /// Until LocalBackend exports `LocalCluster` (its own issue), loading it fails; the
-  /// known issues below are only expected while that is so.
-  static let localBackendIsPlaceholder: Bool = {
-    do {
-      let plugin = try PluginLoader.load(
-        path: BuildProducts.library("LocalBackend"), module: "LocalBackend")
-      return plugin.exports.backendClass("LocalCluster") == nil
-    } catch {
-      return true
-    }
-  }()
-
   @Test func validatesWithTheInTreeBackends() throws {
-    let placeholder = Self.localBackendIsPlaceholder
-    try withKnownIssue("LocalBackend is still a placeholder") {
-      let result = try CommandRunner.shoal(["validate", "--config", Self.file])
-      #expect(result.status == 0, "\(result.stderr)")
-      #expect(result.stdout.hasSuffix(": OK, 2 clusters (local, burst); default: local\n"))
-      let show = try CommandRunner.shoal(["clusters", "show", "local", "--config", Self.file])
-      #expect(show.status == 0, "\(show.stderr)")
-      #expect(show.stdout.contains(BuildProducts.library("LocalBackend")))
-    } when: {
-      placeholder
-    }
+    let result = try CommandRunner.shoal(["validate", "--config", Self.file])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasSuffix(": OK, 2 clusters (local, burst); default: local\n"))
+    let show = try CommandRunner.shoal(["clusters", "show", "local", "--config", Self.file])
+    #expect(show.status == 0, "\(show.stderr)")
+    #expect(show.stdout.contains(BuildProducts.library("LocalBackend") + " (class)"))
+    #expect(show.stdout.contains("initial workers:  2"))
+    let plugins = try CommandRunner.shoal(["plugins"])
+    #expect(plugins.stdout.contains("    classes:   LocalCluster\n"), "\(plugins.stdout)")
   }
 
   /// LocalBackend's own kwargs errors, through the default `cluster_class`.
@@ -68,29 +53,20 @@ import Testing
   ])
   func rejectsBadLocalClusterKwargs(yaml: String, position: String, message: String) throws {
     let file = try TemporaryDirectory.write(yaml)
-    let placeholder = Self.localBackendIsPlaceholder
-    try withKnownIssue("LocalBackend is still a placeholder") {
-      let result = try CommandRunner.shoal(["validate", "--config", file])
-      #expect(result.status == 1)
-      #expect(result.stderr.hasPrefix("error: \(file):\(position): \(message)"), "\(result.stderr)")
-    } when: {
-      placeholder
-    }
+    let result = try CommandRunner.shoal(["validate", "--config", file])
+    #expect(result.status == 1)
+    #expect(result.stdout.isEmpty)
+    #expect(result.stderr.hasPrefix("error: \(file):\(position): \(message)"), "\(result.stderr)")
   }
 
   @Test func validateNotesBoundsTheBackendClamped() throws {
     let file = try TemporaryDirectory.write(
       "clusters:\n  b:\n    cluster_kwargs: {max_workers: 3}\n    adapt_kwargs: {maximum: 10}\n")
-    let placeholder = Self.localBackendIsPlaceholder
-    try withKnownIssue("LocalBackend is still a placeholder") {
-      let result = try CommandRunner.shoal(["validate", "--config", file])
-      #expect(result.status == 0, "\(result.stderr)")
-      #expect(
-        result.stdout.hasPrefix(
-          "note: clusters.b.adapt_kwargs: the backend adjusted the bounds from 0..10 to 0..3\n"),
-        "\(result.stdout)")
-    } when: {
-      placeholder
-    }
+    let result = try CommandRunner.shoal(["validate", "--config", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stdout.hasPrefix(
+        "note: clusters.b.adapt_kwargs: the backend adjusted the bounds from 0..10 to 0..3\n"),
+      "\(result.stdout)")
   }
 }

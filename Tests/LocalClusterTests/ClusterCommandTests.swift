@@ -87,7 +87,9 @@ import Testing
     let output = try shoal("map", "--inputs", "numbers.txt", "--", "sh", "-c", "echo $(({} * {}))")
     #expect(output.status == 0, "\(output.stderr)")
     #expect(output.stdout == "1\n4\n9\n16\n25\n")
-    #expect(ClusterTesting.workerChildren().isEmpty)
+    let marker = "XDG_STATE_HOME=\(state)"
+    #expect(
+      ClusterTesting.workerProcesses { _, environment in environment.contains(marker) }.isEmpty)
     #expect(try statuses().isEmpty)
     // `--cluster` names another one; the adaptive `burst` starts from 0 workers.
     let run = try shoal("run", "--cluster", "burst", "--", "echo", "from burst")

@@ -24,7 +24,7 @@ import Testing
       cluster: nil, address: nil, token: { "" }, config: config, loader: ClusterTesting.loader,
       options: ClusterTesting.options(folder), logger: ClusterTesting.logger
     ) { target in
-      let pids = ClusterTesting.workerChildren()
+      let pids = ClusterTesting.workerProcesses { command, _ in command.contains(target.address) }
       seen.withLock { $0 = (pids, target.kind) }
       let executor = try await Executor.connect(address: target.address, token: target.token)
       let results = try await executor.map((0..<6).map { TaskSpec.shell("echo", ["\($0)"]) })
@@ -139,7 +139,9 @@ import Testing
       let decisions = await runtime.status().adaptive?.decisions ?? []
       #expect(
         decisions.contains { $0.action == .up && $0.description.hasPrefix("scale up 0 -> 3: ") })
-      #expect(decisions.contains { $0.action == .down && $0.to == 0 })
+      #expect(
+        decisions.contains { $0.action == .down && $0.to == 0 },
+        "\(decisions.map(\.description).joined(separator: "\n"))")
     }
   }
 
@@ -148,11 +150,11 @@ import Testing
       """
       version: 1
       clusters:
-        pair:
+        duo:
           cluster_kwargs: {n_workers: 2}
       """)
     let runtime = try ClusterRuntime(
-      spec: try config.cluster(named: "pair"), loader: ClusterTesting.loader,
+      spec: try config.cluster(named: "duo"), loader: ClusterTesting.loader,
       options: ClusterTesting.options(try ClusterTesting.stateFolder()),
       logger: ClusterTesting.logger)
     try await ClusterTesting.running(runtime) { endpoint in

@@ -81,18 +81,25 @@ enum ClusterTesting {
     return await condition()
   }
 
-  /// Live `shoal worker` processes whose parent is this process.
-  static func workerChildren() -> [Int32] {
-    let me = getpid()
+  /// Live `shoal worker` processes for which `matches(commandLine, environment)` holds
+  /// (both with NUL separators turned into spaces/newlines). Tests run in parallel with
+  /// other suites that start workers too, so each test finds its own by a marker.
+  static func workerProcesses(_ matches: (String, String) -> Bool) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap(Int32.init).filter { pid in
-      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
+      guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+        isAlive(pid)
       else { return false }
-      let fields = stat[stat.index(after: close)...].split(separator: " ")
-      guard fields.count > 2, Int32(fields[1]) == me, fields[0] != "Z" else { return false }
-      let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-      return command.contains("worker")
+      let arguments = data.split(separator: 0)
+      // `shoal worker ...` itself, not a child whose arguments mention a worker (the
+      // container tests' `podman run ... shoal worker` run in the same test process).
+      guard arguments.count > 1, String(decoding: arguments[0], as: UTF8.self).hasSuffix("shoal"),
+        String(decoding: arguments[1], as: UTF8.self) == "worker"
+      else { return false }
+      let command = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+      let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
+      let environment = String(decoding: environ.map { $0 == 0 ? 10 : $0 }, as: UTF8.self)
+      return matches(command, environment)
     }
   }
 

@@ -75,7 +75,7 @@ struct SwiftTaskRunnerTests {
     #expect(result.status == .rejected)
     let message = result.message ?? ""
     #expect(message.contains("no task `Sqaure` in task library TestTasks"))
-    #expect(message.contains("Describe, Fail, SleepMillis, Square"))
+    #expect(message.contains("Describe, Fail, SleepMillis, Spin, Square"))
     #expect(message.contains("did you mean `Square`?"))
   }
 

@@ -75,6 +75,38 @@ struct WorkerPartsTests {
     #expect(!never.isFired)
   }
 
+  @Test func taskCancellationReachesTheRunningTaskAndIsKeptUntilItStarts() async {
+    let running = TaskCancellation()
+    let started = OneShot()
+    await withTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        await running.run {
+          started.fire()
+          try? await Task.sleep(for: .seconds(60))
+          return Task.isCancelled
+        }
+      }
+      await started.wait()
+      running.cancel()
+      #expect(await group.next() == true)
+    }
+    // Each in a child task, as in the worker (cancelling cancels the calling task).
+    let early = TaskCancellation()
+    early.cancel()
+    let cancelled = await withTaskGroup(of: Bool.self) { group in
+      group.addTask { await early.run { Task.isCancelled } }
+      return await group.next()!
+    }
+    #expect(cancelled)
+    let late = TaskCancellation()
+    let untouched = await withTaskGroup(of: Bool.self) { group in
+      group.addTask { await late.run { Task.isCancelled } }
+      return await group.next()!
+    }
+    late.cancel()  // after the end: nothing to cancel
+    #expect(!untouched)
+  }
+
   @Test func parentWatch() {
     defer { ParentWatch.disarm() }
     #expect(ParentWatch.arm(environment: [:]) == .notRequested)

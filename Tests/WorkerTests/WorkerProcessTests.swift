@@ -74,6 +74,25 @@ struct WorkerProcessTests {
     }
   }
 
+  @Test func cpuBoundSwiftTasksDoNotStarveTheConnection() async throws {
+    // As many tasks as CPUs, each computing for longer than twice the heartbeat timeout
+    // without suspending: on Swift's shared pool they would silence the worker and the
+    // scheduler would declare it lost.
+    let cpus = ProcessInfo.processInfo.activeProcessorCount
+    try await TestCluster.with(heartbeatTimeout: 2) { cluster in
+      let worker = try cluster.startWorker(
+        "cruncher", nthreads: cpus, arguments: testTaskArguments)
+      try await cluster.waitForWorkers(["cruncher"])
+      let executor = try await cluster.executor()
+      let results = try await executor.map((0..<cpus).map { _ in testTask("Spin", "5000") })
+      await executor.close()
+      for result in results {
+        #expect(result.status == .succeeded, "\(result.message ?? "")")
+      }
+      #expect(!worker.stderr.contains("lost the scheduler"))
+    }
+  }
+
   @Test func badTaskInputsAreResultsAndTheWorkerKeepsServing() async throws {
     try await TestCluster.with { cluster in
       let worker = try cluster.startWorker("bad", nthreads: 2, arguments: testTaskArguments)

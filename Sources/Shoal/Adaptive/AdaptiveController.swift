@@ -85,6 +85,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     let decision = state.withLock { state in
       state.policy.decide(load: load, current: state.planned, time: now)
     }
+    record(decision)
     switch decision.action {
     case .same:
       break
@@ -102,7 +103,6 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       let closed = await scaleDown(by: decision.from - decision.to)
       state.withLock { $0.planned = max(0, $0.planned - closed) }
     }
-    record(decision)
     return decision
   }
 

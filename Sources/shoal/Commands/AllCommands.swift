@@ -10,6 +10,8 @@ extension ShoalCommand {
     WorkerCommand.self,
     RunCommand.self,
     MapCommand.self,
+    ImageCommand.self,
+    LogsCommand.self,
     UpCommand.self,
     PsCommand.self,
     ScaleCommand.self,

@@ -96,6 +96,7 @@ struct DownCommand: AsyncParsableCommand {
       if let record = folder.record(name), !ClusterLock.isHeld(folder.lockFile(name)) {
         folder.removeRecord(name)
         print("cluster `\(name)` was not running (pid \(record.pid) is gone); cleared its record")
+        await DownCommand.removeLeftovers(of: record)
         return
       }
       let cluster = try DetachedCluster.find(name, stateFolder: folder)
@@ -105,6 +106,7 @@ struct DownCommand: AsyncParsableCommand {
         if ContinuousClock.now >= deadline {
           kill(cluster.record.pid, SIGKILL)
           folder.removeRecord(name)
+          await DownCommand.removeLeftovers(of: cluster.record)
           throw ShoalError(
             .timeout,
             "cluster `\(name)` did not close within \(timeout) s; killed its process \(cluster.record.pid)"
@@ -113,6 +115,19 @@ struct DownCommand: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(20))
       }
       print("cluster `\(name)` is down")
+    }
+  }
+
+  /// Removes what the dead cluster's workers left behind (containers of a killed
+  /// `shoal`), through its backend; a failure is a warning, not an error.
+  static func removeLeftovers(of record: ClusterRecord) async {
+    do {
+      let removed = try await ClusterLeftovers.remove(record: record)
+      if !removed.isEmpty {
+        print("removed what it left behind: \(removed.joined(separator: ", "))")
+      }
+    } catch {
+      ErrorReporting.warn("could not remove what `\(record.name)` left behind: \(error)")
     }
   }
 }

@@ -28,6 +28,18 @@ public struct SleepMillis: TaskFunction {
   }
 }
 
+/// Computes for the given milliseconds without ever suspending (a CPU-bound task).
+public struct Spin: TaskFunction {
+  public init() {}
+  public func run(_ input: Int) async throws -> Int {
+    let clock = ContinuousClock()
+    let end = clock.now + .milliseconds(input)
+    var turns = 0
+    while clock.now < end { turns &+= 1 }
+    return input
+  }
+}
+
 /// A record in, a record out: checks that structured Codable types travel.
 public struct Describe: TaskFunction {
   public struct Point: Codable, Sendable {
@@ -44,6 +56,7 @@ public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
     plugin.export(task: Square.self)
     plugin.export(task: Fail.self)
     plugin.export(task: SleepMillis.self)
+    plugin.export(task: Spin.self)
     plugin.export(task: Describe.self)
   }
 }
