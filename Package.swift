@@ -25,6 +25,8 @@ let package = Package(
   products: [
     .executable(name: "shoal", targets: ["shoal"]),
     .library(name: "Shoal", targets: ["Shoal"]),
+    // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
+    .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
@@ -32,6 +34,7 @@ let package = Package(
     .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
     .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
     .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
+    .library(name: "FaultyPlugin", type: .dynamic, targets: ["FaultyPlugin"]),
     .library(name: "TestTasks", type: .dynamic, targets: ["TestTasks"]),
   ],
   dependencies: [
@@ -67,6 +70,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .target(
+      name: "ShoalBackendTesting",
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
+
     backend("LocalBackend"),
     // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
     // target so that SSHTests can test them without linking the plugin's entry point.
@@ -76,6 +83,7 @@ let package = Package(
 
     fixture("FixturePlugin"),
     fixture("OldABIPlugin"),
+    fixture("FaultyPlugin"),
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
@@ -105,6 +113,9 @@ let package = Package(
       name: "LocalClusterTests",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "PluginKitTests",
+      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
     .testTarget(
       name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
   ]

@@ -94,6 +94,9 @@ public final class ClusterRuntime: Sendable {
   let controller: AdaptiveController<ContinuousClock>
   let readiness = Readiness<ClusterEndpoint>()
   let phase = Mutex("starting")
+  /// The error the backend's `run(context:)` threw (other than a cancellation): the
+  /// root cause to report when the cluster fails.
+  let backendFailure = Mutex<ShoalError?>(nil)
   private let closeSignal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
   /// Makes the backend (validating `cluster_kwargs`) and hands it the adapt settings;
@@ -176,7 +179,7 @@ public final class ClusterRuntime: Sendable {
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
           log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
-        group.addTask { try await self.backend.run(context: context) }
+        group.addTask { try await self.runBackend(context: context) }
         group.addTask { try await self.controller.run() }
         group.addTask { try await self.serve(address: address) }
         // The first child to end ends the cluster: `serve` after close, or a failure.
@@ -185,13 +188,58 @@ public final class ClusterRuntime: Sendable {
         group.cancelAll()
       }
     } catch {
-      readiness.resolve(.failure(error))
+      // Other children may fail because the backend did (a scale call refused while it
+      // stops): its own error is the one to report.
+      let reported: any Error = backendFailure.withLock { $0 } ?? error
+      readiness.resolve(.failure(reported))
       cleanUp()
-      throw error
+      throw reported
     }
     readiness.resolve(
       .failure(ShoalError(.invalidState, "cluster `\(spec.name)` closed before it was ready")))
     cleanUp()
+  }
+
+  /// Runs the backend's `run(context:)`; once cancelled, waits at most `timeouts.stop`
+  /// for it to return, then reports it as hung and gives up on it (a `run` that ignores
+  /// cancellation must not keep the cluster process from exiting).
+  private func runBackend(context: ClusterContext) async throws {
+    let outcome = Readiness<Void>()
+    let backend = self.backend
+    // Unstructured on purpose: a child task that never returns would hold the group.
+    let run = Task {
+      do {
+        try await backend.run(context: context)
+        outcome.resolve(.success(()))
+      } catch {
+        // Even while being cancelled: the failure that made the cluster close may be
+        // on its way out of `run` (it stops its workers first) when others fail of it.
+        if !(error is CancellationError) {
+          let shoal = error as? ShoalError ?? ShoalError(.backendFailed, "\(error)")
+          self.backendFailure.withLock { $0 = $0 ?? shoal }
+        }
+        outcome.resolve(.failure(error))
+      }
+    }
+    let limit = spec.timeouts.stop
+    let name = spec.name
+    let logger = self.logger
+    try await withTaskCancellationHandler {
+      try await outcome.value
+    } onCancel: {
+      run.cancel()
+      Task {
+        try? await Task.sleep(for: limit)
+        let error = ShoalError(
+          .timeout,
+          "the backend of `\(name)` did not return from run(context:) within \(limit.seconds) s"
+            + " after the cluster closed; its workers may still be running",
+          hint: "fix the plugin's run(context:) to return when cancelled; raise"
+            + " clusters.\(name).timeouts.stop only for a slow but working backend")
+        if !outcome.isResolved { logger.error("\(error)") }
+        outcome.resolve(.failure(error))
+      }
+    }
   }
 
   /// Starts the workers, reports ready, waits for `close()`, then retires everyone.

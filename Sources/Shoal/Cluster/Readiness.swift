@@ -36,6 +36,14 @@ final class Readiness<Value: Sendable>: Sendable {
     }
   }
 
+  /// Whether it has been resolved, with a value or an error.
+  var isResolved: Bool {
+    state.withLock { state in
+      if case .done = state { return true }
+      return false
+    }
+  }
+
   /// The value if resolved successfully.
   var current: Value? {
     state.withLock { state in

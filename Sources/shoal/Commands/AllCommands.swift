@@ -17,5 +17,6 @@ extension ShoalCommand {
     ScaleCommand.self,
     AdaptCommand.self,
     DownCommand.self,
+    PluginCommand.self,
   ]
 }

@@ -9,6 +9,7 @@ extension Kwargs {
   /// is declaring the keys. A `DecodingError` thrown by hand-written validation is
   /// mapped back to the node its coding path names.
   public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+    KwargsAudit.record(path)
     let usage = KeyUsage()
     let value: T
     do {
@@ -68,6 +69,7 @@ final class KeyUsage {
   }
 
   func requested(_ key: String, in node: Kwargs) {
+    KwargsAudit.record(Kwargs.join(node.path, key))
     opened(node)
     maps[indexByPath[node.path]!].requested.insert(key)
   }

@@ -44,12 +44,14 @@ public struct Kwargs: Sendable, CustomStringConvertible {
   /// The keys of a mapping, in source order; empty for other nodes.
   public var keys: [String] {
     guard case .map(let entries) = value else { return [] }
+    for entry in entries { KwargsAudit.record(Kwargs.join(path, entry.key)) }
     return entries.map(\.key)
   }
 
   /// The child at `key` of a mapping.
   public subscript(key: String) -> Kwargs? {
     guard case .map(let entries) = value else { return nil }
+    KwargsAudit.record(Kwargs.join(path, key))
     return entries.first(where: { $0.key == key })?.value
   }
 

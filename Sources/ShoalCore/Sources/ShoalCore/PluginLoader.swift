@@ -83,6 +83,7 @@ public struct PluginLoader: Sendable {
         hint: "export one with @_cdecl(\"\(PluginABI.entrySymbol)\"); see docs/writing-a-backend.md"
       )
     }
+    try checkSingleCore(handle: handle, path: path)
     let entry = unsafeBitCast(symbol, to: PluginABI.Entry.self)
     let version = entry(nil)
     guard version == PluginABI.version else {
@@ -131,19 +132,26 @@ public struct PluginLoader: Sendable {
 
   private func backend(named name: String, in plugin: LoadedPlugin) throws -> ResolvedBackend {
     let path = ImportPath(module: plugin.module, name: name)
+    // Every backend is made inside a kwargs audit: a key the backend never read is an error.
     if let type = plugin.exports.backendClass(name) {
       return ResolvedBackend(
-        importPath: path, path: plugin.path, isFactory: false, make: { try type.init(kwargs: $0) })
+        importPath: path, path: plugin.path, isFactory: false,
+        make: { kwargs in
+          try KwargsAudit.make(kwargs, backend: "\(path)") { try type.init(kwargs: $0) }
+        })
     }
     if let factory = plugin.exports.factory(name) {
-      return ResolvedBackend(importPath: path, path: plugin.path, isFactory: true, make: factory)
+      return ResolvedBackend(
+        importPath: path, path: plugin.path, isFactory: true,
+        make: { kwargs in try KwargsAudit.make(kwargs, backend: "\(path)", factory) })
     }
     let exported = plugin.exports.classNames + plugin.exports.factoryNames
     throw ShoalError(
       .notExported,
       "no class or factory `\(name)` in \(plugin.module) (\(plugin.path)); it exports "
         + (exported.isEmpty ? "no backends" : exported.joined(separator: ", "))
-        + Suggestion.didYouMean(name, in: exported))
+        + Suggestion.didYouMean(name, in: exported),
+      hint: PluginLoader.unexportedTypeExplanation(name, in: plugin))
   }
 
   /// Resolves the Swift task `name` in task library `module`.

@@ -28,6 +28,9 @@ public final class ProcessSupervisor: Sendable {
   public let policy: Policy
   private let log: EventLog
   private let entries = Mutex<[String: Entry]>([:])
+  /// Set when `run()` ends: from then on nothing may start (a launch racing with the
+  /// close would leave a process nobody stops).
+  private let closed = Mutex(false)
 
   struct Entry {
     var command: Command
@@ -55,6 +58,7 @@ public final class ProcessSupervisor: Sendable {
       tick()
       try? await Task.sleep(for: policy.pollInterval)
     }
+    closed.withLock { $0 = true }
     let names = entries.withLock { entries in
       entries.filter { !$0.value.state.isFinal }.map(\.key)
     }
@@ -65,6 +69,9 @@ public final class ProcessSupervisor: Sendable {
   /// when it cannot start (the message names the executable and the reason), and
   /// `.invalidState` when a process of that name is still running.
   public func launch(name: String, _ command: Command) async throws {
+    if closed.withLock({ $0 }) {
+      throw ShoalError(.invalidState, "cannot start `\(name)`: the supervisor has stopped")
+    }
     let order: Int = try entries.withLock { entries in
       if let existing = entries[name], !existing.state.isFinal {
         throw ShoalError(.invalidState, "a process named `\(name)` is already \(existing.state)")
@@ -75,10 +82,23 @@ public final class ProcessSupervisor: Sendable {
     }
     do {
       let pid = try Spawner.spawn(command)
-      entries.withLock { entries in
-        guard entries[name]?.order == order else { return }
+      let closing = closed.withLock { $0 }
+      let kept = entries.withLock { entries -> Bool in
+        guard entries[name]?.order == order, entries[name]?.stopRequested == false, !closing
+        else { return false }
         entries[name]?.pid = pid
         entries[name]?.state = .running
+        return true
+      }
+      guard kept else {
+        // Stopped or closed while it was being spawned: it must not outlive the supervisor.
+        signal(pid: pid, SIGKILL, group: command.newProcessGroup)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        entries.withLock { entries in
+          if entries[name]?.order == order { entries[name]?.state = .exited(128 + SIGKILL) }
+        }
+        throw ShoalError(.invalidState, "`\(name)` was stopped while it was starting")
       }
       log.debug("started \(name) (pid \(pid)): \(command.commandLine)")
     } catch let error as ShoalError {

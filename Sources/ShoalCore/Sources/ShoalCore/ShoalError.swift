@@ -23,6 +23,8 @@ public struct ShoalError: Error, Sendable, CustomStringConvertible, Equatable {
     public static let unknownKey = Code("unknown_key")
     /// A required key is missing.
     public static let missingKey = Code("missing_key")
+    /// A key that the backend never read: it declares options but does not validate them.
+    public static let kwargsIgnored = Code("kwargs_ignored")
     /// A value is of the right type but out of range or inconsistent.
     public static let invalidValue = Code("invalid_value")
     /// A cluster name that the configuration does not declare.

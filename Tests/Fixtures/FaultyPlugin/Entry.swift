@@ -1,0 +1,20 @@
+import ShoalCore
+
+@_cdecl("shoal_plugin_entry")
+public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
+  PluginABI.entry(exports) { plugin in
+    plugin.export(IgnoringCluster.self)
+    plugin.export(HalfReadingCluster.self)
+    plugin.export(ThrowingCluster.self)
+    plugin.export(HangingCluster.self)
+    plugin.export(MisbehavingCluster.self)
+    plugin.export(MisnamedCluster.self)
+    plugin.export(LeakyCluster.self)
+    plugin.export(BlindCluster.self)
+    plugin.export(GreedyCluster.self)
+    plugin.export(StubbornCluster.self)
+    // A factory that drops its kwargs on the floor.
+    plugin.export(factory: "make_ignoring") { _ in try IgnoringCluster(kwargs: .empty()) }
+    // UnexportedCluster, ClusterOptions and WorkerTemplate are deliberately not exported.
+  }
+}
