@@ -77,6 +77,11 @@ let package = Package(
     .testTarget(
       name: "ShoalWireTests",
       dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+    .testTarget(
+      name: "EngineTests",
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
+      ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]

@@ -1,0 +1,154 @@
+import NIOCore
+import NIOPosix
+import ShoalCore
+import ShoalWire
+
+/// A handshaken connection to a scheduler, shared by `Executor` and `ControlClient`.
+/// Messages after the welcome go to `onMessage` on the connection's event loop;
+/// heartbeats are sent at the interval the scheduler asked for.
+struct SchedulerConnection: Sendable {
+  let channel: any Channel
+  let welcome: Welcome
+  let address: SchedulerAddress
+  /// Why the connection closed, once it did (a refusal's message, or a plain close).
+  let closeReason: NIOLoopBoundBox<String?>
+
+  static func open(
+    address text: String, token: String, role: PeerRole, name: String, timeout: Duration,
+    onMessage: @escaping @Sendable (Message) -> Void,
+    onClose: @escaping @Sendable (ShoalError) -> Void
+  ) async throws -> SchedulerConnection {
+    let address = try SchedulerAddress(parsing: text)
+    let group = MultiThreadedEventLoopGroup.singleton
+    let loop = group.next()
+    let welcomePromise = loop.makePromise(of: Welcome.self)
+    let reason = NIOLoopBoundBox<String?>(nil, eventLoop: loop)
+    let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.secondsValue * 1e9))
+    let channel: any Channel
+    do {
+      channel = try await ClientBootstrap(group: loop)
+        .connectTimeout(timeoutAmount)
+        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            let handlers = channel.pipeline.syncOperations
+            try handlers.addHandler(
+              ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(UInt32.max))))
+            try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
+            try handlers.addHandler(
+              ConnectionHandler(
+                address: address, welcome: welcomePromise, reason: reason, onMessage: onMessage,
+                onClose: onClose))
+          }
+        }
+        .connect(host: address.host, port: address.port).get()
+    } catch {
+      let failure = ShoalError(
+        .connectionFailed, "no scheduler answers at \(address): \(Self.describe(error))",
+        hint: "check the address, or start one with `shoal scheduler`")
+      welcomePromise.fail(failure)
+      throw failure
+    }
+    channel.writeAndFlush(
+      Message.hello(Hello(role: role, name: name, slots: 0, token: token)), promise: nil)
+    let timer = loop.scheduleTask(in: timeoutAmount) {
+      welcomePromise.fail(
+        ShoalError(
+          .timeout, "no answer from a scheduler at \(address) within \(timeout)",
+          hint: "is something else listening on that port?"))
+    }
+    let welcome: Welcome
+    do {
+      welcome = try await welcomePromise.futureResult.get()
+      timer.cancel()
+    } catch {
+      timer.cancel()
+      channel.close(promise: nil)
+      throw error
+    }
+    let interval = TimeAmount.milliseconds(Int64(max(50, welcome.heartbeatIntervalMilliseconds)))
+    let heartbeat = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+      channel.writeAndFlush(Message.heartbeat, promise: nil)
+    }
+    channel.closeFuture.whenComplete { _ in heartbeat.cancel() }
+    return SchedulerConnection(
+      channel: channel, welcome: welcome, address: address, closeReason: reason)
+  }
+
+  static func describe(_ error: any Error) -> String {
+    if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+      return describe(first.error)
+    }
+    if let error = error as? IOError { return error.description }
+    if error is ChannelError, case .connectTimeout = error as! ChannelError {
+      return "connecting timed out"
+    }
+    return "\(error)"
+  }
+}
+
+/// The connection's last handler: completes the handshake, then passes messages on.
+private final class ConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = Message
+
+  let address: SchedulerAddress
+  let welcome: EventLoopPromise<Welcome>
+  let reason: NIOLoopBoundBox<String?>
+  let onMessage: @Sendable (Message) -> Void
+  let onClose: @Sendable (ShoalError) -> Void
+  var welcomed = false
+
+  init(
+    address: SchedulerAddress, welcome: EventLoopPromise<Welcome>, reason: NIOLoopBoundBox<String?>,
+    onMessage: @escaping @Sendable (Message) -> Void,
+    onClose: @escaping @Sendable (ShoalError) -> Void
+  ) {
+    self.address = address
+    self.welcome = welcome
+    self.reason = reason
+    self.onMessage = onMessage
+    self.onClose = onClose
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let message = unwrapInboundIn(data)
+    switch message {
+    case .welcome(let accepted) where !welcomed:
+      welcomed = true
+      welcome.succeed(accepted)
+    case .refused(let refusal):
+      reason.value = refusal.message
+      let code: ShoalError.Code =
+        refusal.reason == "authentication" || refusal.reason == "version"
+        ? .protocolViolation : .connectionFailed
+      let verb = welcomed ? "closed the connection" : "refused the connection"
+      welcome.fail(ShoalError(code, "the scheduler at \(address) \(verb): \(refusal.message)"))
+    case .heartbeat:
+      break
+    default:
+      if welcomed { onMessage(message) }
+    }
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    let why = reason.value.map { ": \($0)" } ?? ""
+    let error = ShoalError(
+      .connectionFailed, "lost the connection to the scheduler at \(address)\(why)")
+    welcome.fail(error)
+    if welcomed { onClose(error) }
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if reason.value == nil { reason.value = "\(error)" }
+    context.close(promise: nil)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var secondsValue: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) * 1e-18
+  }
+}

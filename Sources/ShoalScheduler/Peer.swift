@@ -1,0 +1,75 @@
+import NIOCore
+import ShoalWire
+
+/// One connection as the scheduler sees it. Confined to the scheduler's event loop.
+final class Peer {
+  /// A serial number, never reused; a client's also prefixes its tasks' scheduler ids.
+  let id: UInt64
+  let context: ChannelHandlerContext
+  let connectedAt: NIODeadline
+  /// Nil until the hello is accepted.
+  var role: PeerRole?
+  var name = ""
+  var slots = 0
+  /// Set when a message arrived since the last heartbeat check.
+  var heard = false
+  var lastHeard: NIODeadline
+  /// Closing: refused or timed out; ignore whatever it still sends.
+  var closing = false
+
+  // Worker state.
+  /// Scheduler ids of the tasks assigned to this worker.
+  var assigned: Set<UInt64> = []
+  var draining = false
+  var retiring = false
+  var toldToRetire = false
+  var idleSince: NIODeadline?
+  var retireWaiters: [EventLoopPromise<String?>] = []
+
+  // Outgoing messages, written and flushed once per loop iteration.
+  var outTasks: [TaskEnvelope] = []
+  var outResults: [ResultEnvelope] = []
+  var outCancels: [UInt64] = []
+  var outOther: [Message] = []
+  var dirty = false
+
+  init(id: UInt64, context: ChannelHandlerContext, now: NIODeadline) {
+    self.id = id
+    self.context = context
+    connectedAt = now
+    lastHeard = now
+  }
+
+  var isWorker: Bool { role == .worker }
+  var isClient: Bool { role == .client }
+
+  /// Whether the worker takes new tasks.
+  var acceptsTasks: Bool { role == .worker && !draining && !retiring && !closing }
+
+  var remote: String { context.remoteAddress?.description ?? "unknown" }
+
+  var label: String {
+    role.map { "\($0) `\(name)`" } ?? "peer \(remote)"
+  }
+}
+
+/// A task the scheduler knows about: queued, or assigned to a worker.
+struct TaskRecord {
+  var spec: TaskSpec
+  /// The worker's peer id while assigned.
+  var worker: UInt64?
+  /// Names of the workers lost while running it.
+  var lostOn: [String] = []
+  /// The client went away or cancelled: drop whatever comes back.
+  var orphaned = false
+}
+
+/// Scheduler task ids: the client's peer id in the top 24 bits, its own id below.
+enum TaskID {
+  static let clientBits: UInt64 = 40
+  static let clientMask: UInt64 = (1 << clientBits) - 1
+
+  static func make(client: UInt64, task: UInt64) -> UInt64 { client << clientBits | task }
+  static func client(_ id: UInt64) -> UInt64 { id >> clientBits }
+  static func task(_ id: UInt64) -> UInt64 { id & clientMask }
+}

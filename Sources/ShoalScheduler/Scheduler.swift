@@ -1,0 +1,164 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import ShoalWire
+import Synchronization
+
+/// The scheduler: a TCP server that accepts workers, clients and control peers,
+/// queues tasks FIFO, assigns them to free worker slots and returns each result to the
+/// client that submitted it. All of its state lives on one event loop.
+///
+/// Run it as a `Service` (in a `ServiceGroup`, which turns SIGTERM into a graceful
+/// shutdown), then read its address:
+///
+///     let scheduler = Scheduler(configuration: .init(token: token), logger: logger)
+///     async let done: Void = scheduler.run()
+///     print("address:", try await scheduler.listeningAddress())
+public final class Scheduler: Service, Sendable {
+  /// The configuration it was made with.
+  public let configuration: SchedulerConfiguration
+  private let logger: Logger
+  private let loop: any EventLoop
+  private let core: NIOLoopBound<SchedulerCore>
+  private let address: EventLoopPromise<String>
+  private let controlRequests: AsyncStream<PendingControlRequest>
+  private let controlHandler = Mutex<(any ControlHandler)?>(nil)
+
+  /// A scheduler; nothing happens until `run()`.
+  public init(configuration: SchedulerConfiguration, logger: Logger) {
+    self.configuration = configuration
+    self.logger = logger
+    loop = MultiThreadedEventLoopGroup.singleton.next()
+    let (stream, continuation) = AsyncStream.makeStream(of: PendingControlRequest.self)
+    controlRequests = stream
+    let core = SchedulerCore(
+      configuration: configuration, logger: logger, loop: loop, controlRequests: continuation)
+    // Made here, touched only on `loop` from now on.
+    self.core = NIOLoopBound(core, eventLoop: loop)
+    address = loop.makePromise(of: String.self)
+  }
+
+  /// Serves until cancelled or gracefully shut down, then closes every connection.
+  public func run() async throws {
+    let core = self.core
+    let maxFrameSize = configuration.maxFrameSize
+    let server: any Channel
+    do {
+      server = try await ServerBootstrap(group: loop)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            let handlers = channel.pipeline.syncOperations
+            try handlers.addHandler(
+              ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
+            try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
+            try handlers.addHandler(PeerHandler(core: core.value))
+          }
+        }
+        .bind(host: configuration.host, port: configuration.port).get()
+    } catch {
+      let failure = SchedulerError(
+        "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+      address.fail(failure)
+      throw failure
+    }
+    let port = server.localAddress?.port ?? configuration.port
+    let listening = "tcp://\(Self.hostForURL(configuration.host)):\(port)"
+    logger.info("scheduler listening", metadata: ["address": "\(listening)"])
+
+    let interval = TimeAmount.nanoseconds(Int64(configuration.heartbeatInterval.seconds * 1e9))
+    try await loop.submit {
+      let value = core.value
+      value.heartbeatTask = value.loop.scheduleRepeatedTask(
+        initialDelay: interval, delay: interval
+      ) { _ in core.value.checkHeartbeats() }
+    }.get()
+    address.succeed(listening)
+
+    let requests = controlRequests
+    await withTaskCancellationOrGracefulShutdownHandler {
+      await withDiscardingTaskGroup { group in
+        for await pending in requests {
+          group.addTask { await self.answer(pending) }
+        }
+      }
+    } onCancelOrGracefulShutdown: {
+      core.value.controlRequests.finish()
+    }
+
+    logger.info("scheduler shutting down")
+    try? await loop.submit { core.value.shutdown() }.get()
+    try? await server.close()
+  }
+
+  private func answer(_ pending: PendingControlRequest) async {
+    let request = pending.request
+    guard let handler = controlHandler.withLock({ $0 }) else {
+      pending.respond(
+        ControlResponse(
+          id: request.id,
+          error: "this scheduler has no cluster process behind it to run `\(request.command)`"
+            + " (it answers only `status`)"))
+      return
+    }
+    do {
+      let fields = try await handler.handle(command: request.command, arguments: request.arguments)
+      pending.respond(ControlResponse(id: request.id, fields: fields))
+    } catch {
+      pending.respond(ControlResponse(id: request.id, error: "\(error)"))
+    }
+  }
+
+  /// `tcp://HOST:PORT`, once it listens; throws when it could not bind.
+  public func listeningAddress() async throws -> String {
+    try await address.futureResult.get()
+  }
+
+  /// Its current load.
+  public func load() async -> SchedulerLoad {
+    let core = self.core
+    return (try? await loop.submit { core.value.load() }.get()) ?? SchedulerLoad()
+  }
+
+  /// Retires the named workers: they get no new tasks, their running tasks finish,
+  /// then they are told to exit. Returns once that happened, with the names retired
+  /// (unknown names are left out; a worker that disconnects meanwhile counts as retired,
+  /// its tasks having been requeued). Never loses a task.
+  public func retire(workers names: [String]) async -> [String] {
+    let core = self.core
+    guard let futures = try? await loop.submit({ core.value.retire(names) }).get() else {
+      return []
+    }
+    var retired: [String] = []
+    for future in futures {
+      if let name = (try? await future.get()) ?? nil { retired.append(name) }
+    }
+    return retired
+  }
+
+  /// Names of `count` workers best closed on scale-down: idle ones first, then those
+  /// with the fewest tasks.
+  public func workersToClose(_ count: Int) async -> [String] {
+    let core = self.core
+    return (try? await loop.submit { core.value.workersToClose(count) }.get()) ?? []
+  }
+
+  /// Sets (or clears) the handler for control commands other than `status`.
+  public func setControlHandler(_ handler: (any ControlHandler)?) async {
+    controlHandler.withLock { $0 = handler }
+  }
+
+  static func hostForURL(_ host: String) -> String {
+    host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+  }
+}
+
+/// A scheduler that could not start.
+public struct SchedulerError: Error, Sendable, CustomStringConvertible {
+  /// What went wrong.
+  public var message: String
+  init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

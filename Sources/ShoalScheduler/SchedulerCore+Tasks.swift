@@ -1,0 +1,213 @@
+import NIOCore
+import ShoalWire
+
+extension SchedulerCore {
+  func submit(_ envelopes: [TaskEnvelope], from client: Peer) {
+    tasks.reserveCapacity(tasks.count + envelopes.count)
+    for envelope in envelopes {
+      guard envelope.id <= TaskID.clientMask else {
+        reply(
+          to: client, id: envelope.id,
+          TaskResult(status: .rejected, message: "task id \(envelope.id) is over 2^40"))
+        continue
+      }
+      let id = TaskID.make(client: client.id, task: envelope.id)
+      guard tasks[id] == nil else {
+        reply(
+          to: client, id: envelope.id,
+          TaskResult(status: .rejected, message: "task id \(envelope.id) is already in use"))
+        continue
+      }
+      tasks[id] = TaskRecord(spec: envelope.spec)
+      queue.append(id)
+      queuedCount += 1
+    }
+    assignNeeded = true
+    scheduleFlush()
+  }
+
+  func cancel(_ clientIDs: [UInt64], from client: Peer) {
+    for clientID in clientIDs {
+      let id = TaskID.make(client: client.id, task: clientID & TaskID.clientMask)
+      guard let record = tasks[id], !record.orphaned else { continue }
+      if let workerID = record.worker, let worker = peers[workerID] {
+        // The worker answers with a `.cancelled` result (or the result, if it was done).
+        worker.outCancels.append(id)
+        markDirty(worker)
+      } else {
+        tasks[id] = nil
+        queuedCount -= 1
+        reply(to: client, id: clientID, TaskResult(status: .cancelled, message: "cancelled"))
+      }
+    }
+  }
+
+  func finished(_ results: [ResultEnvelope], by worker: Peer) {
+    let now = NIODeadline.now()
+    for envelope in results {
+      guard worker.assigned.remove(envelope.id) != nil,
+        let record = tasks.removeValue(forKey: envelope.id)
+      else { continue }  // stale: cancelled and requeued, or never ours
+      completed += 1
+      noteDuration(envelope.result.duration)
+      if !record.orphaned, let client = peers[TaskID.client(envelope.id)] {
+        reply(to: client, id: TaskID.task(envelope.id), envelope.result)
+      }
+    }
+    workerMayBeIdle(worker, now: now)
+    assignNeeded = true
+    scheduleFlush()
+  }
+
+  func handBack(_ ids: [UInt64], by worker: Peer) {
+    // Requeued at the front, in their original order, without counting a retry.
+    for id in ids.reversed() {
+      guard worker.assigned.remove(id) != nil, tasks[id] != nil else { continue }
+      tasks[id]!.worker = nil
+      if tasks[id]!.orphaned {
+        tasks[id] = nil
+      } else {
+        queue.prepend(id)
+        queuedCount += 1
+      }
+    }
+    workerMayBeIdle(worker, now: .now())
+    assignNeeded = true
+    scheduleFlush()
+  }
+
+  func drain(_ worker: Peer) {
+    worker.draining = true
+    logger.info("worker draining", metadata: ["name": "\(worker.name)"])
+  }
+
+  /// A worker disconnected or timed out: its tasks go back to the queue, or become
+  /// `.lost` after the retry limit.
+  func workerLost(_ worker: Peer) {
+    workerOrder.removeAll { $0 == worker.id }
+    if workersByName[worker.name] == worker.id { workersByName[worker.name] = nil }
+    let lost = worker.assigned.sorted()
+    worker.assigned.removeAll()
+    if !lost.isEmpty || !worker.toldToRetire {
+      logger.info(
+        "worker left",
+        metadata: ["name": "\(worker.name)", "tasks requeued or lost": "\(lost.count)"])
+    }
+    var requeue: [UInt64] = []
+    for id in lost {
+      guard var record = tasks[id] else { continue }
+      record.worker = nil
+      record.lostOn.append(worker.name)
+      if record.orphaned {
+        tasks[id] = nil
+      } else if record.lostOn.count > configuration.retryLimit {
+        tasks[id] = nil
+        completed += 1
+        let names = record.lostOn.map { "`\($0)`" }.joined(separator: ", ")
+        let message =
+          "worker lost: the task was running on \(names) when "
+          + (record.lostOn.count == 1 ? "it" : "each") + " died or disconnected"
+          + " (\(configuration.retryLimit) retries allowed)"
+        if let client = peers[TaskID.client(id)] {
+          reply(to: client, id: TaskID.task(id), TaskResult(status: .lost, message: message))
+        }
+      } else {
+        tasks[id] = record
+        requeue.append(id)
+      }
+    }
+    for id in requeue.reversed() {
+      queue.prepend(id)
+      queuedCount += 1
+    }
+    for waiter in worker.retireWaiters { waiter.succeed(worker.name) }
+    worker.retireWaiters.removeAll()
+    assignNeeded = true
+  }
+
+  /// A client went away: its queued tasks are dropped, its running ones cancelled.
+  func clientLeft(_ client: Peer) {
+    var dropped = 0
+    var cancelled = 0
+    for (id, record) in tasks where TaskID.client(id) == client.id {
+      if let workerID = record.worker, let worker = peers[workerID] {
+        tasks[id]!.orphaned = true
+        worker.outCancels.append(id)
+        markDirty(worker)
+        cancelled += 1
+      } else {
+        tasks[id] = nil
+        queuedCount -= 1
+        dropped += 1
+      }
+    }
+    logger.info(
+      "client left",
+      metadata: ["name": "\(client.name)", "queued dropped": "\(dropped)",
+        "running cancelled": "\(cancelled)"])
+  }
+
+  func reply(to client: Peer, id: UInt64, _ result: TaskResult) {
+    client.outResults.append(ResultEnvelope(id: id, result: result))
+    markDirty(client)
+  }
+
+  private func noteDuration(_ duration: Double) {
+    let slot = recentCount % recentDurations.count
+    if recentCount >= recentDurations.count { recentSum -= recentDurations[slot] }
+    recentDurations[slot] = duration
+    recentSum += duration
+    recentCount += 1
+  }
+
+  var recentTaskDuration: Double? {
+    recentCount == 0 ? nil : recentSum / Double(min(recentCount, recentDurations.count))
+  }
+
+  func workerMayBeIdle(_ worker: Peer, now: NIODeadline) {
+    guard worker.assigned.isEmpty else { return }
+    worker.idleSince = now
+    if worker.retiring { finishRetirement(worker) }
+  }
+
+  // MARK: Assignment
+
+  /// Hands queued tasks to workers: first one per free slot, then (while tasks are
+  /// short) a few more per slot so that no worker waits a round trip for its next one.
+  func assign() {
+    guard queuedCount > 0, !workerOrder.isEmpty else { return }
+    let short = recentTaskDuration.map { $0 < configuration.prefetchBelow.seconds } ?? false
+    let depths = short && configuration.prefetchPerSlot > 0 ? [1, 1 + configuration.prefetchPerSlot] : [1]
+    let count = workerOrder.count
+    roundRobin = (roundRobin + 1) % count
+    for depth in depths {
+      for offset in 0..<count {
+        guard let worker = peers[workerOrder[(roundRobin + offset) % count]], worker.acceptsTasks
+        else { continue }
+        let limit = worker.slots * depth
+        var gave = false
+        while worker.assigned.count < limit, let id = nextQueued() {
+          tasks[id]!.worker = worker.id
+          worker.assigned.insert(id)
+          worker.outTasks.append(TaskEnvelope(id: id, spec: tasks[id]!.spec))
+          gave = true
+        }
+        if gave {
+          worker.idleSince = nil
+          markDirty(worker)
+        }
+        if queuedCount == 0 { return }
+      }
+    }
+  }
+
+  private func nextQueued() -> UInt64? {
+    while let id = queue.popFirst() {
+      // Skip ids cancelled or dropped while queued.
+      guard let record = tasks[id], record.worker == nil else { continue }
+      queuedCount -= 1
+      return id
+    }
+    return nil
+  }
+}

@@ -1,0 +1,221 @@
+import Logging
+import NIOCore
+import ShoalWire
+
+/// Everything the scheduler knows, confined to its one event loop: no locks on the
+/// hot path. Handlers call in on the loop; the public `Scheduler` API hops onto it.
+final class SchedulerCore {
+  let configuration: SchedulerConfiguration
+  let logger: Logger
+  let loop: any EventLoop
+
+  var peers: [UInt64: Peer] = [:]
+  var nextPeerID: UInt64 = 1
+  /// Connected workers in a stable order (round-robin start rotates).
+  var workerOrder: [UInt64] = []
+  var workersByName: [String: UInt64] = [:]
+  var roundRobin = 0
+
+  var tasks: [UInt64: TaskRecord] = [:]
+  /// Scheduler ids in FIFO order; ids whose record is gone or assigned are skipped.
+  var queue = CircularBuffer<UInt64>(initialCapacity: 1024)
+  var queuedCount = 0
+  var completed = 0
+  var recentDurations = [Double](repeating: 0, count: 64)
+  var recentCount = 0
+  var recentSum = 0.0
+
+  var dirtyPeers: [Peer] = []
+  var flushScheduled = false
+  var assignNeeded = false
+  var shuttingDown = false
+  var heartbeatTask: RepeatedTask?
+  let controlRequests: AsyncStream<PendingControlRequest>.Continuation
+
+  init(
+    configuration: SchedulerConfiguration, logger: Logger, loop: any EventLoop,
+    controlRequests: AsyncStream<PendingControlRequest>.Continuation
+  ) {
+    self.configuration = configuration
+    self.logger = logger
+    self.loop = loop
+    self.controlRequests = controlRequests
+  }
+
+  // MARK: Connections
+
+  func connected(_ context: ChannelHandlerContext) -> Peer {
+    let peer = Peer(id: nextPeerID, context: context, now: .now())
+    nextPeerID += 1
+    peers[peer.id] = peer
+    return peer
+  }
+
+  /// Refuses or closes `peer` with a message it can show, then closes the connection.
+  func close(_ peer: Peer, reason: String, message: String) {
+    guard !peer.closing else { return }
+    peer.closing = true
+    logger.warning(
+      "closing connection",
+      metadata: ["peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
+        "message": "\(message)"])
+    let context = peer.context
+    context.writeAndFlush(
+      NIOAny(Message.refused(Refusal(reason: reason, message: message))), promise: nil)
+    context.close(promise: nil)
+  }
+
+  func disconnected(_ peer: Peer) {
+    peer.closing = true
+    peers[peer.id] = nil
+    switch peer.role {
+    case .worker?: workerLost(peer)
+    case .client?: clientLeft(peer)
+    default: break
+    }
+    scheduleFlush()
+  }
+
+  func received(_ message: Message, from peer: Peer) {
+    guard !peer.closing else { return }
+    peer.heard = true
+    guard let role = peer.role else {
+      handshake(message, from: peer)
+      return
+    }
+    switch (message, role) {
+    case (.heartbeat, _): break
+    case (.submit(let envelopes), .client): submit(envelopes, from: peer)
+    case (.cancel(let ids), .client): cancel(ids, from: peer)
+    case (.results(let results), .worker): finished(results, by: peer)
+    case (.handBack(let ids), .worker): handBack(ids, by: peer)
+    case (.drain, .worker): drain(peer)
+    case (.controlRequest(let request), .control): control(request, from: peer)
+    default:
+      close(
+        peer, reason: "protocol",
+        message: "a \(role) may not send message type 0x\(String(message.typeByte, radix: 16))")
+    }
+  }
+
+  func protocolError(_ error: any Error, from peer: Peer) {
+    if let error = error as? WireError {
+      let reason = error.code == .frameTooLarge ? "frame_too_large" : "protocol"
+      let hint =
+        peer.role == nil ? " (is this a Shoal peer of the same version?)" : ""
+      close(peer, reason: reason, message: error.message + hint)
+    } else {
+      logger.debug("connection error", metadata: ["peer": "\(peer.label)", "error": "\(error)"])
+      peer.context.close(promise: nil)
+    }
+  }
+
+  // MARK: Handshake
+
+  private func handshake(_ message: Message, from peer: Peer) {
+    guard case .hello(let hello) = message else {
+      close(peer, reason: "protocol", message: "the first message must be a hello")
+      return
+    }
+    guard hello.version == WireProtocol.version else {
+      close(
+        peer, reason: "version",
+        message:
+          "protocol version \(hello.version) is not supported: this scheduler speaks version "
+          + "\(WireProtocol.version); use shoal of the same release on both ends")
+      return
+    }
+    guard tokensMatch(hello.token, configuration.token) else {
+      close(
+        peer, reason: "authentication",
+        message: (hello.token.isEmpty ? "no token" : "wrong token")
+          + "; pass the scheduler's token with --token-file FILE or $SHOAL_TOKEN")
+      return
+    }
+    if hello.role == .worker {
+      guard hello.slots > 0 else {
+        close(peer, reason: "protocol", message: "a worker needs at least one slot")
+        return
+      }
+      let name = hello.name.isEmpty ? "worker-\(peer.id)" : hello.name
+      if let old = workersByName[name].flatMap({ peers[$0] }) {
+        // The same worker reconnecting: its old connection is dead or dying.
+        close(old, reason: "replaced", message: "worker `\(name)` connected again")
+        disconnected(old)
+      }
+      peer.name = name
+      peer.slots = Int(hello.slots)
+      peer.idleSince = .now()
+      workersByName[name] = peer.id
+      workerOrder.append(peer.id)
+      assignNeeded = true
+    } else {
+      peer.name = hello.name.isEmpty ? "\(hello.role)-\(peer.id)" : hello.name
+    }
+    peer.role = hello.role
+    logger.info(
+      "peer joined",
+      metadata: ["role": "\(hello.role)", "name": "\(peer.name)", "slots": "\(hello.slots)",
+        "remote": "\(peer.remote)"])
+    peer.outOther.append(
+      .welcome(
+        Welcome(
+          name: peer.name,
+          heartbeatIntervalMilliseconds: configuration.heartbeatInterval.milliseconds,
+          heartbeatTimeoutMilliseconds: configuration.heartbeatTimeout.milliseconds,
+          maxFrameSize: UInt32(clamping: configuration.maxFrameSize))))
+    markDirty(peer)
+  }
+
+  // MARK: Flushing
+
+  func markDirty(_ peer: Peer) {
+    if !peer.dirty {
+      peer.dirty = true
+      dirtyPeers.append(peer)
+    }
+    scheduleFlush()
+  }
+
+  /// Runs `flush()` once after everything the loop is doing now: all reads of this
+  /// loop iteration share one assignment pass and one write + flush per peer.
+  func scheduleFlush() {
+    guard !flushScheduled else { return }
+    flushScheduled = true
+    loop.assumeIsolated().execute { self.flush() }
+  }
+
+  func flush() {
+    flushScheduled = false
+    if assignNeeded {
+      assignNeeded = false
+      assign()
+    }
+    let dirty = dirtyPeers
+    dirtyPeers.removeAll(keepingCapacity: true)
+    for peer in dirty {
+      peer.dirty = false
+      guard !peer.closing else { continue }
+      let context = peer.context
+      for message in peer.outOther { context.write(NIOAny(message), promise: nil) }
+      peer.outOther.removeAll()
+      if !peer.outCancels.isEmpty {
+        context.write(NIOAny(Message.cancel(peer.outCancels)), promise: nil)
+        peer.outCancels.removeAll()
+      }
+      if !peer.outTasks.isEmpty {
+        for batch in wireBatches(peer.outTasks, size: { $0.spec.estimatedWireSize + 8 }) {
+          context.write(NIOAny(Message.assign(batch)), promise: nil)
+        }
+        peer.outTasks.removeAll(keepingCapacity: true)
+      }
+      if !peer.outResults.isEmpty {
+        for batch in wireBatches(peer.outResults, size: { $0.result.estimatedWireSize + 8 }) {
+          context.write(NIOAny(Message.results(batch)), promise: nil)
+        }
+        peer.outResults.removeAll(keepingCapacity: true)
+      }
+      context.flush()
+    }
+  }
+}

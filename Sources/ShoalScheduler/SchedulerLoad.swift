@@ -1,0 +1,64 @@
+/// What the scheduler is doing: the figures adaptive scaling reads.
+public struct SchedulerLoad: Sendable, Codable, Equatable {
+  /// Tasks waiting for a slot.
+  public var queued: Int
+  /// Tasks assigned to workers (running, or prefetched by a worker).
+  public var running: Int
+  /// Slots of all connected workers.
+  public var totalSlots: Int
+  /// Tasks finished since the scheduler started (any status but requeued).
+  public var completed: Int
+  /// Mean run time of recent tasks in seconds; nil before the first one finishes.
+  public var recentTaskDuration: Double?
+  /// Workers with nothing assigned that are not retiring or draining.
+  public var idleWorkers: Int
+  /// Connected clients.
+  public var clients: Int
+  /// Every connected worker.
+  public var workers: [WorkerLoad]
+
+  /// A load.
+  public init(
+    queued: Int = 0, running: Int = 0, totalSlots: Int = 0, completed: Int = 0,
+    recentTaskDuration: Double? = nil, idleWorkers: Int = 0, clients: Int = 0,
+    workers: [WorkerLoad] = []
+  ) {
+    self.queued = queued
+    self.running = running
+    self.totalSlots = totalSlots
+    self.completed = completed
+    self.recentTaskDuration = recentTaskDuration
+    self.idleWorkers = idleWorkers
+    self.clients = clients
+    self.workers = workers
+  }
+}
+
+/// One worker as the scheduler sees it.
+public struct WorkerLoad: Sendable, Codable, Equatable {
+  /// The worker's name.
+  public var name: String
+  /// How many tasks it runs at once.
+  public var slots: Int
+  /// Tasks assigned to it.
+  public var running: Int
+  /// Being retired (no new tasks; told to exit once its tasks are done).
+  public var retiring: Bool
+  /// It announced a drain (no new tasks).
+  public var draining: Bool
+  /// Seconds since it last had nothing to do; nil while busy.
+  public var idleSeconds: Double?
+
+  /// A worker's load.
+  public init(
+    name: String, slots: Int, running: Int, retiring: Bool = false, draining: Bool = false,
+    idleSeconds: Double? = nil
+  ) {
+    self.name = name
+    self.slots = slots
+    self.running = running
+    self.retiring = retiring
+    self.draining = draining
+    self.idleSeconds = idleSeconds
+  }
+}
