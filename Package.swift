@@ -32,6 +32,7 @@ let package = Package(
     .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
     .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
     .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
+    .library(name: "TestTasks", type: .dynamic, targets: ["TestTasks"]),
   ],
   dependencies: [
     .package(path: "Sources/ShoalCore"),
@@ -45,10 +46,11 @@ let package = Package(
   targets: [
     .target(name: "ShoalWire", dependencies: [nioCore]),
     .target(name: "ShoalScheduler", dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
+    .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", core, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     .target(
@@ -70,6 +72,7 @@ let package = Package(
 
     fixture("FixturePlugin"),
     fixture("OldABIPlugin"),
+    fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
     .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
@@ -83,6 +86,7 @@ let package = Package(
         "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )

@@ -2,5 +2,7 @@ import ArgumentParser
 
 extension ShoalCommand {
   /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
-  static let all: [any ParsableCommand.Type] = []
+  static let all: [any ParsableCommand.Type] = [
+    WorkerCommand.self,
+  ]
 }

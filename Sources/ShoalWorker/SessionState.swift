@@ -1,0 +1,228 @@
+import Logging
+import ShoalWire
+
+/// The state of one session, changed only by `process`, one event at a time.
+///
+/// Contract with the scheduler (see `Message`): every assigned task gets exactly one
+/// answer, a result or its id in a `handBack`. At most `slots` tasks run at once; the
+/// rest wait in assignment order.
+struct SessionState {
+  let configuration: WorkerConfiguration
+  let runner: TaskRunner
+  let logger: Logger
+  let outbox: Outbox
+  let emit: AsyncStream<WorkerSession.Event>.Continuation
+
+  private let clock = ContinuousClock()
+  private let started: ContinuousClock.Instant
+  private var welcomed = false
+  private var heartbeatInterval: Duration = .seconds(1)
+  private var heartbeatTimeout: Duration = .seconds(10)
+  private var lastReceived: ContinuousClock.Instant
+  private var lastHeartbeat: ContinuousClock.Instant
+  /// Assigned tasks not started yet, in order.
+  private var queue: [TaskEnvelope] = []
+  /// Running tasks and the signal that cancels each.
+  private var running: [UInt64: OneShot] = [:]
+  /// Running tasks already handed back (after the drain grace): their results are dropped.
+  private var handedBack: Set<UInt64> = []
+  /// A graceful shutdown started; set when the shutdown came before the session.
+  private var shuttingDown: Bool
+  private var drainDeadline: ContinuousClock.Instant?
+  private var retiring = false
+
+  init(
+    configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
+    emit: AsyncStream<WorkerSession.Event>.Continuation, shuttingDown: Bool
+  ) {
+    self.configuration = configuration
+    self.runner = runner
+    self.logger = logger
+    self.outbox = outbox
+    self.emit = emit
+    self.shuttingDown = shuttingDown
+    started = clock.now
+    lastReceived = started
+    lastHeartbeat = started
+  }
+
+  /// Handles events until the session ends.
+  mutating func process(
+    _ events: AsyncStream<WorkerSession.Event>, group: inout TaskGroup<Void>
+  ) async -> WorkerSession.Outcome {
+    for await event in events {
+      if let outcome = handle(event, group: &group) { return outcome }
+    }
+    return .disconnected(reason: "the session ended", welcomed: welcomed)
+  }
+
+  private mutating func handle(_ event: WorkerSession.Event, group: inout TaskGroup<Void>)
+    -> WorkerSession.Outcome?
+  {
+    switch event {
+    case .message(let message):
+      lastReceived = clock.now
+      return receive(message, group: &group)
+    case .finished(let id, let result):
+      guard running.removeValue(forKey: id) != nil else { return nil }
+      if handedBack.remove(id) == nil {
+        outbox.send(.results([ResultEnvelope(id: id, result: result)]))
+      }
+      startTasks(group: &group)
+      return finishedIfIdle()
+    case .tick:
+      return tick()
+    case .shutdown:
+      return beginDrain()
+    case .closed(let reason):
+      return .disconnected(reason: reason, welcomed: welcomed)
+    }
+  }
+
+  private mutating func receive(_ message: Message, group: inout TaskGroup<Void>)
+    -> WorkerSession.Outcome?
+  {
+    switch message {
+    case .welcome(let welcome):
+      welcomed = true
+      heartbeatInterval = .milliseconds(max(10, welcome.heartbeatIntervalMilliseconds))
+      heartbeatTimeout = .milliseconds(max(100, welcome.heartbeatTimeoutMilliseconds))
+      logger.info(
+        "connected",
+        metadata: [
+          "scheduler": "\(configuration.address)", "name": "\(welcome.name)",
+          "slots": "\(configuration.slots)",
+        ])
+      if shuttingDown {
+        shuttingDown = false
+        return beginDrain()
+      }
+    case .refused(let refusal):
+      return welcomed
+        ? .disconnected(reason: "the scheduler closed the connection: \(refusal)", welcomed: true)
+        : .refused(refusal)
+    case .assign(let tasks):
+      if shuttingDown || retiring {
+        outbox.send(.handBack(tasks.map(\.id)))
+      } else {
+        queue.append(contentsOf: tasks)
+        startTasks(group: &group)
+      }
+    case .cancel(let ids):
+      cancel(Set(ids))
+    case .retire:
+      logger.info("retired by the scheduler", metadata: ["running": "\(running.count)"])
+      retiring = true
+      handBackQueue()
+      return finishedIfIdle()
+    case .heartbeat:
+      break
+    default:
+      logger.warning("ignoring a message a worker does not expect", metadata: ["message": "\(message)"])
+    }
+    return nil
+  }
+
+  private mutating func startTasks(group: inout TaskGroup<Void>) {
+    guard !shuttingDown, !retiring else { return }
+    let free = configuration.slots - running.count
+    guard free > 0, !queue.isEmpty else { return }
+    let starting = queue.prefix(free)
+    queue.removeFirst(starting.count)
+    for envelope in starting {
+      let cancel = OneShot()
+      running[envelope.id] = cancel
+      let runner = self.runner
+      let emit = self.emit
+      group.addTask {
+        let result = await runner.run(envelope.spec, cancel: cancel)
+        emit.yield(.finished(envelope.id, result))
+      }
+    }
+  }
+
+  private mutating func cancel(_ ids: Set<UInt64>) {
+    let queued = queue.filter { ids.contains($0.id) }
+    if !queued.isEmpty {
+      queue.removeAll { ids.contains($0.id) }
+      outbox.send(
+        .results(
+          queued.map {
+            ResultEnvelope(
+              id: $0.id,
+              result: TaskResult(
+                status: .cancelled, message: "cancelled before it started",
+                worker: configuration.name))
+          }))
+    }
+    for id in ids { running[id]?.fire() }
+  }
+
+  private mutating func handBackQueue() {
+    guard !queue.isEmpty else { return }
+    outbox.send(.handBack(queue.map(\.id)))
+    queue = []
+  }
+
+  /// SIGTERM: take no new tasks, give back the queued ones, let the running ones finish
+  /// within the grace period.
+  private mutating func beginDrain() -> WorkerSession.Outcome? {
+    guard welcomed else {
+      // Not registered yet: nothing was assigned, nothing to hand back.
+      if running.isEmpty { return .drained }
+      shuttingDown = true
+      return nil
+    }
+    guard drainDeadline == nil else { return nil }
+    shuttingDown = true
+    drainDeadline = clock.now + configuration.drainGrace
+    logger.info(
+      "draining",
+      metadata: [
+        "running": "\(running.count)", "handed back": "\(queue.count)",
+        "grace": "\(configuration.drainGrace)",
+      ])
+    outbox.send(.drain)
+    handBackQueue()
+    return finishedIfIdle()
+  }
+
+  private func finishedIfIdle() -> WorkerSession.Outcome? {
+    guard running.isEmpty else { return nil }
+    if retiring { return .retired }
+    if shuttingDown && drainDeadline != nil { return .drained }
+    return nil
+  }
+
+  private mutating func tick() -> WorkerSession.Outcome? {
+    let now = clock.now
+    if !welcomed {
+      if started.duration(to: now) > configuration.handshakeTimeout {
+        return .disconnected(
+          reason: "the scheduler did not answer the hello within \(configuration.handshakeTimeout)",
+          welcomed: false)
+      }
+      return nil
+    }
+    if lastReceived.duration(to: now) > heartbeatTimeout {
+      return .disconnected(
+        reason: "no message from the scheduler for \(heartbeatTimeout)", welcomed: true)
+    }
+    if lastHeartbeat.duration(to: now) >= heartbeatInterval {
+      lastHeartbeat = now
+      outbox.send(.heartbeat)
+    }
+    if let deadline = drainDeadline, now >= deadline {
+      let late = Set(running.keys).subtracting(handedBack)
+      if !late.isEmpty {
+        logger.warning(
+          "drain grace over: cancelling running tasks and handing them back",
+          metadata: ["tasks": "\(late.count)"])
+        handedBack.formUnion(late)
+        outbox.send(.handBack(late.sorted()))
+        for id in late { running[id]?.fire() }
+      }
+    }
+    return nil
+  }
+}

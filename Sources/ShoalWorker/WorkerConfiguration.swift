@@ -1,0 +1,39 @@
+import ShoalWire
+
+/// How a worker connects and behaves.
+public struct WorkerConfiguration: Sendable {
+  /// The scheduler.
+  public var address: SchedulerAddress
+  /// The worker's name, unique in the cluster (`HOSTNAME-PID` by default).
+  public var name: String
+  /// How many tasks run at once.
+  public var slots: Int
+  /// The scheduler's token.
+  public var token: String
+  /// Exit (`WorkerError.gaveUp`) after this long without reaching the scheduler;
+  /// nil retries forever.
+  public var giveUpAfter: Duration?
+  /// On SIGTERM, how long running tasks may take to finish before they are cancelled
+  /// and handed back to the scheduler.
+  public var drainGrace: Duration = .seconds(30)
+  /// How long one connection attempt may take.
+  public var connectTimeout: Duration = .seconds(5)
+  /// How long the scheduler may take to answer the hello.
+  public var handshakeTimeout: Duration = .seconds(10)
+  /// The delays between reconnection attempts.
+  public var backoff = Backoff()
+  /// The largest frame accepted from the scheduler.
+  public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
+
+  /// A configuration with the default timeouts.
+  public init(
+    address: SchedulerAddress, name: String, slots: Int, token: String,
+    giveUpAfter: Duration? = nil
+  ) {
+    self.address = address
+    self.name = name
+    self.slots = slots
+    self.token = token
+    self.giveUpAfter = giveUpAfter
+  }
+}

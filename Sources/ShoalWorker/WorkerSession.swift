@@ -1,0 +1,103 @@
+import Logging
+import NIOCore
+import ShoalWire
+
+/// One connection to the scheduler: the hello, then assigned tasks run on the
+/// worker's slots until the connection ends, the scheduler retires the worker, or a
+/// graceful shutdown has drained it.
+///
+/// Everything that happens arrives as an `Event` on one stream and is handled in
+/// order by `SessionState`; the children of one task group read frames, write
+/// batched frames, tick the clock, and run the tasks. When the session ends, every
+/// child is cancelled, which kills the tasks still running (the scheduler requeues
+/// the tasks of a worker it loses).
+struct WorkerSession {
+  /// How a session ended.
+  enum Outcome: Sendable {
+    /// The scheduler retired the worker: exit 0.
+    case retired
+    /// A graceful shutdown finished: exit 0.
+    case drained
+    /// The scheduler refused the hello.
+    case refused(Refusal)
+    /// The connection ended; `welcomed` says whether the hello had been accepted.
+    case disconnected(reason: String, welcomed: Bool)
+  }
+
+  /// What the session reacts to.
+  enum Event: Sendable {
+    case message(Message)
+    case closed(String)
+    case finished(UInt64, TaskResult)
+    case tick
+    case shutdown
+  }
+
+  let configuration: WorkerConfiguration
+  let runner: TaskRunner
+  let shutdown: OneShot
+  let logger: Logger
+
+  /// How often the session looks at the clock (heartbeats, timeouts, the drain deadline).
+  static let tick: Duration = .milliseconds(100)
+
+  /// Runs the session over `channel` until it ends; closes the channel.
+  func run(_ channel: NIOAsyncChannel<Message, Message>) async throws -> Outcome {
+    try await channel.executeThenClose { inbound, outbound in
+      let (events, emit) = AsyncStream.makeStream(of: Event.self)
+      let outbox = Outbox()
+      let writerDone = OneShot()
+      let shutdown = self.shutdown
+      return await withTaskGroup(of: Void.self) { group in
+        group.addTask {
+          do {
+            for try await message in inbound { emit.yield(.message(message)) }
+            emit.yield(.closed("the scheduler closed the connection"))
+          } catch {
+            emit.yield(.closed("reading from the scheduler failed: \(error)"))
+          }
+        }
+        group.addTask {
+          do {
+            try await outbox.drain { try await outbound.write(contentsOf: $0) }
+          } catch {
+            emit.yield(.closed("writing to the scheduler failed: \(error)"))
+          }
+          writerDone.fire()
+        }
+        group.addTask {
+          while !Task.isCancelled {
+            try? await Task.sleep(for: WorkerSession.tick)
+            emit.yield(.tick)
+          }
+        }
+        group.addTask {
+          await shutdown.wait()
+          if shutdown.isFired { emit.yield(.shutdown) }
+        }
+
+        outbox.send(
+          .hello(
+            Hello(
+              role: .worker, name: configuration.name, slots: UInt32(configuration.slots),
+              token: configuration.token)))
+        var state = SessionState(
+          configuration: configuration, runner: runner, logger: logger, outbox: outbox,
+          emit: emit, shuttingDown: shutdown.isFired)
+        let outcome = await state.process(events, group: &group)
+
+        // Whatever is queued (the last results, a hand-back) goes out before the close.
+        outbox.close()
+        await withTaskGroup(of: Void.self) { wait in
+          wait.addTask { await writerDone.wait() }
+          wait.addTask { try? await Task.sleep(for: .seconds(5)) }
+          await wait.next()
+          wait.cancelAll()
+        }
+        group.cancelAll()
+        emit.finish()
+        return outcome
+      }
+    }
+  }
+}

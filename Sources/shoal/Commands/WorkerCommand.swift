@@ -1,0 +1,168 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import ShoalCore
+import ShoalWorker
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// `shoal worker ADDRESS`: one worker process (the manual half of `shoal scheduler`).
+struct WorkerCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker",
+    abstract: "Connect to a scheduler and run its tasks.",
+    discussion: """
+      The worker runs up to --nthreads tasks at once, reconnects with backoff when the \
+      scheduler restarts or the network drops, and exits 0 when the scheduler retires it \
+      or after SIGTERM (it stops taking tasks, lets running ones finish within \
+      --drain-grace, and hands the rest back). Exit status 3: --give-up-after passed \
+      without reaching the scheduler; 1: refused (wrong token) or another error.
+
+      The token comes from --token-file F (`-`: the first line of stdin), then \
+      $SHOAL_TOKEN, then the file `shoal scheduler` writes by default; never put it on \
+      the command line. See docs/worker.md.
+
+      Examples:
+        shoal worker tcp://127.0.0.1:8786 --nthreads 4
+        shoal worker tcp://10.0.0.5:8786 --token-file ~/.shoal-token --tasks MyTasks
+      """)
+
+  @Argument(help: "The scheduler's address, tcp://HOST:PORT (the `address:` line of `shoal scheduler`).")
+  var address: String
+
+  @Option(help: "How many tasks to run at once (default: the number of CPUs).")
+  var nthreads: Int?
+
+  @Option(help: "The worker's name, unique in the cluster (default: HOSTNAME-PID).")
+  var name: String?
+
+  @Option(
+    name: .customLong("token-file"),
+    help: ArgumentHelp("A file holding the scheduler's token; `-` reads its first line from stdin.", valueName: "file"))
+  var tokenFile: String?
+
+  @Option(
+    name: .customLong("tasks"),
+    help: ArgumentHelp("A Swift task library to load at start (libMODULE.so on the plugin path); repeatable.", valueName: "module"))
+  var tasks: [String] = []
+
+  @Option(
+    name: .customLong("give-up-after"),
+    help: ArgumentHelp("Exit with status 3 after this many seconds without reaching the scheduler (default: retry forever).", valueName: "seconds"))
+  var giveUpAfter: Double?
+
+  @Option(
+    name: .customLong("drain-grace"),
+    help: ArgumentHelp("On SIGTERM, how many seconds running tasks may take before they are handed back.", valueName: "seconds"))
+  var drainGrace: Double = 30
+
+  @Option(
+    name: .customLong("plugin-path"),
+    help: ArgumentHelp("A folder to search for task libraries first (colon-separated list allowed); repeatable.", valueName: "folder"))
+  var pluginPath: [String] = []
+
+  func validate() throws {
+    do {
+      _ = try SchedulerAddress(parsing: address)
+    } catch {
+      throw ValidationError(error.message)
+    }
+    if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be 1 or more, found \(nthreads)") }
+    if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
+      throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
+    }
+    if let giveUpAfter, !(giveUpAfter > 0) {
+      throw ValidationError("--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
+    }
+    if !(drainGrace >= 0) { throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)") }
+    for module in tasks {
+      guard (try? ImportPath(parsing: module))?.module == nil else {
+        throw ValidationError("--tasks takes a module name (`MyTasks` for libMyTasks.so), found `\(module)`")
+      }
+    }
+  }
+
+  func run() async throws {
+    let environment = PluginSearchPath.environment()
+    let logger = WorkerCommand.makeLogger()
+    do {
+      switch ParentWatch.arm(environment: environment) {
+      case .notRequested, .watching: break
+      case .orphaned(let expected, let actual):
+        throw WorkerError(
+          .orphaned, "the process that started this worker (pid \(expected)) is gone (parent is now \(actual)); exiting")
+      case .invalid(let text):
+        throw WorkerError(.orphaned, "\(ParentWatch.variable) must be a process id, found `\(text)`")
+      }
+      let token = try WorkerToken.resolve(file: tokenFile, environment: environment)
+      let address = try SchedulerAddress(parsing: address)
+      let name = self.name ?? WorkerCommand.defaultName()
+      let loader = PluginLoader(searchPath: .standard(commandLine: pluginPath, environment: environment))
+      let swift: SwiftTaskRunner
+      do {
+        swift = try SwiftTaskRunner(loader: loader, preload: tasks)
+      } catch {
+        throw WorkerError(.taskLibrary, "cannot load task library: \(error)")
+      }
+      var configuration = WorkerConfiguration(
+        address: address, name: name, slots: nthreads ?? WorkerCommand.processorCount(), token: token,
+        giveUpAfter: giveUpAfter.map { .milliseconds(Int64(($0 * 1000).rounded())) })
+      configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
+      let worker = Worker(
+        configuration: configuration,
+        runner: TaskRunner(shell: ShellTaskRunner(environment: environment), swift: swift, workerName: name),
+        logger: logger)
+      let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+          services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+          logger: logger))
+      try await group.run()
+    } catch let error as WorkerError {
+      WorkerCommand.printError(error.message)
+      throw ExitCode(error.exitStatus)
+    }
+  }
+
+  static func makeLogger() -> Logger {
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      let level = PluginSearchPath.environment()["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+      handler.logLevel = level ?? .info
+      return handler
+    }
+    return Logger(label: "shoal.worker")
+  }
+
+  static func printError(_ message: String) {
+    var stderr = StandardError()
+    print("shoal worker: error: \(message)", to: &stderr)
+  }
+
+  /// `HOSTNAME-PID`.
+  static func defaultName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let host =
+      gethostname(&buffer, buffer.count) == 0
+      ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      : "worker"
+    return "\(host)-\(getpid())"
+  }
+
+  static func processorCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// `print(..., to: &stderr)`.
+struct StandardError: TextOutputStream {
+  mutating func write(_ string: String) {
+    var bytes = Array(string.utf8)
+    while !bytes.isEmpty {
+      let written = Glibc.write(STDERR_FILENO, bytes, bytes.count)
+      if written <= 0 { return }
+      bytes.removeFirst(written)
+    }
+  }
+}
