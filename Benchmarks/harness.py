@@ -86,6 +86,8 @@ def run_one(command, timeout):
             except (ValueError, KeyError):
                 break
     tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    if len(tail) > 300:
+        tail = tail[:300] + "..."
     return None, f"exit {done.returncode}: {tail}"
 
 
@@ -170,7 +172,7 @@ def main():
     parser.add_argument("--full", action="store_true", help="also repeat Dask's 100k-task run (slow: ~4 min each)")
     parser.add_argument("--only", help="comma-separated workloads: " + ",".join(sorted({w for w, _, _ in WORKLOADS})))
     parser.add_argument("--side", choices=["both", "shoal", "dask"], default="both")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per measurement process")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement process")
     parser.add_argument("--json", help="also write every sample to this file")
     parser.add_argument("--shoal", default=os.path.join(ROOT, ".build", "release", "shoal"))
     parser.add_argument("--shoal-bench", default=os.path.join(HERE, ".build", "release", "shoal-bench"))

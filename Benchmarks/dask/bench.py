@@ -127,7 +127,7 @@ def adaptive(args):
                 raise SystemExit("adaptive: never reached the maximum")
             time.sleep(0.02)
         client.cancel(futures)
-        wait(futures)
+        del futures
         t1 = time.perf_counter()
         while len(client.scheduler_info(n_workers=-1)["workers"]) > 0:
             if time.perf_counter() - t1 > 120:

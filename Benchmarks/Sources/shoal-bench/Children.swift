@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalCore
+import ShoalScheduler
+import ShoalWorker
+
+/// The child modes of `shoal-bench` used by the scale workload.
+enum Children {
+  /// `serve --token T`: a scheduler alone in this process. Prints its address, then
+  /// `queued N workers N` whenever either changes (checked every 10 ms).
+  static func serve(_ options: Options) async throws {
+    guard let token = options.token else { throw BenchError("serve needs --token") }
+    var logger = Logger(label: "bench.serve")
+    logger.logLevel = .error
+    let scheduler = Scheduler(configuration: SchedulerConfiguration(token: token), logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [scheduler], gracefulShutdownSignals: [.sigterm], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+      tasks.addTask { try await group.run() }
+      print(try await scheduler.listeningAddress())
+      fflush(stdout)
+      var last = (-1, -1)
+      while !Task.isCancelled {
+        let load = await scheduler.load()
+        let now = (load.queued, load.workers.count)
+        if now != last {
+          print("queued \(now.0) workers \(now.1)")
+          fflush(stdout)
+          last = now
+        }
+        try await Task.sleep(for: .milliseconds(10))
+        if getppid() == 1 { break }
+      }
+      tasks.cancelAll()
+    }
+  }
+
+  /// `workers --address A --token T --workers N`: N lightweight workers (1 slot each)
+  /// in this one process, each its own `Worker` service and connection.
+  static func workers(_ options: Options) async throws {
+    guard let token = options.token, let address = options.address else {
+      throw BenchError("workers needs --address and --token")
+    }
+    var logger = Logger(label: "bench.workers")
+    logger.logLevel = .error
+    let schedulerAddress = try SchedulerAddress(parsing: address)
+    let swift = try SwiftTaskRunner(loader: PluginLoader())
+    var services: [any Service] = []
+    for index in 0..<(options.workers ?? 200) {
+      let name = "light-\(index)"
+      let configuration = WorkerConfiguration(
+        address: schedulerAddress, name: name, slots: 1, token: token)
+      let runner = TaskRunner(shell: ShellTaskRunner(), swift: swift, workerName: name)
+      services.append(Worker(configuration: configuration, runner: runner, logger: logger))
+    }
+    let group = ServiceGroup(
+      configuration: .init(services: services, gracefulShutdownSignals: [.sigterm], logger: logger))
+    try await group.run()
+  }
+}
