@@ -20,9 +20,10 @@ public final class Scheduler: Service, Sendable {
   public let configuration: SchedulerConfiguration
   private let logger: Logger
   private let loop: any EventLoop
-  private let core: NIOLoopBound<SchedulerCore>
+  private let core: NIOLoopBoundBox<SchedulerCore>
   private let address: EventLoopPromise<String>
   private let controlRequests: AsyncStream<PendingControlRequest>
+  private let controlContinuation: AsyncStream<PendingControlRequest>.Continuation
   private let controlHandler = Mutex<(any ControlHandler)?>(nil)
 
   /// A scheduler; nothing happens until `run()`.
@@ -32,10 +33,11 @@ public final class Scheduler: Service, Sendable {
     loop = MultiThreadedEventLoopGroup.singleton.next()
     let (stream, continuation) = AsyncStream.makeStream(of: PendingControlRequest.self)
     controlRequests = stream
+    controlContinuation = continuation
     let core = SchedulerCore(
       configuration: configuration, logger: logger, loop: loop, controlRequests: continuation)
     // Made here, touched only on `loop` from now on.
-    self.core = NIOLoopBound(core, eventLoop: loop)
+    self.core = NIOLoopBoundBox.makeBoxSendingValue(core, eventLoop: loop)
     address = loop.makePromise(of: String.self)
   }
 
@@ -78,6 +80,7 @@ public final class Scheduler: Service, Sendable {
     address.succeed(listening)
 
     let requests = controlRequests
+    let continuation = controlContinuation
     await withTaskCancellationOrGracefulShutdownHandler {
       await withDiscardingTaskGroup { group in
         for await pending in requests {
@@ -85,7 +88,7 @@ public final class Scheduler: Service, Sendable {
         }
       }
     } onCancelOrGracefulShutdown: {
-      core.value.controlRequests.finish()
+      continuation.finish()
     }
 
     logger.info("scheduler shutting down")

@@ -143,8 +143,10 @@ extension SchedulerCore {
     }
     logger.info(
       "client left",
-      metadata: ["name": "\(client.name)", "queued dropped": "\(dropped)",
-        "running cancelled": "\(cancelled)"])
+      metadata: [
+        "name": "\(client.name)", "queued dropped": "\(dropped)",
+        "running cancelled": "\(cancelled)",
+      ])
   }
 
   func reply(to client: Peer, id: UInt64, _ result: TaskResult) {
@@ -177,7 +179,8 @@ extension SchedulerCore {
   func assign() {
     guard queuedCount > 0, !workerOrder.isEmpty else { return }
     let short = recentTaskDuration.map { $0 < configuration.prefetchBelow.seconds } ?? false
-    let depths = short && configuration.prefetchPerSlot > 0 ? [1, 1 + configuration.prefetchPerSlot] : [1]
+    let depths =
+      short && configuration.prefetchPerSlot > 0 ? [1, 1 + configuration.prefetchPerSlot] : [1]
     let count = workerOrder.count
     roundRobin = (roundRobin + 1) % count
     for depth in depths {

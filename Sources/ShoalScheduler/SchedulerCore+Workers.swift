@@ -117,7 +117,9 @@ extension SchedulerCore {
       var fields: [String: String] = [:]
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      if let data = try? encoder.encode(load()) { fields["load"] = String(decoding: data, as: UTF8.self) }
+      if let data = try? encoder.encode(load()) {
+        fields["load"] = String(decoding: data, as: UTF8.self)
+      }
       peer.outOther.append(.controlResponse(ControlResponse(id: request.id, fields: fields)))
       markDirty(peer)
       return

@@ -57,8 +57,10 @@ final class SchedulerCore {
     peer.closing = true
     logger.warning(
       "closing connection",
-      metadata: ["peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
-        "message": "\(message)"])
+      metadata: [
+        "peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
+        "message": "\(message)",
+      ])
     let context = peer.context
     context.writeAndFlush(
       NIOAny(Message.refused(Refusal(reason: reason, message: message))), promise: nil)
@@ -155,8 +157,10 @@ final class SchedulerCore {
     peer.role = hello.role
     logger.info(
       "peer joined",
-      metadata: ["role": "\(hello.role)", "name": "\(peer.name)", "slots": "\(hello.slots)",
-        "remote": "\(peer.remote)"])
+      metadata: [
+        "role": "\(hello.role)", "name": "\(peer.name)", "slots": "\(hello.slots)",
+        "remote": "\(peer.remote)",
+      ])
     peer.outOther.append(
       .welcome(
         Welcome(

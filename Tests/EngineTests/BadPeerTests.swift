@@ -119,8 +119,10 @@ import Testing
 }
 
 @Suite struct AddressTests {
-  @Test(arguments: ["", "localhost", "tcp://", "tcp://host", "tcp://:80", "tcp://h:0",
-    "tcp://h:99999", "http://h:80", "tcp://h:port"])
+  @Test(arguments: [
+    "", "localhost", "tcp://", "tcp://host", "tcp://:80", "tcp://h:0",
+    "tcp://h:99999", "http://h:80", "tcp://h:port",
+  ])
   func rejectsMalformedAddresses(_ address: String) async throws {
     let error = await #expect(throws: ShoalError.self) {
       try await Executor.connect(address: address, token: testToken, timeout: .seconds(2))
@@ -130,7 +132,8 @@ import Testing
   }
 
   @Test func parsesAddresses() throws {
-    #expect(try SchedulerAddress(parsing: "tcp://127.0.0.1:8786") == .init(host: "127.0.0.1", port: 8786))
+    #expect(
+      try SchedulerAddress(parsing: "tcp://127.0.0.1:8786") == .init(host: "127.0.0.1", port: 8786))
     #expect(try SchedulerAddress(parsing: "localhost:1") == .init(host: "localhost", port: 1))
     #expect(try SchedulerAddress(parsing: "tcp://[::1]:80") == .init(host: "::1", port: 80))
     #expect(SchedulerAddress(host: "::1", port: 80).description == "tcp://[::1]:80")
@@ -143,7 +146,8 @@ import Testing
     let port = channel.localAddress!.port!
     try await channel.close()
     let error = await #expect(throws: ShoalError.self) {
-      try await Executor.connect(address: "tcp://127.0.0.1:\(port)", token: testToken, timeout: .seconds(5))
+      try await Executor.connect(
+        address: "tcp://127.0.0.1:\(port)", token: testToken, timeout: .seconds(5))
     }
     #expect(error?.code == .connectionFailed)
     #expect(error?.message.contains("no scheduler answers") == true)
@@ -155,7 +159,8 @@ import Testing
       .bind(host: "127.0.0.1", port: 0).get()
     let port = channel.localAddress!.port!
     let error = await #expect(throws: ShoalError.self) {
-      try await Executor.connect(address: "tcp://127.0.0.1:\(port)", token: testToken, timeout: .milliseconds(500))
+      try await Executor.connect(
+        address: "tcp://127.0.0.1:\(port)", token: testToken, timeout: .milliseconds(500))
     }
     #expect(error?.code == .timeout)
     try await channel.close()

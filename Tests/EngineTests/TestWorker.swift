@@ -44,6 +44,11 @@ final class TestWorker: Sendable {
     try await channel.writeAndFlush(
       Message.hello(Hello(role: .worker, name: name, slots: slots, token: token)))
     let accepted = try await welcome.futureResult.get()
+    let interval = TimeAmount.milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+    let heartbeat = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+      channel.writeAndFlush(Message.heartbeat, promise: nil)
+    }
+    channel.closeFuture.whenComplete { _ in heartbeat.cancel() }
     return TestWorker(channel: channel, name: accepted.name, log: log)
   }
 
@@ -136,7 +141,9 @@ private final class WorkerHandler: ChannelInboundHandler {
               result: TaskResult(status: .failed, exitCode: 1, message: "exit 1", worker: name)))
         }
       }
-      if !results.isEmpty { context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil) }
+      if !results.isEmpty {
+        context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil)
+      }
     case .cancel(let ids):
       var results: [ResultEnvelope] = []
       for id in ids {
@@ -145,7 +152,9 @@ private final class WorkerHandler: ChannelInboundHandler {
           results.append(ResultEnvelope(id: id, result: TaskResult(status: .cancelled)))
         }
       }
-      if !results.isEmpty { context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil) }
+      if !results.isEmpty {
+        context.writeAndFlush(wrapOutboundOut(.results(results)), promise: nil)
+      }
     case .retire:
       context.close(promise: nil)
     default:

@@ -12,7 +12,12 @@ import Synchronization
 ///     let load = try await control.status()
 public final class ControlClient: Sendable {
   private let connection: SchedulerConnection
-  private let waiters = Mutex<(next: UInt32, waiting: [UInt32: CheckedContinuation<ControlResponse, any Error>], failure: ShoalError?)>((1, [:], nil))
+  private let waiters = Mutex<
+    (
+      next: UInt32, waiting: [UInt32: CheckedContinuation<ControlResponse, any Error>],
+      failure: ShoalError?
+    )
+  >((1, [:], nil))
 
   private init(connection: SchedulerConnection) { self.connection = connection }
 

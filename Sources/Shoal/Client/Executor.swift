@@ -46,7 +46,8 @@ public final class Executor: Sendable {
     let executor = Executor(connection: connection)
     box.executor = executor
     if !connection.channel.isActive {
-      executor.failAll(ShoalError(.connectionFailed, "the scheduler at \(address) closed the connection"))
+      executor.failAll(
+        ShoalError(.connectionFailed, "the scheduler at \(address) closed the connection"))
     }
     return executor
   }
@@ -98,7 +99,9 @@ public final class Executor: Sendable {
       }
       return (handles, Self.needsFlush(&state))
     }
-    if let failed { for handle in handles where !handle.isFinished { handle.complete(.failure(failed)) } }
+    if let failed {
+      for handle in handles where !handle.isFinished { handle.complete(.failure(failed)) }
+    }
     for (handle, result) in rejected { handle.complete(.success(result)) }
     if flush { scheduleFlush() }
     return handles
@@ -120,7 +123,8 @@ public final class Executor: Sendable {
     do {
       bytes = try JSONEncoder().encode(input)
     } catch {
-      throw ShoalError(.typeMismatch, "task `\(T.name)`: the input does not encode as JSON: \(error)")
+      throw ShoalError(
+        .typeMismatch, "task `\(T.name)`: the input does not encode as JSON: \(error)")
     }
     return TaskSpec(
       .swift(

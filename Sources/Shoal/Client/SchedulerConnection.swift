@@ -22,7 +22,7 @@ struct SchedulerConnection: Sendable {
     let group = MultiThreadedEventLoopGroup.singleton
     let loop = group.next()
     let welcomePromise = loop.makePromise(of: Welcome.self)
-    let reason = NIOLoopBoundBox<String?>(nil, eventLoop: loop)
+    let reason = NIOLoopBoundBox<String?>.makeBoxSendingValue(nil, eventLoop: loop)
     let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.secondsValue * 1e9))
     let channel: any Channel
     do {

@@ -82,7 +82,10 @@ public final class TaskHandle: Sendable, Hashable {
 
   func complete(_ outcome: Result<TaskResult, ShoalError>) {
     let (waiters, callbacks) = state.withLock {
-      state -> ([CheckedContinuation<TaskResult, any Error>], [@Sendable (Result<TaskResult, ShoalError>) -> Void]) in
+      state -> (
+        [CheckedContinuation<TaskResult, any Error>],
+        [@Sendable (Result<TaskResult, ShoalError>) -> Void]
+      ) in
       guard state.outcome == nil else { return ([], []) }
       state.outcome = outcome
       defer {

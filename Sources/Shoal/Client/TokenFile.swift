@@ -22,7 +22,8 @@ public enum TokenFile {
     let path = defaultPath(environment: environment)
     guard FileManager.default.fileExists(atPath: path) else {
       throw ShoalError(
-        .missingKey, "no token: no --token-file, no $SHOAL_TOKEN, and no default token file at \(path)",
+        .missingKey,
+        "no token: no --token-file, no $SHOAL_TOKEN, and no default token file at \(path)",
         hint: "pass the file that `shoal scheduler --token-file F` uses, or set SHOAL_TOKEN")
     }
     return try read(path)
@@ -41,9 +42,10 @@ public enum TokenFile {
       }
       text = String(decoding: data, as: UTF8.self)
     }
-    let token = text.split(whereSeparator: \.isNewline).first.map {
-      $0.trimmingCharacters(in: .whitespaces)
-    } ?? ""
+    let token =
+      text.split(whereSeparator: \.isNewline).first.map {
+        $0.trimmingCharacters(in: .whitespaces)
+      } ?? ""
     guard !token.isEmpty else {
       throw ShoalError(.invalidValue, "the token file \(path) is empty")
     }

@@ -3,6 +3,6 @@ import ArgumentParser
 extension ShoalCommand {
   /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
   static let all: [any ParsableCommand.Type] = [
-    WorkerCommand.self,
+    SchedulerCommand.self, WorkerCommand.self, RunCommand.self, MapCommand.self,
   ]
 }

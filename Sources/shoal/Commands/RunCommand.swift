@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Shoal
+import ShoalCore
+
+/// `shoal run -- CMD ARGS...`: one shell task on the cluster.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run one command on a worker and exit with its status.",
+    discussion: """
+      Prints the command's stdout and stderr (each capped at 1 MiB; a note says when it
+      was cut) and exits with its exit status. A task that times out exits 124; one the
+      cluster could not run (lost, rejected) exits 1 with the reason on stderr.
+
+      Example:
+        shoal run --address tcp://127.0.0.1:8786 --env NAME=x -- sh -c 'echo $NAME'
+      """)
+
+  @OptionGroup var target: TargetOptions
+  @OptionGroup var task: ShellTaskOptions
+
+  @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+  var command: [String] = []
+
+  func validate() throws {
+    guard !command.isEmpty else {
+      throw ValidationError("give the command to run after --, e.g. shoal run -- hostname")
+    }
+  }
+
+  func run() async throws {
+    let executor = try await target.connect()
+    let result: TaskResult
+    do {
+      result = try await executor.submit(task.spec(command[0], Array(command.dropFirst()))).result
+    } catch {
+      await executor.close()
+      throw error
+    }
+    await executor.close()
+    FileHandle.standardOutput.write(Data(result.output))
+    FileHandle.standardError.write(Data(result.errorOutput))
+    if result.truncated {
+      FileHandle.standardError.write(Data("shoal: output cut at 1 MiB\n".utf8))
+    }
+    switch result.status {
+    case .succeeded:
+      return
+    case .failed where result.exitCode != nil:
+      throw ExitCode(result.exitCode!)
+    case .timedOut:
+      FileHandle.standardError.write(Data("shoal: \(result.message ?? "timed out")\n".utf8))
+      throw ExitCode(124)
+    default:
+      FileHandle.standardError.write(
+        Data("shoal: task \(result.status): \(result.message ?? "")\n".utf8))
+      throw ExitCode(1)
+    }
+  }
+}
