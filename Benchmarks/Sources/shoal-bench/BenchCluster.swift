@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Shoal
 import ShoalScheduler
 
 /// What the Dask side's `LocalCluster` is: a scheduler in this process and worker
@@ -84,8 +85,8 @@ final class BenchCluster: @unchecked Sendable {
   }
 
   /// A connected `Executor` (the library's client), closed after `body`.
-  func executor<T: Sendable>(_ body: @Sendable (Executor) async throws -> T) async throws -> T {
-    let executor = try await Executor.connect(address: address, token: token)
+  func executor<T: Sendable>(_ body: @Sendable (Shoal.Executor) async throws -> T) async throws -> T {
+    let executor = try await Shoal.Executor.connect(address: address, token: token)
     do {
       let value = try await body(executor)
       await executor.close()

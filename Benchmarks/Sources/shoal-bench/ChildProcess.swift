@@ -6,8 +6,14 @@ import Synchronization
 /// The child reports on stdout, one line at a time; a thread collects the lines.
 final class ChildProcess: Sendable {
   private let process: Process
-  private let lines = Mutex<[String]>([])
-  private let ended = Mutex(false)
+  private let output = Output()
+
+  /// What the reading thread collected.
+  private final class Output: Sendable {
+    let lines = Mutex<[String]>([])
+    let ended = Mutex(false)
+    let latest = Mutex("")
+  }
 
   init(arguments: [String], environment: [String: String]) throws {
     let process = Process()
@@ -20,7 +26,8 @@ final class ChildProcess: Sendable {
     try process.run()
     self.process = process
     let handle = pipe.fileHandleForReading
-    let thread = Thread { [lines, ended] in
+    let output = self.output
+    let thread = Thread {
       var pending = Data()
       while true {
         let chunk = handle.availableData
@@ -29,10 +36,10 @@ final class ChildProcess: Sendable {
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
           let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
           pending.removeSubrange(pending.startIndex...newline)
-          lines.withLock { $0.append(line) }
+          output.lines.withLock { $0.append(line) }
         }
       }
-      ended.withLock { $0 = true }
+      output.ended.withLock { $0 = true }
     }
     thread.start()
   }
@@ -43,8 +50,8 @@ final class ChildProcess: Sendable {
   func readLine() throws -> String {
     let deadline = Date().addingTimeInterval(60)
     while Date() < deadline {
-      if let line = lines.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return line }
-      if ended.withLock({ $0 }) { throw BenchError("child `\(process.arguments ?? [])` exited") }
+      if let line = output.lines.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return line }
+      if output.ended.withLock({ $0 }) { throw BenchError("child `\(process.arguments ?? [])` exited") }
       usleep(1000)
     }
     throw BenchError("child `\(process.arguments ?? [])` said nothing for 60 s")
@@ -52,18 +59,17 @@ final class ChildProcess: Sendable {
 
   /// The child's latest status line (`queued N workers N`) and its resident memory.
   func query() throws -> (queued: Int, workers: Int, rss: Double) {
-    let last = lines.withLock { lines -> String? in
+    let last = output.lines.withLock { lines -> String? in
       defer { lines.removeAll() }
       return lines.last
     }
-    if let last { latest.withLock { $0 = last } }
-    let fields = (latest.withLock { $0 }).split(separator: " ")
+    if let last { output.latest.withLock { $0 = last } }
+    let fields = (output.latest.withLock { $0 }).split(separator: " ")
     let queued = fields.count >= 2 ? Int(fields[1]) ?? 0 : 0
     let workers = fields.count >= 4 ? Int(fields[3]) ?? 0 : 0
     guard let rss = residentBytes(pid: pid) else { throw BenchError("child \(pid) is gone") }
     return (queued, workers, rss)
   }
-  private let latest = Mutex("")
 
   /// SIGTERM, then waits for the exit.
   func stop() {

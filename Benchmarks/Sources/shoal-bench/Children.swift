@@ -19,15 +19,13 @@ enum Children {
         services: [scheduler], gracefulShutdownSignals: [.sigterm], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
-      print(try await scheduler.listeningAddress())
-      fflush(stdout)
+      say(try await scheduler.listeningAddress())
       var last = (-1, -1)
       while !Task.isCancelled {
         let load = await scheduler.load()
         let now = (load.queued, load.workers.count)
         if now != last {
-          print("queued \(now.0) workers \(now.1)")
-          fflush(stdout)
+          say("queued \(now.0) workers \(now.1)")
           last = now
         }
         try await Task.sleep(for: .milliseconds(10))
@@ -59,4 +57,9 @@ enum Children {
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm], logger: logger))
     try await group.run()
   }
+}
+
+/// Writes a line to stdout at once (the parent reads it through a pipe).
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -7,12 +7,9 @@ import ShoalWire
 /// be what is measured (a million queued tasks); see docs/benchmarks.md.
 final class WireClient: Sendable {
   private let channel: NIOAsyncChannel<Message, Message>
-  private let results: AsyncStream<[ResultEnvelope]>
-  private let resultsContinuation: AsyncStream<[ResultEnvelope]>.Continuation
 
   private init(channel: NIOAsyncChannel<Message, Message>) {
     self.channel = channel
-    (results, resultsContinuation) = AsyncStream.makeStream(of: [ResultEnvelope].self)
   }
 
   /// Connects as a `client` peer and waits for the welcome; retries while the
@@ -41,29 +38,20 @@ final class WireClient: Sendable {
     }
   }
 
-  /// Runs the connection: hello, then forwards every result batch to `results`.
-  /// Call `body` once welcomed; the connection closes when it returns.
+  /// Runs the connection: hello, then `body` with a session; heartbeats go out
+  /// meanwhile. The connection closes when `body` returns.
   func run<T: Sendable>(
     token: String, name: String = "bench",
     _ body: @Sendable (Session) async throws -> T
   ) async throws -> T {
     try await channel.executeThenClose { inbound, outbound in
       try await outbound.write(.hello(Hello(role: .client, name: name, token: token)))
-      var iterator = inbound.makeAsyncIterator()
-      guard let first = try await iterator.next() else {
+      let reader = Reader(inbound.makeAsyncIterator())
+      guard let first = try await reader.next() else {
         throw BenchError("the scheduler closed the connection during the handshake")
       }
       guard case .welcome = first else { throw BenchError("refused: \(first)") }
-      let continuation = resultsContinuation
       return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-          while let message = try await iterator.next() {
-            if case .results(let batch) = message { continuation.yield(batch) }
-            if case .refused(let refusal) = message { throw BenchError("closed: \(refusal)") }
-          }
-          continuation.finish()
-          return nil
-        }
         group.addTask {
           // Heartbeats, so that a long wait for results never looks like silence.
           while !Task.isCancelled {
@@ -72,17 +60,33 @@ final class WireClient: Sendable {
           }
           return nil
         }
-        let value = try await body(Session(outbound: outbound, results: results))
+        let value = try await body(Session(outbound: outbound, reader: reader))
         group.cancelAll()
         return value
       }
     }
   }
 
+  /// The inbound messages; read by one task at a time (the session's).
+  final class Reader: @unchecked Sendable {
+    private var iterator: NIOAsyncChannelInboundStream<Message>.AsyncIterator
+    init(_ iterator: NIOAsyncChannelInboundStream<Message>.AsyncIterator) { self.iterator = iterator }
+    func next() async throws -> Message? { try await iterator.next() }
+
+    /// The next batch of results, nil when the connection closed.
+    func nextResults() async throws -> [ResultEnvelope]? {
+      while let message = try await next() {
+        if case .results(let batch) = message { return batch }
+        if case .refused(let refusal) = message { throw BenchError("closed: \(refusal)") }
+      }
+      return nil
+    }
+  }
+
   /// What a connected client can do.
   struct Session: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<Message>
-    let results: AsyncStream<[ResultEnvelope]>
+    let reader: Reader
 
     /// Sends `envelopes`, packed into frames of about 1 MiB.
     func submit(_ envelopes: [TaskEnvelope]) async throws {
@@ -94,12 +98,13 @@ final class WireClient: Sendable {
     /// Waits for `count` results; calls `each` on every batch as it comes.
     func wait(for count: Int, each: (([ResultEnvelope]) -> Void)? = nil) async throws {
       var received = 0
-      for await batch in results {
+      while received < count {
+        guard let batch = try await reader.nextResults() else {
+          throw BenchError("connection closed after \(received) of \(count) results")
+        }
         each?(batch)
         received += batch.count
-        if received >= count { return }
       }
-      throw BenchError("connection closed after \(received) of \(count) results")
     }
   }
 }

@@ -138,7 +138,7 @@ enum Workloads {
 
   /// A scheduler here, 2 worker processes x 1 slot, one `Executor`.
   static func withTwoWorkers<T: Sendable>(
-    _ options: Options, _ body: @Sendable @escaping (Executor) async throws -> T
+    _ options: Options, _ body: @Sendable @escaping (Shoal.Executor) async throws -> T
   ) async throws -> T {
     let cluster = BenchCluster(shoal: options.shoal)
     return try await cluster.run { cluster in
