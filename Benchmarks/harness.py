@@ -42,11 +42,14 @@ FIGURES = [
     Figure("throughput_10000", "throughput, 10k no-op", "tasks/s", "higher", target=100),
     Figure("throughput_100000", "throughput, 100k no-op", "tasks/s", "higher", target=100),
     Figure("sleep_efficiency", "400 x 10 ms efficiency", "", "higher", absolute=0.97),
+    Figure("sleep_task_ms", "  one 10 ms sleep, as the worker saw it", "ms", "lower"),
+    Figure("sleep_gap_ms", "  per-task gap beyond the sleep", "ms", "lower"),
     Figure("adapt_first_s", "adaptive: burst to 1st worker", "s", "lower"),
     Figure("adapt_max_s", "adaptive: burst to maximum (4)", "s", "lower"),
     Figure("adapt_down_s", "adaptive: idle to minimum (0)", "s", "lower"),
     Figure("rss_scheduler_mb", "RSS scheduler after 10k tasks", "MB", "lower"),
     Figure("rss_worker_mb", "RSS idle worker", "MB", "lower", target=1 / 3),
+    Figure("uss_worker_mb", "idle worker, private (USS)", "MB", "lower"),
     Figure("bytes_per_s_mb", "1,000 x 1 MB in+out", "MB/s", "higher"),
 ]
 
@@ -174,7 +177,7 @@ def main():
     parser.add_argument("--side", choices=["both", "shoal", "dask"], default="both")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement process")
     parser.add_argument("--json", help="also write every sample to this file")
-    parser.add_argument("--shoal", default=os.path.join(ROOT, ".build", "release", "shoal"))
+    parser.add_argument("--shoal", default=os.path.join(HERE, ".build", "release", "shoal"))
     parser.add_argument("--shoal-bench", default=os.path.join(HERE, ".build", "release", "shoal-bench"))
     parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"))
     args = parser.parse_args()

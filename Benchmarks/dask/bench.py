@@ -36,6 +36,10 @@ def rss_here():
     return psutil.Process().memory_info().rss
 
 
+def uss_here():
+    return psutil.Process().memory_full_info().uss
+
+
 def local_cluster(n_workers=2, **extra):
     return LocalCluster(
         n_workers=n_workers,
@@ -146,12 +150,17 @@ def memory(args):
         time.sleep(1.0)
         rss = client.run(rss_here)
         idle = min(rss.values())
+        uss = min(client.run(uss_here).values())
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         del futures
         time.sleep(1.0)
         scheduler = rss_here()
-    return {"rss_scheduler_mb": scheduler / 1e6, "rss_worker_mb": idle / 1e6}
+    return {
+        "rss_scheduler_mb": scheduler / 1e6,
+        "rss_worker_mb": idle / 1e6,
+        "uss_worker_mb": uss / 1e6,
+    }
 
 
 def bytes_(args):

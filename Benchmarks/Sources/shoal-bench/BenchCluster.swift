@@ -85,7 +85,8 @@ final class BenchCluster: @unchecked Sendable {
   }
 
   /// A connected `Executor` (the library's client), closed after `body`.
-  func executor<T: Sendable>(_ body: @Sendable (Shoal.Executor) async throws -> T) async throws -> T {
+  func executor<T: Sendable>(_ body: @Sendable (Shoal.Executor) async throws -> T) async throws -> T
+  {
     let executor = try await Shoal.Executor.connect(address: address, token: token)
     do {
       let value = try await body(executor)

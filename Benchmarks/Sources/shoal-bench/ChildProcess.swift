@@ -51,7 +51,9 @@ final class ChildProcess: Sendable {
     let deadline = Date().addingTimeInterval(60)
     while Date() < deadline {
       if let line = output.lines.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return line }
-      if output.ended.withLock({ $0 }) { throw BenchError("child `\(process.arguments ?? [])` exited") }
+      if output.ended.withLock({ $0 }) {
+        throw BenchError("child `\(process.arguments ?? [])` exited")
+      }
       usleep(1000)
     }
     throw BenchError("child `\(process.arguments ?? [])` said nothing for 60 s")

@@ -42,6 +42,20 @@ func residentBytes(pid: Int32) -> Double? {
   return nil
 }
 
+/// Private memory of a process in bytes (USS: `Private_Clean + Private_Dirty` of
+/// /proc/PID/smaps_rollup), nil when gone.
+func uniqueBytes(pid: Int32) -> Double? {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else {
+    return nil
+  }
+  var kilobytes = 0.0
+  for line in text.split(separator: "\n") where line.hasPrefix("Private_") {
+    let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+    if parts.count >= 2, let value = Double(parts[1]) { kilobytes += value }
+  }
+  return kilobytes * 1024
+}
+
 /// A failure that ends the run with a message on stderr.
 struct BenchError: Error, CustomStringConvertible {
   var description: String

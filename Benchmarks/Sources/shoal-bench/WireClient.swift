@@ -70,7 +70,9 @@ final class WireClient: Sendable {
   /// The inbound messages; read by one task at a time (the session's).
   final class Reader: @unchecked Sendable {
     private var iterator: NIOAsyncChannelInboundStream<Message>.AsyncIterator
-    init(_ iterator: NIOAsyncChannelInboundStream<Message>.AsyncIterator) { self.iterator = iterator }
+    init(_ iterator: NIOAsyncChannelInboundStream<Message>.AsyncIterator) {
+      self.iterator = iterator
+    }
     func next() async throws -> Message? { try await iterator.next() }
 
     /// The next batch of results, nil when the connection closed.
