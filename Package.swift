@@ -72,6 +72,7 @@ let package = Package(
       name: "shoal",
       dependencies: [
         "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -95,7 +96,14 @@ let package = Package(
         "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
-    .testTarget(name: "WorkerTests", dependencies: ["ShoalWorker", "ShoalWire", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "WorkerTests",
+      dependencies: [
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "LocalClusterTests",
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
   ]
 )

@@ -122,7 +122,7 @@ public final class Worker: Service {
     return try await ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(.milliseconds(milliseconds))
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
-      .connect(host: configuration.address.host, port: configuration.address.port) { channel in
+      .connect(host: configuration.host, port: configuration.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))

@@ -2,8 +2,10 @@ import ShoalWire
 
 /// How a worker connects and behaves.
 public struct WorkerConfiguration: Sendable {
-  /// The scheduler.
-  public var address: SchedulerAddress
+  /// The scheduler's host name or IP address.
+  public var host: String
+  /// The scheduler's TCP port.
+  public var port: Int
   /// The worker's name, unique in the cluster (`HOSTNAME-PID` by default).
   public var name: String
   /// How many tasks run at once.
@@ -27,13 +29,19 @@ public struct WorkerConfiguration: Sendable {
 
   /// A configuration with the default timeouts.
   public init(
-    address: SchedulerAddress, name: String, slots: Int, token: String,
+    host: String, port: Int, name: String, slots: Int, token: String,
     giveUpAfter: Duration? = nil
   ) {
-    self.address = address
+    self.host = host
+    self.port = port
     self.name = name
     self.slots = slots
     self.token = token
     self.giveUpAfter = giveUpAfter
+  }
+
+  /// `tcp://HOST:PORT`, for messages.
+  public var address: String {
+    host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
   }
 }

@@ -9,8 +9,6 @@ public struct WorkerError: Error, Sendable, Equatable, CustomStringConvertible {
     private init(_ name: String) { self.name = name }
     public var description: String { name }
 
-    /// The address is not `tcp://HOST:PORT`.
-    public static let invalidAddress = Code("invalid_address")
     /// The scheduler refused the worker for good (wrong token, other protocol version).
     public static let refused = Code("refused")
     /// No scheduler could be reached for longer than `--give-up-after`.
@@ -19,8 +17,6 @@ public struct WorkerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let taskLibrary = Code("task_library")
     /// The process that started the worker (`SHOAL_PARENT_PID`) is gone.
     public static let orphaned = Code("orphaned")
-    /// No token was given and none was found.
-    public static let noToken = Code("no_token")
   }
 
   /// What kind of failure this is.

@@ -3,6 +3,17 @@ import ArgumentParser
 extension ShoalCommand {
   /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
   static let all: [any ParsableCommand.Type] = [
-    SchedulerCommand.self, WorkerCommand.self, RunCommand.self, MapCommand.self,
+    ValidateCommand.self,
+    ClustersCommand.self,
+    PluginsCommand.self,
+    WorkerCommand.self,
+    UpCommand.self,
+    PsCommand.self,
+    ScaleCommand.self,
+    AdaptCommand.self,
+    DownCommand.self,
+    SchedulerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
   ]
 }

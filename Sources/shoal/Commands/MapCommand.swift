@@ -48,30 +48,29 @@ struct MapCommand: AsyncParsableCommand {
         ? command.map { $0.replacingOccurrences(of: "{}", with: line) } : command + [line]
       return task.spec(substituted[0], Array(substituted.dropFirst()))
     }
-    let executor = try await target.connect()
-    var progress = MapProgress(total: specs.count, terminal: isatty(STDERR_FILENO) == 1)
-    var pending: [Int: TaskResult] = [:]
-    var nextToPrint = 0
     var failures: [(Int, TaskResult)] = []
-    do {
-      for try await (index, result) in completions(of: specs, on: executor) {
-        if result.status != .succeeded { failures.append((index, result)) }
-        pending[index] = result
-        progress.finished(failed: result.status != .succeeded)
-        while let ready = pending.removeValue(forKey: nextToPrint) {
-          progress.clear()
-          Self.print(ready, index: nextToPrint, input: lines[nextToPrint])
-          nextToPrint += 1
+    try await target.withExecutor { executor in
+      var progress = MapProgress(total: specs.count, terminal: isatty(STDERR_FILENO) == 1)
+      var pending: [Int: TaskResult] = [:]
+      var nextToPrint = 0
+      do {
+        for try await (index, result) in completions(of: specs, on: executor) {
+          if result.status != .succeeded { failures.append((index, result)) }
+          pending[index] = result
+          progress.finished(failed: result.status != .succeeded)
+          while let ready = pending.removeValue(forKey: nextToPrint) {
+            progress.clear()
+            Self.print(ready, index: nextToPrint, input: lines[nextToPrint])
+            nextToPrint += 1
+          }
+          progress.draw()
         }
-        progress.draw()
+      } catch {
+        progress.clear()
+        throw error
       }
-    } catch {
       progress.clear()
-      await executor.close()
-      throw error
     }
-    progress.clear()
-    await executor.close()
     let failed = failures.count
     var summary = "shoal map: \(specs.count) tasks, \(specs.count - failed) succeeded"
     if failed > 0 {

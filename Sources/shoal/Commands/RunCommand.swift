@@ -13,7 +13,9 @@ struct RunCommand: AsyncParsableCommand {
       was cut) and exits with its exit status. A task that times out exits 124; one the
       cluster could not run (lost, rejected) exits 1 with the reason on stderr.
 
-      Example:
+      Examples:
+        shoal run -- hostname                       on the default cluster of clusters.yaml
+        shoal run --cluster burst -- hostname       a temporary (or detached) cluster `burst`
         shoal run --address tcp://127.0.0.1:8786 --env NAME=x -- sh -c 'echo $NAME'
       """)
 
@@ -30,15 +32,10 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let executor = try await target.connect()
-    let result: TaskResult
-    do {
-      result = try await executor.submit(task.spec(command[0], Array(command.dropFirst()))).result
-    } catch {
-      await executor.close()
-      throw error
+    let spec = task.spec(command[0], Array(command.dropFirst()))
+    let result = try await target.withExecutor { executor in
+      try await executor.submit(spec).result
     }
-    await executor.close()
     FileHandle.standardOutput.write(Data(result.output))
     FileHandle.standardError.write(Data(result.errorOutput))
     if result.truncated {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import ServiceLifecycle
+import Shoal
 import ShoalCore
 import ShoalWorker
 
@@ -69,7 +70,7 @@ struct WorkerCommand: AsyncParsableCommand {
     do {
       _ = try SchedulerAddress(parsing: address)
     } catch {
-      throw ValidationError(error.message)
+      throw ValidationError("\(error)")
     }
     if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be 1 or more, found \(nthreads)") }
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
@@ -98,7 +99,7 @@ struct WorkerCommand: AsyncParsableCommand {
       case .invalid(let text):
         throw WorkerError(.orphaned, "\(ParentWatch.variable) must be a process id, found `\(text)`")
       }
-      let token = try WorkerToken.resolve(file: tokenFile, environment: environment)
+      let token = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
       let address = try SchedulerAddress(parsing: address)
       let name = self.name ?? WorkerCommand.defaultName()
       let loader = PluginLoader(searchPath: .standard(commandLine: pluginPath, environment: environment))
@@ -109,7 +110,7 @@ struct WorkerCommand: AsyncParsableCommand {
         throw WorkerError(.taskLibrary, "cannot load task library: \(error)")
       }
       var configuration = WorkerConfiguration(
-        address: address, name: name, slots: nthreads ?? WorkerCommand.processorCount(), token: token,
+        host: address.host, port: address.port, name: name, slots: nthreads ?? WorkerCommand.processorCount(), token: token,
         giveUpAfter: giveUpAfter.map { .milliseconds(Int64(($0 * 1000).rounded())) })
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
       let worker = Worker(
@@ -118,12 +119,16 @@ struct WorkerCommand: AsyncParsableCommand {
         logger: logger)
       let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-          services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+          services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+          gracefulShutdownSignals: [.sigterm, .sigint],
           logger: logger))
       try await group.run()
     } catch let error as WorkerError {
       WorkerCommand.printError(error.message)
       throw ExitCode(error.exitStatus)
+    } catch let error as ShoalError {
+      WorkerCommand.printError("\(error)")
+      throw ExitCode.failure
     }
   }
 
@@ -138,7 +143,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func printError(_ message: String) {
-    var stderr = StandardError()
+    var stderr = StandardErrorStream()
     print("shoal worker: error: \(message)", to: &stderr)
   }
 
@@ -156,7 +161,7 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 /// `print(..., to: &stderr)`.
-struct StandardError: TextOutputStream {
+struct StandardErrorStream: TextOutputStream {
   mutating func write(_ string: String) {
     var bytes = Array(string.utf8)
     while !bytes.isEmpty {

@@ -4,9 +4,22 @@ import Shoal
 import ShoalCore
 
 /// Where `shoal run` and `shoal map` send their work, and with which token:
-/// `--address` (or `$SHOAL_ADDRESS`) and `--token-file F`, then `$SHOAL_TOKEN`, then the
-/// default token file that `shoal scheduler` writes (`TokenFile.defaultPath`).
+///
+/// - `--address` (or `$SHOAL_ADDRESS`): a running scheduler; the token from
+///   `--token-file F`, then `$SHOAL_TOKEN`, then the default token file that
+///   `shoal scheduler` writes (`TokenFile.defaultPath`);
+/// - `--cluster NAME`: a cluster from clusters.yaml, joined when a detached cluster of
+///   that name is up (`shoal up NAME --detach`), otherwise started for this one
+///   command and closed after it (an `address:` cluster is connected to);
+/// - neither: the config's `default` cluster the same way (with no clusters.yaml, a
+///   temporary local cluster).
 struct TargetOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "A cluster from clusters.yaml (default: its `default`). Joins the detached cluster of that name when one is up; otherwise starts it for this command and closes it after.",
+      valueName: "name"))
+  var cluster: String?
+
   @Option(
     help: ArgumentHelp(
       "The address of a running scheduler (tcp://HOST:PORT). Default: $SHOAL_ADDRESS.",
@@ -25,8 +38,45 @@ struct TargetOptions: ParsableArguments {
     help: ArgumentHelp("Seconds to wait for the scheduler to answer.", valueName: "seconds"))
   var connectTimeout: Double = 10
 
+  @OptionGroup var config: ConfigOptions
+
   func validate() throws {
     guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+    if let cluster, let address {
+      throw ValidationError("give either --cluster \(cluster) or --address \(address), not both")
+    }
+  }
+
+  /// Runs `body` with an executor connected to the target, closes the executor, and
+  /// closes a temporary cluster after it (also when `body` throws or is interrupted).
+  func withExecutor<T>(_ body: (Executor) async throws -> T) async throws -> T {
+    try await withTarget { target in
+      let executor = try await Executor.connect(
+        address: target.address, token: target.token,
+        timeout: .milliseconds(Int64(connectTimeout * 1000)))
+      do {
+        let result = try await body(executor)
+        await executor.close()
+        return result
+      } catch {
+        await executor.close()
+        throw error
+      }
+    }
+  }
+
+  /// Runs `body` against the target (see the type's documentation).
+  func withTarget<T>(_ body: (ClusterTarget) async throws -> T) async throws -> T {
+    let environment = config.environment
+    let tokenFile = self.tokenFile
+    let address = cluster == nil ? (self.address ?? environment["SHOAL_ADDRESS"]) : nil
+    let shoalConfig = address == nil ? try config.loadConfigIfPresent() : nil
+    let logger = ClusterLogging.make(label: "shoal.cluster", fallback: .warning)
+    return try await ClusterTarget.with(
+      cluster: cluster, address: address,
+      token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
+      config: shoalConfig, loader: config.loader(config: shoalConfig),
+      options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
   }
 
   /// Connects to the scheduler.

@@ -107,7 +107,8 @@ struct KwargsDecoder: Decoder {
       throw node.error("expected a mapping, found \(node.kindDescription)", code: .typeMismatch)
     }
     usage.opened(node)
-    return KeyedDecodingContainer(KeyedKwargs<Key>(node: node, usage: usage, codingPath: codingPath))
+    return KeyedDecodingContainer(
+      KeyedKwargs<Key>(node: node, usage: usage, codingPath: codingPath))
   }
 
   func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -161,13 +162,15 @@ private struct KeyedKwargs<Key: CodingKey>: KeyedDecodingContainerProtocol {
   }
 
   func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-    try ScalarKwargs(node: try child(key), usage: usage, codingPath: codingPath + [key]).decode(T.self)
+    try ScalarKwargs(node: try child(key), usage: usage, codingPath: codingPath + [key]).decode(
+      T.self)
   }
 
   func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
     usage.requested(key.stringValue, in: node)
     guard let child = node[key.stringValue], !ScalarKwargs.isNull(child) else { return nil }
-    return try ScalarKwargs(node: child, usage: usage, codingPath: codingPath + [key]).decode(T.self)
+    return try ScalarKwargs(node: child, usage: usage, codingPath: codingPath + [key]).decode(
+      T.self)
   }
 
   func nestedContainer<NestedKey: CodingKey>(
@@ -283,11 +286,21 @@ private struct ScalarKwargs: SingleValueDecodingContainer {
   func decode(_ type: Int16.Type) throws -> Int16 { try convert("an integer") { Int16($0) } }
   func decode(_ type: Int32.Type) throws -> Int32 { try convert("an integer") { Int32($0) } }
   func decode(_ type: Int64.Type) throws -> Int64 { try convert("an integer") { Int64($0) } }
-  func decode(_ type: UInt.Type) throws -> UInt { try convert("a non-negative integer") { UInt($0) } }
-  func decode(_ type: UInt8.Type) throws -> UInt8 { try convert("a non-negative integer") { UInt8($0) } }
-  func decode(_ type: UInt16.Type) throws -> UInt16 { try convert("a non-negative integer") { UInt16($0) } }
-  func decode(_ type: UInt32.Type) throws -> UInt32 { try convert("a non-negative integer") { UInt32($0) } }
-  func decode(_ type: UInt64.Type) throws -> UInt64 { try convert("a non-negative integer") { UInt64($0) } }
+  func decode(_ type: UInt.Type) throws -> UInt {
+    try convert("a non-negative integer") { UInt($0) }
+  }
+  func decode(_ type: UInt8.Type) throws -> UInt8 {
+    try convert("a non-negative integer") { UInt8($0) }
+  }
+  func decode(_ type: UInt16.Type) throws -> UInt16 {
+    try convert("a non-negative integer") { UInt16($0) }
+  }
+  func decode(_ type: UInt32.Type) throws -> UInt32 {
+    try convert("a non-negative integer") { UInt32($0) }
+  }
+  func decode(_ type: UInt64.Type) throws -> UInt64 {
+    try convert("a non-negative integer") { UInt64($0) }
+  }
   func decode<T: Decodable>(_ type: T.Type) throws -> T {
     switch type {
     case is String.Type: return try decode(String.self) as! T

@@ -76,7 +76,8 @@ public struct PluginLoader: Sendable {
       throw ShoalError(
         .notAPlugin,
         "\(path) is not a Shoal plugin: it has no `\(PluginABI.entrySymbol)` entry point",
-        hint: "export one with @_cdecl(\"\(PluginABI.entrySymbol)\"); see docs/writing-a-backend.md")
+        hint: "export one with @_cdecl(\"\(PluginABI.entrySymbol)\"); see docs/writing-a-backend.md"
+      )
     }
     let entry = unsafeBitCast(symbol, to: PluginABI.Entry.self)
     let version = entry(nil)
@@ -117,7 +118,8 @@ public struct PluginLoader: Sendable {
       .notExported,
       "no plugin on the search path exports `\(importPath.name)`"
         + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))"),
-      hint: "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
+      hint:
+        "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
   }
 
   private func backend(named name: String, in plugin: LoadedPlugin) throws -> ResolvedBackend {
@@ -152,8 +154,9 @@ public struct PluginLoader: Sendable {
   }
 
   /// Every library on the search path, loaded, or the error that stopped it.
-  public func discover() -> [(module: String, path: String, result: Result<LoadedPlugin, ShoalError>)]
-  {
+  public func discover() -> [(
+    module: String, path: String, result: Result<LoadedPlugin, ShoalError>
+  )] {
     searchPath.libraries().map { module, path in
       do {
         return (module, path, .success(try PluginLoader.load(path: path, module: module)))

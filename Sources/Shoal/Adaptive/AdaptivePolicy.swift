@@ -1,0 +1,130 @@
+import ShoalCore
+
+/// The figures the adaptive policy reads at each tick (from the scheduler's load).
+public struct AdaptiveLoad: Sendable, Hashable {
+  /// Tasks waiting for a slot.
+  public var queued: Int
+  /// Tasks running now.
+  public var running: Int
+  /// Workers connected to the scheduler.
+  public var workers: Int
+  /// Their slots (threads) in total.
+  public var totalSlots: Int
+  /// Mean duration of recently finished tasks, in seconds; nil when none finished yet.
+  public var recentTaskDuration: Double?
+
+  /// A load.
+  public init(
+    queued: Int, running: Int, workers: Int, totalSlots: Int, recentTaskDuration: Double? = nil
+  ) {
+    self.queued = queued
+    self.running = running
+    self.workers = workers
+    self.totalSlots = totalSlots
+    self.recentTaskDuration = recentTaskDuration
+  }
+}
+
+/// Adaptive scaling as a pure function of the load: no I/O, no clock of its own.
+///
+/// Follows Dask (`Scheduler.adaptive_target` and `adaptive_core.AdaptiveCore`):
+///
+/// - **target** = ceil((queued + running) x mean task duration / `target_duration`)
+///   slots, where the mean is of recent tasks (0.5 s before any finished). Never more
+///   slots than there are tasks, never fewer than the running tasks occupy. Slots
+///   become workers by the current slots per worker (or `slotsPerWorker` when no
+///   worker is connected); any queued work with no worker asks for at least one.
+///   The target is clamped to [`minimum`, `maximum`].
+/// - **up** at once when the target is above the current count.
+/// - **down** only after `wait_count` consecutive ticks whose target is below the
+///   current count (to the latest target), so that a short lull does not retire
+///   workers that are needed a second later. A count above `maximum` (the bounds
+///   were just lowered) goes down at once.
+public struct AdaptivePolicy: Sendable {
+  /// The bounds and pace.
+  public var settings: AdaptSettings
+  /// Slots per worker assumed when no worker is connected.
+  public var slotsPerWorker: Int
+  /// Task duration assumed before any task finished (Dask's `unknown-task-duration`).
+  public var unknownTaskDuration: Double
+  /// Consecutive ticks so far whose target was below the current count.
+  public private(set) var lowerCount = 0
+
+  /// A policy with `settings`.
+  public init(settings: AdaptSettings, slotsPerWorker: Int = 1, unknownTaskDuration: Double = 0.5) {
+    self.settings = settings
+    self.slotsPerWorker = max(1, slotsPerWorker)
+    self.unknownTaskDuration = unknownTaskDuration
+  }
+
+  /// The target number of workers for `load`, clamped, and the reason in words.
+  public func target(for load: AdaptiveLoad) -> (workers: Int, reason: String) {
+    let tasks = load.queued + load.running
+    let duration = load.recentTaskDuration ?? unknownTaskDuration
+    let targetSeconds = settings.targetDuration.seconds
+    var slots = Int((Double(tasks) * duration / targetSeconds).rounded(.up))
+    slots = min(slots, tasks)
+    slots = max(slots, load.running)
+    let perWorker =
+      load.workers > 0 && load.totalSlots > 0
+      ? Double(load.totalSlots) / Double(load.workers) : Double(slotsPerWorker)
+    var workers = Int((Double(slots) / perWorker).rounded(.up))
+    if load.queued > 0 && workers == 0 { workers = 1 }
+    let clamped = settings.clamp(workers)
+
+    var reason =
+      load.running > 0 ? "\(load.queued) queued + \(load.running) running" : "\(load.queued) queued"
+    reason += " x \(Self.format(duration)) s"
+    if load.recentTaskDuration == nil && tasks > 0 { reason += " (no task finished yet)" }
+    reason += " / \(Self.format(targetSeconds)) s target"
+    if perWorker != 1 { reason += ", \(Self.format(perWorker)) slots per worker" }
+    if clamped > workers {
+      reason += " (raised to minimum \(settings.minimum))"
+    } else if clamped < workers {
+      reason += " (capped at maximum \(settings.maximum ?? clamped))"
+    }
+    return (clamped, reason)
+  }
+
+  /// The decision for this tick, given the current (planned) number of workers.
+  /// Updates the scale-down count; `time` only stamps the decision.
+  public mutating func decide(load: AdaptiveLoad, current: Int, time: Double) -> ScalingDecision {
+    let (target, reason) = target(for: load)
+    if target > current {
+      lowerCount = 0
+      return ScalingDecision(
+        action: .up, from: current, to: target, target: target, reason: reason, time: time)
+    }
+    if target == current {
+      lowerCount = 0
+      return ScalingDecision(
+        action: .same, from: current, to: current, target: target, reason: reason, time: time)
+    }
+    if let maximum = settings.maximum, current > maximum {
+      lowerCount = 0
+      return ScalingDecision(
+        action: .down, from: current, to: target, target: target,
+        reason: reason + "; above the maximum", time: time)
+    }
+    lowerCount += 1
+    if lowerCount >= settings.waitCount {
+      lowerCount = 0
+      return ScalingDecision(
+        action: .down, from: current, to: target, target: target,
+        reason: reason + " (\(settings.waitCount) consecutive lower targets)", time: time)
+    }
+    return ScalingDecision(
+      action: .same, from: current, to: current, target: target,
+      reason: reason + "; waiting (\(lowerCount)/\(settings.waitCount) lower targets)",
+      time: time)
+  }
+
+  /// `0.2`, `5`, `1.25`: at most 2 decimals, no trailing zeros.
+  static func format(_ value: Double) -> String {
+    let rounded = (value * 100).rounded() / 100
+    if rounded == rounded.rounded() { return String(Int(rounded)) }
+    var text = String(rounded)
+    while text.hasSuffix("0") { text.removeLast() }
+    return text
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import ShoalCore
+import ShoalScheduler
+
+extension ClusterRuntime {
+  /// Sets the number of workers by hand; turns adaptive scaling off (as Dask does).
+  public func scale(to count: Int) async throws {
+    guard count >= 0 else {
+      throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
+    }
+    try await controller.scale(to: count)
+  }
+
+  /// New adaptive bounds (`shoal adapt`); the backend clamps or refuses them as it
+  /// does for `adapt_kwargs`. Returns the settings in force.
+  @discardableResult
+  public func adapt(minimum: Int, maximum: Int?) throws -> AdaptSettings {
+    if let maximum, minimum > maximum {
+      throw ShoalError(
+        .invalidValue, "minimum (\(minimum)) is greater than maximum (\(maximum))",
+        hint: "give a minimum at most the maximum")
+    }
+    guard minimum >= 0 else {
+      throw ShoalError(.invalidValue, "minimum must be 0 or more, found \(minimum)")
+    }
+    var requested = adaptSettings ?? AdaptSettings()
+    requested.minimum = minimum
+    requested.maximum = maximum
+    let accepted = try backend.adapt(requested)
+    if accepted.maximum != maximum {
+      logger.warning(
+        "the backend lowered the adaptive maximum from \(maximum.map(String.init) ?? "none") to \(accepted.maximum.map(String.init) ?? "none")"
+      )
+    }
+    controller.update(settings: accepted)
+    return accepted
+  }
+
+  /// The cluster as `shoal ps` shows it.
+  public func status() async -> ClusterStatus {
+    let load = await scheduler.load()
+    let endpoint = readiness.current
+    var status = ClusterStatus(
+      name: spec.name, state: phase.withLock { $0 }, record: nil, note: nil)
+    status.clusterID = clusterID
+    status.clusterClass = spec.clusterClass
+    status.address = endpoint?.address
+    status.pid = getpid()
+    status.queued = load.queued
+    status.running = load.running
+    status.completed = load.completed
+    status.totalSlots = load.totalSlots
+    status.workers = ClusterStatus.workers(backend: await backend.workers(), load: load)
+    if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
+      let settings = controller.settings
+      status.adaptive = ClusterStatus.Adaptive(
+        enabled: controller.isEnabled, minimum: settings.minimum, maximum: settings.maximum,
+        target: controller.lastTarget, planned: controller.planned,
+        decisions: controller.recentDecisions)
+    }
+    return status
+  }
+}
+
+/// Answers a detached cluster's control commands (`shoal ps`, `scale`, `adapt`,
+/// `down`) on behalf of its runtime. Every answer is JSON under `cluster`.
+///
+/// | command | arguments | does |
+/// | --- | --- | --- |
+/// | `cluster` | | the `ClusterStatus` |
+/// | `scale` | `n` | `ClusterRuntime.scale(to:)` |
+/// | `adapt` | `minimum`, `maximum` (absent: none) | `ClusterRuntime.adapt` |
+/// | `down` | | `ClusterRuntime.close()`; answers at once |
+struct ClusterControl: ControlHandler {
+  let runtime: ClusterRuntime
+
+  func handle(command: String, arguments: [String: String]) async throws -> [String: String] {
+    switch command {
+    case "cluster":
+      break
+    case "scale":
+      guard let text = arguments["n"], let count = Int(text) else {
+        throw ShoalError(.invalidValue, "scale needs `n`, a number of workers")
+      }
+      try await runtime.scale(to: count)
+    case "adapt":
+      guard let minimum = Int(arguments["minimum"] ?? "0") else {
+        throw ShoalError(.invalidValue, "adapt: minimum is not a number")
+      }
+      let maximum = try arguments["maximum"].map { text -> Int in
+        guard let value = Int(text) else {
+          throw ShoalError(.invalidValue, "adapt: maximum is not a number")
+        }
+        return value
+      }
+      try runtime.adapt(minimum: minimum, maximum: maximum)
+    case "down":
+      runtime.close()
+      return ["closing": "true"]
+    default:
+      throw ShoalError(
+        .invalidValue,
+        "unknown control command `\(command)`"
+          + Suggestion.didYouMean(command, in: ["cluster", "scale", "adapt", "down"]))
+    }
+    let status = await runtime.status()
+    let data = try JSONEncoder().encode(status)
+    return ["cluster": String(decoding: data, as: UTF8.self)]
+  }
+}

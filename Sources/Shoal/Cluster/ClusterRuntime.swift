@@ -1,0 +1,325 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShoalCore
+import ShoalScheduler
+import Synchronization
+
+/// How a cluster process runs its cluster.
+public struct ClusterOptions: Sendable {
+  /// The `shoal` executable that workers run (`shoal worker ...`).
+  public var workerExecutable: String
+  /// Where clusters are recorded and logs go.
+  public var stateFolder: StateFolder
+  /// Whether this cluster is recorded under its name in the state folder, so that
+  /// other commands can find it (`shoal up`); a temporary cluster is not.
+  public var recorded: Bool
+  /// Whether it runs detached (shown by `shoal ps`).
+  public var detached: Bool
+  /// The configuration file, for the record.
+  public var configFile: String?
+  /// The interface the scheduler listens on.
+  public var host: String
+
+  /// Options.
+  public init(
+    workerExecutable: String = ClusterOptions.defaultWorkerExecutable(),
+    stateFolder: StateFolder = .standard(), recorded: Bool = false, detached: Bool = false,
+    configFile: String? = nil, host: String = "127.0.0.1"
+  ) {
+    self.workerExecutable = workerExecutable
+    self.stateFolder = stateFolder
+    self.recorded = recorded
+    self.detached = detached
+    self.configFile = configFile
+    self.host = host
+  }
+
+  /// `$SHOAL_WORKER_EXECUTABLE`, else this process's own executable when it is
+  /// `shoal`, else `shoal` next to it (tests), else `shoal` on `$PATH`.
+  public static func defaultWorkerExecutable(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> String {
+    if let explicit = environment["SHOAL_WORKER_EXECUTABLE"], !explicit.isEmpty { return explicit }
+    let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    if me.hasSuffix("/shoal") { return me }
+    var folder = (me as NSString).deletingLastPathComponent
+    if folder.hasSuffix(".xctest") { folder = (folder as NSString).deletingLastPathComponent }
+    let sibling = folder + "/shoal"
+    return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "shoal"
+  }
+}
+
+/// Where a started cluster can be reached.
+public struct ClusterEndpoint: Sendable, Hashable {
+  /// The cluster's name.
+  public var name: String
+  /// This run's id.
+  public var clusterID: String
+  /// The scheduler's address.
+  public var address: String
+  /// The token clients present.
+  public var token: String
+}
+
+/// One cluster, from a `ClusterSpec`, for as long as `run()` runs: its backend
+/// (made and validated at `init`), an in-process scheduler with a fresh token, the
+/// backend's workers, and, when `adapt_kwargs` are given, the adaptive loop.
+///
+///     let cluster = try ClusterRuntime(spec: spec, loader: loader, logger: logger)
+///     try await withThrowingTaskGroup(of: Void.self) { group in
+///       group.addTask { try await cluster.run() }
+///       let endpoint = try await cluster.ready()     // workers connected
+///       ... submit work to endpoint.address ...
+///       cluster.close()                              // retire, stop, return from run()
+///     }
+///
+/// Closing (`close()`, `shoal down`, Ctrl-C) retires every worker through the
+/// scheduler, stops them, and stops the scheduler. Cancelling `run()` stops the
+/// workers at once (SIGTERM, grace, SIGKILL). Calls into the plugin are bounded by
+/// `spec.timeouts`.
+public final class ClusterRuntime: Sendable {
+  /// The cluster's declaration.
+  public let spec: ClusterSpec
+  /// This run's id (labels logs and containers).
+  public let clusterID: String
+  /// The backend.
+  public let backend: any ClusterBackend
+  /// The adapt settings after the backend clamped them; nil when not adaptive.
+  public let adaptSettings: AdaptSettings?
+  let options: ClusterOptions
+  let logger: Logger
+  let token: String
+  let scheduler: Scheduler
+  let controller: AdaptiveController<ContinuousClock>
+  let readiness = Readiness<ClusterEndpoint>()
+  let phase = Mutex("starting")
+  private let closeSignal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+
+  /// Makes the backend (validating `cluster_kwargs`) and hands it the adapt settings;
+  /// starts nothing.
+  public init(
+    spec: ClusterSpec, loader: PluginLoader, options: ClusterOptions = .init(), logger: Logger
+  ) throws {
+    guard let clusterClass = spec.clusterClass else {
+      throw ShoalError(
+        .invalidState,
+        "cluster `\(spec.name)` is an existing cluster at \(spec.address ?? "?"); it cannot be started",
+        location: spec.location, keyPath: spec.keyPath,
+        hint: "connect to it with `--cluster \(spec.name)` or `--address`")
+    }
+    self.spec = spec
+    self.options = options
+    self.logger = logger
+    clusterID = ClusterRuntime.makeID(name: spec.name)
+    token = ClusterRuntime.makeToken()
+    let check = ShoalConfig.checkBackend(spec, loader: loader)
+    if let error = check.error { throw error }
+    guard let resolved = check.resolved else {
+      throw ShoalError(.backendFailed, "cannot resolve `\(clusterClass)`")
+    }
+    backend = try resolved.make(spec.clusterKwargs)
+    if let requested = spec.adapt {
+      let accepted = try backend.adapt(requested)
+      if accepted.maximum != requested.maximum {
+        logger.warning(
+          "\(clusterClass) lowered the adaptive maximum of `\(spec.name)` from \(requested.maximum.map(String.init) ?? "none") to \(accepted.maximum.map(String.init) ?? "none") (its capacity)"
+        )
+      }
+      adaptSettings = accepted
+    } else {
+      adaptSettings = nil
+    }
+    scheduler = Scheduler(
+      configuration: SchedulerConfiguration(host: options.host, port: 0, token: token),
+      logger: logger)
+    controller = AdaptiveController(
+      scheduler: scheduler, backend: backend, settings: adaptSettings ?? AdaptSettings(),
+      slotsPerWorker: 1, planned: 0, clock: ContinuousClock(), logger: logger,
+      scaleTimeout: spec.timeouts.scale)
+    closeSignal = AsyncStream.makeStream(of: Void.self)
+  }
+
+  /// The state folder of this run: the named folder for a recorded cluster, a
+  /// temporary one otherwise.
+  public var stateDirectory: String {
+    options.recorded
+      ? options.stateFolder.cluster(spec.name) : options.stateFolder.temporary(clusterID)
+  }
+
+  /// Suspends until the cluster is up (its initial workers connected), or throws
+  /// why it could not start.
+  public func ready() async throws -> ClusterEndpoint { try await readiness.value }
+
+  /// Asks the cluster to close: retire every worker, stop them, stop the scheduler;
+  /// `run()` then returns.
+  public func close() {
+    phase.withLock { $0 = "closing" }
+    closeSignal.continuation.finish()
+  }
+
+  /// Runs the cluster until `close()` or cancellation.
+  public func run() async throws {
+    do {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await self.scheduler.run() }
+        let address = try await Deadline.run(spec.timeouts.start, "starting the scheduler") {
+          try await self.scheduler.listeningAddress()
+        }
+        try StateFolder.makeFolder(stateDirectory)
+        let context = ClusterContext(
+          clusterName: spec.name, clusterID: clusterID, schedulerAddress: address, token: token,
+          workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
+          log: ClusterRuntime.eventLog(logger))
+        await scheduler.setControlHandler(ClusterControl(runtime: self))
+        group.addTask { try await self.backend.run(context: context) }
+        group.addTask { try await self.controller.run() }
+        group.addTask { try await self.serve(address: address) }
+        // The first child to end ends the cluster: `serve` after close, or a failure.
+        try await group.next()
+        phase.withLock { $0 = "closing" }
+        group.cancelAll()
+      }
+    } catch {
+      readiness.resolve(.failure(error))
+      cleanUp()
+      throw error
+    }
+    readiness.resolve(
+      .failure(ShoalError(.invalidState, "cluster `\(spec.name)` closed before it was ready")))
+    cleanUp()
+  }
+
+  /// Starts the workers, reports ready, waits for `close()`, then retires everyone.
+  private func serve(address: String) async throws {
+    let initial: Int
+    if let adaptSettings {
+      initial = adaptSettings.minimum
+      controller.update(settings: adaptSettings)
+    } else {
+      initial = backend.initialWorkers
+      controller.disable(planned: initial)
+    }
+    if initial > 0 {
+      let backend = self.backend
+      try await Deadline.run(
+        spec.timeouts.start, "starting \(initial) workers of `\(spec.name)`",
+        hint:
+          "raise clusters.\(spec.name).timeouts.start, or see the worker logs in \(stateDirectory)/logs"
+      ) {
+        try await backend.scale(to: initial)
+      }
+      if adaptSettings != nil { controller.setPlanned(initial) }
+      try await waitForWorkers(initial)
+    }
+    let endpoint = ClusterEndpoint(
+      name: spec.name, clusterID: clusterID, address: address, token: token)
+    if options.recorded { try record(endpoint) }
+    phase.withLock { $0 = "running" }
+    readiness.resolve(.success(endpoint))
+    let adaptive = adaptSettings.map { " (adaptive \($0))" } ?? ""
+    logger.info("cluster `\(spec.name)` is up at \(address) with \(initial) workers\(adaptive)")
+    for await _ in closeSignal.stream {}
+    if Task.isCancelled { return }
+    await retireAll()
+  }
+
+  /// Waits until `count` workers are connected; fails fast when a worker failed
+  /// (or keeps exiting before it connects), naming it and the end of its log.
+  func waitForWorkers(_ count: Int) async throws {
+    let deadline = ContinuousClock.now + spec.timeouts.start
+    while true {
+      let load = await scheduler.load()
+      let connected = Set(load.workers.map(\.name))
+      if connected.count >= count { return }
+      for status in await backend.workers() where !connected.contains(status.name) {
+        let failed = "\(status.state)".hasPrefix("failed") || status.state.isFinal
+        if failed || status.restarts >= 2 {
+          let what =
+            failed ? "\(status.state)" : "exited \(status.restarts + 1) times before connecting"
+          throw ShoalError(
+            .backendFailed,
+            "worker \(status.name) of cluster `\(spec.name)` did not start: \(what)"
+              + logTail(status.name),
+            hint: "run `\(options.workerExecutable) worker --help` to check the worker executable;"
+              + " set SHOAL_WORKER_EXECUTABLE to another one")
+        }
+      }
+      if ContinuousClock.now >= deadline {
+        let states = await backend.workers().map { "\($0)" }.joined(separator: ", ")
+        throw ShoalError(
+          .timeout,
+          "only \(connected.count) of \(count) workers of `\(spec.name)` connected within \(spec.timeouts.start.seconds) s (\(states))",
+          hint: "see the worker logs in \(stateDirectory)/logs")
+      }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+  }
+
+  /// The last lines of a worker's log, when the backend wrote one where LocalCluster does.
+  func logTail(_ worker: String) -> String {
+    let path = stateDirectory + "/logs/\(worker).log"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else {
+      return ""
+    }
+    let lines = text.split(separator: "\n").suffix(5).map { "    " + $0 }.joined(separator: "\n")
+    return "; the end of \(path):\n" + lines
+  }
+
+  /// Retires every worker through the scheduler (their tasks finish), then stops them.
+  private func retireAll() async {
+    controller.disable(planned: 0)
+    let names = await scheduler.load().workers.map(\.name)
+    let backend = self.backend
+    let scheduler = self.scheduler
+    _ = try? await Deadline.run(spec.timeouts.stop, "closing `\(spec.name)`") {
+      let retired = await scheduler.retire(workers: names)
+      try await backend.stop(workers: retired)
+      try await backend.scale(to: 0)
+    }
+    logger.info("cluster `\(spec.name)` closed")
+  }
+
+  private func record(_ endpoint: ClusterEndpoint) throws {
+    let folder = options.stateFolder
+    try folder.writeToken(token, name: spec.name)
+    try folder.write(
+      ClusterRecord(
+        name: spec.name, clusterID: clusterID, address: endpoint.address,
+        tokenFile: folder.tokenFile(spec.name), pid: getpid(),
+        clusterClass: spec.clusterClass ?? "", configFile: options.configFile,
+        detached: options.detached, startedAt: WallClock.now()))
+  }
+
+  private func cleanUp() {
+    if options.recorded {
+      options.stateFolder.removeRecord(spec.name)
+    }
+  }
+
+  /// Makes `NAME-YYYYmmdd-HHMMSS-RANDOM`.
+  static func makeID(name: String) -> String {
+    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    return "\(name)-\(Int(WallClock.now()))-\(suffix)"
+  }
+
+  /// 32 random bytes, hex.
+  static func makeToken() -> String {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator))
+    }
+    .joined()
+  }
+
+  /// Forwards backend messages to `logger`.
+  static func eventLog(_ logger: Logger) -> EventLog {
+    EventLog { level, message in
+      switch level {
+      case .debug: logger.debug("\(message)")
+      case .info: logger.info("\(message)")
+      case .warning: logger.warning("\(message)")
+      case .error: logger.error("\(message)")
+      }
+    }
+  }
+}

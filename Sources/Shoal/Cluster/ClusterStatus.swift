@@ -1,0 +1,107 @@
+import ShoalCore
+import ShoalScheduler
+
+/// One cluster as `shoal ps` shows it.
+public struct ClusterStatus: Codable, Sendable {
+  /// One worker: the backend's view joined with the scheduler's.
+  public struct Worker: Codable, Sendable, Hashable {
+    /// The worker's name.
+    public var name: String
+    /// The backend's state (`running`, `launching`, `failed: ...`), or `connected`
+    /// for a worker the scheduler knows and the backend does not list.
+    public var state: String
+    /// Slots (threads); 0 until it connected.
+    public var slots: Int
+    /// Tasks assigned to it.
+    public var running: Int
+    /// Whether it is being retired.
+    public var retiring: Bool
+    /// Restarts after unexpected exits.
+    public var restarts: Int
+    /// Where it runs (pid, host, container).
+    public var location: String?
+  }
+
+  /// The adaptive loop's state.
+  public struct Adaptive: Codable, Sendable {
+    /// Whether it is applying decisions (a manual scale turns it off).
+    public var enabled: Bool
+    /// The bounds.
+    public var minimum: Int
+    /// The upper bound; nil is none.
+    public var maximum: Int?
+    /// The target at the last tick.
+    public var target: Int?
+    /// The workers asked of the backend.
+    public var planned: Int
+    /// The last decisions, oldest first.
+    public var decisions: [ScalingDecision]
+  }
+
+  /// The cluster's name.
+  public var name: String
+  /// `running`, `starting`, `closing`, `dead` (its process is gone) or
+  /// `unresponsive` (its process is alive but did not answer).
+  public var state: String
+  /// This run's id.
+  public var clusterID: String?
+  /// The backend class.
+  public var clusterClass: String?
+  /// The scheduler address.
+  public var address: String?
+  /// The owning process.
+  public var pid: Int32?
+  /// Tasks waiting.
+  public var queued: Int
+  /// Tasks running.
+  public var running: Int
+  /// Tasks finished.
+  public var completed: Int
+  /// Slots of connected workers.
+  public var totalSlots: Int
+  /// Workers.
+  public var workers: [Worker]
+  /// Adaptive scaling, when on or configured.
+  public var adaptive: Adaptive?
+  /// A note (why it is dead, what to do).
+  public var note: String?
+
+  /// A status with no load (for dead or unresponsive clusters).
+  public init(name: String, state: String, record: ClusterRecord?, note: String?) {
+    self.name = name
+    self.state = state
+    clusterID = record?.clusterID
+    clusterClass = record?.clusterClass
+    address = record?.address
+    pid = record?.pid
+    queued = 0
+    running = 0
+    completed = 0
+    totalSlots = 0
+    workers = []
+    adaptive = nil
+    self.note = note
+  }
+
+  /// Joins the backend's workers with the scheduler's load.
+  static func workers(backend: [WorkerStatus], load: SchedulerLoad) -> [Worker] {
+    var rows: [Worker] = []
+    var seen = Set<String>()
+    for status in backend {
+      let connected = load.workers.first { $0.name == status.name }
+      seen.insert(status.name)
+      rows.append(
+        Worker(
+          name: status.name, state: "\(status.state)", slots: connected?.slots ?? 0,
+          running: connected?.running ?? 0, retiring: connected?.retiring ?? false,
+          restarts: status.restarts, location: status.location))
+    }
+    for worker in load.workers where !seen.contains(worker.name) {
+      rows.append(
+        Worker(
+          name: worker.name, state: "connected", slots: worker.slots, running: worker.running,
+          retiring: worker.retiring, restarts: 0, location: nil))
+    }
+    return rows
+  }
+}

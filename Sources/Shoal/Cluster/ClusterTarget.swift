@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import ShoalCore
+
+/// Where a command's work goes, and who owns that cluster.
+public struct ClusterTarget: Sendable {
+  /// How the target was reached.
+  public enum Kind: String, Sendable {
+    /// An explicit `--address`, or a cluster declared with `address:`.
+    case existing
+    /// A detached cluster of that name that is up (`shoal up NAME --detach`).
+    case detached
+    /// A cluster started for this one command and closed after it.
+    case temporary
+  }
+
+  /// The kind.
+  public var kind: Kind
+  /// The cluster's name (nil for a bare `--address`).
+  public var name: String?
+  /// The scheduler's address.
+  public var address: String
+  /// The token to present.
+  public var token: String
+
+  /// Runs `body` against the target that `--cluster`/`--address` name, as `shoal run`
+  /// and `shoal map` use it:
+  ///
+  /// 1. an explicit `address` is used as is (with `token`);
+  /// 2. otherwise the cluster `name` (or the config's `default`; with no config at all,
+  ///    a default local cluster) is used: an `address:` cluster is connected to; a
+  ///    detached cluster of that name that is up is joined; any other is started as a
+  ///    **temporary** cluster for this one call and closed after it (also when `body`
+  ///    throws or is cancelled).
+  ///
+  /// `token` is needed only for an explicit or `address:` cluster (a detached or
+  /// temporary cluster brings its own).
+  public static func with<T>(
+    cluster name: String?, address: String?, token: () throws -> String,
+    config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
+    logger: Logger, _ body: (ClusterTarget) async throws -> T
+  ) async throws -> T {
+    if let address {
+      if let name {
+        throw ShoalError(
+          .invalidValue, "give either --cluster \(name) or --address \(address), not both")
+      }
+      return try await body(
+        ClusterTarget(kind: .existing, name: nil, address: address, token: token()))
+    }
+    let spec: ClusterSpec
+    if let config {
+      spec = try config.cluster(named: name)
+    } else if let name, name != defaultLocalName {
+      throw ShoalError(
+        .configNotFound, "no clusters.yaml found, so there is no cluster `\(name)`",
+        hint:
+          "create clusters.yaml (see docs/clusters.md), pass --config, or omit --cluster to use a local cluster"
+      )
+    } else {
+      spec = ClusterSpec(name: defaultLocalName)
+    }
+    if let existing = spec.address {
+      return try await body(
+        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: token()))
+    }
+    if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
+      logger.debug("joining the detached cluster `\(spec.name)` at \(joined.address)")
+      return try await body(joined)
+    }
+    var options = options
+    options.recorded = false
+    options.configFile = config?.file
+    return try await temporary(
+      spec: spec, loader: loader, options: options, logger: logger, body)
+  }
+
+  /// The name of the cluster used when there is no clusters.yaml.
+  public static let defaultLocalName = "local"
+
+  /// The detached cluster `name`, when one is up; nil when none is recorded or its
+  /// process is gone (the stale record is then removed).
+  public static func detached(_ name: String, stateFolder: StateFolder) throws -> ClusterTarget? {
+    guard let record = stateFolder.record(name) else { return nil }
+    guard ClusterLock.isHeld(stateFolder.lockFile(name)) else {
+      stateFolder.removeRecord(name)
+      return nil
+    }
+    let token = try String(contentsOfFile: record.tokenFile, encoding: .utf8)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    return ClusterTarget(kind: .detached, name: name, address: record.address, token: token)
+  }
+
+  /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
+  /// the cluster (retire, stop) whatever `body` did.
+  public static func temporary<T>(
+    spec: ClusterSpec, loader: PluginLoader, options: ClusterOptions, logger: Logger,
+    _ body: (ClusterTarget) async throws -> T
+  ) async throws -> T {
+    let runtime = try ClusterRuntime(spec: spec, loader: loader, options: options, logger: logger)
+    var result: Result<T, any Error>?
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask {
+        // Its failure is the start error that `ready()` throws below.
+        try? await runtime.run()
+      }
+      do {
+        let endpoint = try await runtime.ready()
+        result = .success(
+          try await body(
+            ClusterTarget(
+              kind: .temporary, name: spec.name, address: endpoint.address, token: endpoint.token)))
+      } catch {
+        result = .failure(error)
+      }
+      runtime.close()
+      await group.waitForAll()
+    }
+    if case .success = result {
+      try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
+    }
+    return try result!.get()
+  }
+}

@@ -1,0 +1,248 @@
+import ShoalCore
+
+/// Checks a `clusters.yaml` document and builds a `ShoalConfig` from it.
+///
+/// Everything that can be checked without loading a plugin is checked here, and
+/// every error carries the position of the node it is about.
+struct ConfigParser {
+  /// The file name used in positions.
+  var file: String
+  /// The absolute path of the file, or "" for text.
+  var absolutePath: String
+  /// Relative `plugin_path` entries are resolved against this folder.
+  var baseDirectory: String
+  /// Variables for `${VAR}` expansion.
+  var environment: [String: String]
+
+  static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
+  static let clusterKeys = [
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts",
+  ]
+
+  /// A minimal valid file, shown in hints.
+  static let example = "a minimal file is:\n    version: 1\n    clusters:\n      local: {}"
+
+  func parse(_ text: String) throws -> ShoalConfig {
+    let reader = YAMLReader(file: file, expansion: Expansion(environment: environment))
+    guard let root = try reader.read(text), !root.isNull else {
+      throw ShoalError(
+        .invalidConfig, "the file is empty; expected a mapping with `version` and `clusters`",
+        location: SourceLocation(file: file, line: 1, column: 1), hint: Self.example)
+    }
+    guard root.isMap else {
+      throw root.error(
+        "expected a mapping at the top level (`version`, `clusters`, ...), found "
+          + root.kindDescription, code: .invalidConfig, hint: Self.example)
+    }
+    let version = try parseVersion(root["version"])
+    try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
+    let pluginPath = try parsePluginPath(root["plugin_path"])
+    guard let clustersNode = root["clusters"] else {
+      throw root.error(
+        "missing required key `clusters`", code: .missingKey, hint: Self.example)
+    }
+    let clusters = try parseClusters(clustersNode)
+    let defaultCluster = try parseDefault(root["default"], clusters: clusters)
+    return ShoalConfig(
+      file: file, absolutePath: absolutePath, version: version, defaultCluster: defaultCluster,
+      pluginPath: pluginPath, clusters: clusters, environment: environment)
+  }
+
+  /// Throws for the first key of `node` not in `accepted`, suggesting the closest one.
+  /// With `allowExtensions`, keys starting with `x-` are ignored (a place for anchors).
+  static func checkKeys(
+    of node: Kwargs, accepted: [String], allowExtensions: Bool = false
+  ) throws {
+    guard case .map(let entries) = node.value else { return }
+    for entry in entries where !accepted.contains(entry.key) {
+      if allowExtensions && entry.key.hasPrefix("x-") { continue }
+      throw ShoalError(
+        .unknownKey,
+        "unknown key `\(entry.key)`" + Suggestion.didYouMean(entry.key, in: accepted),
+        location: entry.keyLocation ?? entry.value.location ?? node.location,
+        keyPath: node.path,
+        hint: "accepted keys: " + accepted.map { "`\($0)`" }.joined(separator: ", "))
+    }
+  }
+
+  private func parseVersion(_ node: Kwargs?) throws -> Int {
+    guard let node else { return 1 }
+    let version = try node.decode(Int.self)
+    guard ShoalConfig.supportedVersions.contains(version) else {
+      throw node.error(
+        "unsupported version \(version); this shoal reads version "
+          + ShoalConfig.supportedVersions.map(String.init).joined(separator: ", "),
+        code: .invalidConfig,
+        hint: "write `version: 1`, or use a newer shoal for this file")
+    }
+    return version
+  }
+
+  private func parsePluginPath(_ node: Kwargs?) throws -> [String] {
+    guard let node, !node.isNull else { return [] }
+    let items: [Kwargs]
+    switch node.value {
+    case .list(let list): items = list
+    case .scalar: items = [node]
+    default:
+      throw node.error(
+        "expected a folder or a list of folders, found \(node.kindDescription)",
+        code: .typeMismatch)
+    }
+    return try items.map { item in
+      let path = try item.decode(String.self)
+      guard !path.isEmpty else {
+        throw item.error("plugin folder is empty", code: .invalidValue)
+      }
+      return path.hasPrefix("/") ? path : Self.join(baseDirectory, path)
+    }
+  }
+
+  private func parseDefault(_ node: Kwargs?, clusters: [ClusterSpec]) throws -> String? {
+    guard let node, !node.isNull else { return clusters.count == 1 ? clusters[0].name : nil }
+    let name = try node.decode(String.self)
+    let names = clusters.map(\.name)
+    guard names.contains(name) else {
+      throw node.error(
+        "`default` names cluster `\(name)`, which is not declared"
+          + Suggestion.didYouMean(name, in: names),
+        code: .unknownCluster, hint: "declared clusters: " + names.joined(separator: ", "))
+    }
+    return name
+  }
+
+  private func parseClusters(_ node: Kwargs) throws -> [ClusterSpec] {
+    guard case .map(let entries) = node.value else {
+      throw node.error(
+        "expected a mapping of cluster names to cluster settings, found \(node.kindDescription)",
+        code: .typeMismatch, hint: Self.example)
+    }
+    guard !entries.isEmpty else {
+      throw node.error("no clusters declared", code: .invalidConfig, hint: Self.example)
+    }
+    return try entries.map { entry in
+      try parseCluster(name: entry.key, nameLocation: entry.keyLocation, node: entry.value)
+    }
+  }
+
+  private func parseCluster(
+    name: String, nameLocation: SourceLocation?, node: Kwargs
+  ) throws -> ClusterSpec {
+    guard Self.isClusterName(name) else {
+      throw ShoalError(
+        .invalidValue, "cluster name `\(name)` may only contain letters, digits, `-` and `_`",
+        location: nameLocation ?? node.location, keyPath: "clusters")
+    }
+    var node = node
+    if node.isNull { node = Kwargs(.map([]), location: node.location, path: node.path) }
+    guard node.isMap else {
+      throw node.error(
+        "expected a mapping of cluster settings ("
+          + Self.clusterKeys.map { "`\($0)`" }.joined(separator: ", ")
+          + "), found \(node.kindDescription)", code: .typeMismatch)
+    }
+    try Self.checkKeys(of: node, accepted: Self.clusterKeys)
+    let timeouts =
+      try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
+      ?? ClusterTimeouts()
+
+    if let addressNode = node["address"] {
+      let address = try parseAddress(addressNode)
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
+        let entryLocation = Self.keyLocation(of: key, in: node)
+        throw ShoalError(
+          .invalidConfig,
+          "`address` connects to an existing cluster and cannot be combined with `\(key)`",
+          location: entryLocation, keyPath: node.path,
+          hint: "remove `\(key)` to use the running cluster at \(address),"
+            + " or remove `address` to create a cluster")
+      }
+      return ClusterSpec(
+        name: name, address: address, timeouts: timeouts, location: nameLocation)
+    }
+
+    var clusterClass = ClusterSpec.defaultClusterClass
+    var classLocation: SourceLocation?
+    if let classNode = node["cluster_class"] {
+      classLocation = classNode.location
+      clusterClass = try parseClusterClass(classNode)
+    }
+    var clusterKwargs =
+      node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
+    if clusterKwargs.isNull {
+      clusterKwargs = Kwargs(.map([]), location: clusterKwargs.location, path: clusterKwargs.path)
+    }
+    guard clusterKwargs.isMap else {
+      throw clusterKwargs.error(
+        "expected a mapping of backend options, found \(clusterKwargs.kindDescription)",
+        code: .typeMismatch)
+    }
+    var adapt: AdaptSettings?
+    var adaptKwargs = node["adapt_kwargs"]
+    if let raw = adaptKwargs {
+      let mapping = raw.isNull ? Kwargs(.map([]), location: raw.location, path: raw.path) : raw
+      adaptKwargs = mapping
+      adapt = try mapping.decode(AdaptSettings.self)
+    }
+    return ClusterSpec(
+      name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
+      adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
+      clusterClassLocation: classLocation)
+  }
+
+  private func parseClusterClass(_ node: Kwargs) throws -> String {
+    let text = node.isNull ? "" : try node.decode(String.self)
+    do {
+      _ = try ImportPath(parsing: text)
+    } catch var error as ShoalError {
+      error.location = node.location
+      error.keyPath = node.path
+      throw error
+    }
+    return text
+  }
+
+  private func parseAddress(_ node: Kwargs) throws -> String {
+    let address = try node.decode(String.self)
+    guard Self.isAddress(address) else {
+      throw node.error(
+        "expected a scheduler address `tcp://HOST:PORT`, found \"\(address)\"",
+        code: .invalidValue, hint: "for example `address: tcp://127.0.0.1:8786`")
+    }
+    return address
+  }
+
+  /// Whether `text` is `tcp://HOST:PORT` with a port in 1...65535.
+  static func isAddress(_ text: String) -> Bool {
+    guard text.hasPrefix("tcp://") else { return false }
+    let rest = text.dropFirst("tcp://".count)
+    guard let colon = rest.lastIndex(of: ":") else { return false }
+    let host = rest[..<colon]
+    guard let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port),
+      !host.isEmpty, !host.contains("/")
+    else { return false }
+    return true
+  }
+
+  static func isClusterName(_ name: String) -> Bool {
+    !name.isEmpty
+      && name.unicodeScalars.allSatisfy {
+        $0 == "_" || $0 == "-" || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+          || ("0"..."9").contains($0)
+      }
+  }
+
+  static func keyLocation(of key: String, in node: Kwargs) -> SourceLocation? {
+    guard case .map(let entries) = node.value,
+      let entry = entries.first(where: { $0.key == key })
+    else { return node.location }
+    return entry.keyLocation ?? entry.value.location
+  }
+
+  static func join(_ directory: String, _ path: String) -> String {
+    var relative = Substring(path)
+    while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
+    if relative.isEmpty || relative == "." { return directory }
+    return directory.hasSuffix("/") ? directory + relative : directory + "/" + relative
+  }
+}

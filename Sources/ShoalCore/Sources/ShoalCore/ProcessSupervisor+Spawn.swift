@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// `posix_spawn` of one `ProcessSupervisor.Command`: its own process group, signals
+/// reset, descriptors above 2 closed, output appended to the log file.
+enum Spawner {
+  /// Starts `command`; returns its pid. Throws `ShoalError(.backendFailed)` naming
+  /// the executable (or the log file) and the system's reason.
+  static func spawn(_ command: ProcessSupervisor.Command) throws -> Int32 {
+    let outputPath = command.logFile ?? "/dev/null"
+    let output = open(outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard output >= 0 else {
+      throw ShoalError(
+        .backendFailed,
+        "cannot open log file \(outputPath) for `\(command.executable)`: \(errorText(errno))")
+    }
+    defer { close(output) }
+
+    var input: (read: Int32, write: Int32)? = nil
+    if command.stdin != nil {
+      var fds: [Int32] = [0, 0]
+      guard pipe(&fds) == 0 else {
+        throw ShoalError(.backendFailed, "cannot make a stdin pipe: \(errorText(errno))")
+      }
+      _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+      _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+      input = (fds[0], fds[1])
+    }
+    defer {
+      if let input { close(input.read) }
+    }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let input {
+      posix_spawn_file_actions_adddup2(&actions, input.read, 0)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
+    posix_spawn_file_actions_adddup2(&actions, output, 2)
+    _ = GNUSpawn.addCloseFrom?(&actions, 3)
+    if let directory = command.workingDirectory {
+      guard let addChdir = GNUSpawn.addChdir else {
+        throw ShoalError(
+          .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)"
+        )
+      }
+      _ = addChdir(&actions, directory)
+    }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+    if command.newProcessGroup {
+      flags |= Int32(POSIX_SPAWN_SETPGROUP)
+      posix_spawnattr_setpgroup(&attributes, 0)
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] {
+      sigaddset(&defaults, signal)
+    }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+    let argv = [command.executable] + command.arguments
+    let envp = environment(adding: command.environment)
+    var pid: pid_t = 0
+    let result = withCStrings(argv) { argvPointers in
+      withCStrings(envp) { envPointers in
+        command.executable.contains("/")
+          ? posix_spawn(&pid, command.executable, &actions, &attributes, argvPointers, envPointers)
+          : posix_spawnp(&pid, command.executable, &actions, &attributes, argvPointers, envPointers)
+      }
+    }
+    guard result == 0 else {
+      if let input { close(input.write) }
+      var reason = errorText(result)
+      if let directory = command.workingDirectory, access(directory, X_OK) != 0 {
+        reason += " (working directory \(directory): \(errorText(errno)))"
+      }
+      throw ShoalError(
+        .backendFailed, "cannot start `\(command.executable)`: \(reason)",
+        hint: command.executable.contains("/")
+          ? "check that \(command.executable) exists and is executable"
+          : "check that `\(command.executable)` is on $PATH")
+    }
+    if let input, let bytes = command.stdin {
+      writeAll(bytes, to: input.write)
+      close(input.write)
+    }
+    return pid
+  }
+
+  /// The current environment with `overrides` applied, as `KEY=VALUE` strings.
+  static func environment(adding overrides: [String: String]) -> [String] {
+    var entries: [String] = []
+    var index = 0
+    while let entry = environ[index] {
+      let text = String(cString: entry)
+      let key = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+      if overrides[key] == nil { entries.append(text) }
+      index += 1
+    }
+    for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+      entries.append("\(key)=\(value)")
+    }
+    return entries
+  }
+
+  static func errorText(_ code: Int32) -> String {
+    String(cString: strerror(code)) + " (errno \(code))"
+  }
+
+  /// The exit status of a `waitpid` status word: the code, or 128 + the signal.
+  static func exitStatus(_ status: Int32) -> Int32 {
+    let signal = status & 0x7f
+    return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+  }
+
+  private static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          return
+        }
+        offset += written
+      }
+    }
+  }
+
+  private static func withCStrings<R>(
+    _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+  ) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+  }
+}
+
+/// glibc's `_np` spawn actions, which Swift's Glibc module does not import (they need
+/// `_GNU_SOURCE`); looked up once with `dlsym`.
+enum GNUSpawn {
+  typealias AddCloseFrom =
+    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  typealias AddChdir =
+    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+  /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34+).
+  static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+  /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+).
+  static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+
+  private static func symbol<T>(_ name: String) -> T? {
+    guard let pointer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+    return unsafeBitCast(pointer, to: T.self)
+  }
+}

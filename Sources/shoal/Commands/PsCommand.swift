@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Shoal
+import ShoalCore
+
+/// `shoal ps`: the detached clusters that are up, with their workers.
+struct PsCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ps",
+    abstract: "List the clusters started with `shoal up --detach`, with their workers.",
+    discussion: """
+      For each cluster: its state (running, closing, dead when its process is gone,
+      unresponsive when it did not answer within --timeout), address, queued and
+      running tasks; each worker's state, slots, running tasks and restarts; and for
+      adaptive clusters the bounds, the target and the last scaling decisions.
+
+      Examples:
+        shoal ps
+        shoal ps burst --json
+      """)
+
+  @Argument(help: "Only these clusters.") var names: [String] = []
+  @Flag(help: "Print JSON instead of tables.") var json = false
+  @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
+
+  func run() async throws {
+    try await withErrorReporting {
+      let statuses = await DetachedCluster.statuses(
+        names: names.isEmpty ? nil : names, stateFolder: .standard(),
+        timeout: .milliseconds(Int64(timeout * 1000)))
+      if json {
+        try JSONOutput.print(statuses)
+        return
+      }
+      if statuses.isEmpty {
+        print("no clusters are up (start one with `shoal up NAME --detach`)")
+        return
+      }
+      print(PsCommand.render(statuses), terminator: "")
+    }
+  }
+
+  static func render(_ statuses: [ClusterStatus]) -> String {
+    var rows = [
+      ["CLUSTER", "STATE", "ADDRESS", "WORKERS", "SLOTS", "RUNNING", "QUEUED", "ADAPTIVE"]
+    ]
+    for status in statuses {
+      rows.append([
+        status.name, status.state, status.address ?? "-", String(status.workers.count),
+        String(status.totalSlots), String(status.running), String(status.queued),
+        status.adaptive.map(adaptiveSummary) ?? "-",
+      ])
+    }
+    var text = Table.render(rows)
+    for status in statuses {
+      if let note = status.note { text += "\n\(status.name): \(note)\n" }
+      if !status.workers.isEmpty {
+        var workerRows = [["  WORKER", "STATE", "SLOTS", "RUNNING", "RESTARTS", "WHERE"]]
+        for worker in status.workers {
+          workerRows.append([
+            "  " + worker.name, worker.state + (worker.retiring ? " (retiring)" : ""),
+            String(worker.slots), String(worker.running), String(worker.restarts),
+            worker.location ?? "-",
+          ])
+        }
+        text += "\n\(status.name) workers:\n" + Table.render(workerRows)
+      }
+      if let adaptive = status.adaptive, !adaptive.decisions.isEmpty {
+        text += "\n\(status.name) last decisions:\n"
+        for decision in adaptive.decisions.suffix(5) {
+          text += "  \(clock(decision.time))  \(decision)\n"
+        }
+      }
+    }
+    return text
+  }
+
+  static func adaptiveSummary(_ adaptive: ClusterStatus.Adaptive) -> String {
+    guard adaptive.enabled else { return "off (scaled by hand)" }
+    let bounds = "\(adaptive.minimum)..\(adaptive.maximum.map(String.init) ?? "∞")"
+    return bounds + (adaptive.target.map { ", target \($0)" } ?? "")
+  }
+
+  static func clock(_ time: Double) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "HH:mm:ss"
+    return formatter.string(from: Date(timeIntervalSince1970: time))
+  }
+}

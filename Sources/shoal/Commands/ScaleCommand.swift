@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Shoal
+import ShoalCore
+
+/// `shoal scale NAME N`.
+struct ScaleCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scale",
+    abstract: "Set the number of workers of a detached cluster (turns adaptive scaling off).",
+    discussion: """
+      Scaling up starts workers at once; scaling down retires workers through the
+      scheduler first (idle ones first; running tasks finish), then stops them. As in
+      Dask, a manual scale turns adaptive scaling off; `shoal adapt` turns it back on.
+
+      Examples:
+        shoal scale local 4
+        shoal scale local 0
+      """)
+
+  @Argument(help: "The cluster's name.") var name: String
+  @Argument(help: "The number of workers.") var count: Int
+
+  func validate() throws {
+    if count < 0 {
+      throw ValidationError("the number of workers must be 0 or more, found \(count)")
+    }
+  }
+
+  func run() async throws {
+    try await withErrorReporting {
+      let cluster = try DetachedCluster.find(name, stateFolder: .standard())
+      let status = try await cluster.send(
+        "scale", arguments: ["n": String(count)], timeout: .seconds(120))
+      print("cluster `\(name)`: \(status?.workers.count ?? count) workers")
+    }
+  }
+}
+
+/// `shoal adapt NAME --minimum A --maximum B`.
+struct AdaptCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "adapt",
+    abstract: "Turn on adaptive scaling of a detached cluster, within new bounds.",
+    discussion: """
+      The backend clamps the maximum to its capacity (LocalCluster: max_workers, by
+      default 4 x the core count) and refuses a minimum it cannot reach.
+
+      Examples:
+        shoal adapt burst --minimum 0 --maximum 8
+        shoal adapt local --minimum 1
+      """)
+
+  @Argument(help: "The cluster's name.") var name: String
+  @Option(help: "Never fewer workers than this.") var minimum: Int = 0
+  @Option(help: "Never more workers than this (default: none).") var maximum: Int?
+
+  func validate() throws {
+    if minimum < 0 { throw ValidationError("--minimum must be 0 or more, found \(minimum)") }
+    if let maximum, maximum < minimum {
+      throw ValidationError("--minimum (\(minimum)) is greater than --maximum (\(maximum))")
+    }
+  }
+
+  func run() async throws {
+    try await withErrorReporting {
+      let cluster = try DetachedCluster.find(name, stateFolder: .standard())
+      var arguments = ["minimum": String(minimum)]
+      if let maximum { arguments["maximum"] = String(maximum) }
+      let status = try await cluster.send("adapt", arguments: arguments)
+      let bounds = status?.adaptive.map { "\($0.minimum)..\($0.maximum.map(String.init) ?? "∞")" }
+      print("cluster `\(name)`: adaptive \(bounds ?? "on")")
+    }
+  }
+}
+
+/// `shoal down NAME`.
+struct DownCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "down",
+    abstract: "Close a detached cluster: retire and stop its workers, stop its scheduler.",
+    discussion: """
+      Waits until the cluster's process has exited. A dead cluster (its process gone)
+      has its record cleared.
+
+      Examples:
+        shoal down burst
+      """)
+
+  @Argument(help: "The cluster's name.") var name: String
+  @Option(help: "Seconds to wait for it to close before killing it.") var timeout: Double = 60
+
+  func run() async throws {
+    try await withErrorReporting {
+      let folder = StateFolder.standard()
+      if let record = folder.record(name), !ClusterLock.isHeld(folder.lockFile(name)) {
+        folder.removeRecord(name)
+        print("cluster `\(name)` was not running (pid \(record.pid) is gone); cleared its record")
+        return
+      }
+      let cluster = try DetachedCluster.find(name, stateFolder: folder)
+      _ = try await cluster.send("down")
+      let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+      while ClusterLock.isHeld(folder.lockFile(name)) {
+        if ContinuousClock.now >= deadline {
+          kill(cluster.record.pid, SIGKILL)
+          folder.removeRecord(name)
+          throw ShoalError(
+            .timeout,
+            "cluster `\(name)` did not close within \(timeout) s; killed its process \(cluster.record.pid)"
+          )
+        }
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      print("cluster `\(name)` is down")
+    }
+  }
+}

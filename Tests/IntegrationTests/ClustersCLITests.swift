@@ -1,0 +1,119 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// `shoal clusters`, `shoal clusters show`, `--version` and `--help` with the real binary.
+@Suite struct ClustersCLITests {
+  static let yaml = """
+    version: 1
+    default: f
+    clusters:
+      f:
+        cluster_class: FixturePlugin.FixtureCluster
+        cluster_kwargs: {n_workers: 3}
+      grow:
+        cluster_class: FixturePlugin.make_fixture
+        adapt_kwargs: {minimum: 1, maximum: 5, interval: 500ms}
+        timeouts: {start: 2m}
+      shared:
+        address: tcp://127.0.0.1:8786
+      plain:
+    """
+
+  func json(_ text: String) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(object as? [String: Any])
+  }
+
+  @Test func listsClusters() throws {
+    let file = try TemporaryDirectory.write(Self.yaml)
+    let result = try CommandRunner.shoal(["clusters", "--config", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map {
+      $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+    #expect(
+      lines == [
+        "NAME MODE CLASS / ADDRESS ADAPT",
+        "f * temporary FixturePlugin.FixtureCluster -",
+        "grow temporary FixturePlugin.make_fixture 1..5",
+        "shared existing tcp://127.0.0.1:8786 -",
+        "plain local LocalBackend.LocalCluster -",
+      ])
+  }
+
+  @Test func listsClustersAsJSON() throws {
+    let file = try TemporaryDirectory.write(Self.yaml)
+    let result = try CommandRunner.shoal(["clusters", "--json", "--config", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try json(result.stdout)
+    #expect(object["default"] as? String == "f")
+    let clusters = try #require(object["clusters"] as? [[String: Any]])
+    #expect(clusters.map { $0["name"] as? String } == ["f", "grow", "shared", "plain"])
+    #expect(
+      clusters.map { $0["mode"] as? String } == ["temporary", "temporary", "existing", "local"])
+    let adapt = try #require(clusters[1]["adapt"] as? [String: Int])
+    #expect(adapt == ["minimum": 1, "maximum": 5])
+    #expect(clusters[2]["address"] as? String == "tcp://127.0.0.1:8786")
+    #expect(clusters[0]["default"] as? Bool == true)
+  }
+
+  @Test func showsOneClusterResolved() throws {
+    let file = try TemporaryDirectory.write(Self.yaml)
+    let result = try CommandRunner.shoal(["clusters", "show", "grow", "--config", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("declared at:"))
+    #expect(result.stdout.contains("\(file):7:3"))
+    #expect(result.stdout.contains(BuildProducts.library("FixturePlugin") + " (factory)"))
+    #expect(
+      result.stdout.contains(
+        "minimum 1, maximum 5, interval 500ms, wait_count 3, target_duration 5s"),
+      "\(result.stdout)")
+    #expect(result.stdout.contains("start 120s, scale 60s, stop 60s"))
+
+    let defaults = try CommandRunner.shoal(["clusters", "show", "--json", "--config", file])
+    #expect(defaults.status == 0, "\(defaults.stderr)")
+    let object = try json(defaults.stdout)
+    #expect(object["name"] as? String == "f")
+    #expect(object["initial_workers"] as? Int == 3)
+    #expect(object["library"] as? String == BuildProducts.library("FixturePlugin"))
+    #expect(object["kind"] as? String == "class")
+    #expect((object["timeouts"] as? [String: Double])?["start"] == 60)
+  }
+
+  @Test func showReportsAnUndeclaredClusterAndABrokenBackend() throws {
+    let file = try TemporaryDirectory.write(Self.yaml)
+    let unknown = try CommandRunner.shoal(["clusters", "show", "gorw", "--config", file])
+    #expect(unknown.status == 1)
+    #expect(
+      unknown.stderr
+        == "error: no cluster named `gorw` in \(file); did you mean `grow`?\n  hint: declared clusters: f, grow, shared, plain\n"
+    )
+    let broken = try TemporaryDirectory.write(
+      "clusters:\n  b: {cluster_class: FixturePlugin.Nope}\n")
+    let result = try CommandRunner.shoal(["clusters", "show", "b", "--config", broken])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("cluster_class:"))
+    #expect(
+      result.stderr.hasPrefix(
+        "error: \(broken):2:22: clusters.b.cluster_class: no class or factory `Nope`"))
+  }
+
+  @Test func versionAndHelp() throws {
+    let version = try CommandRunner.shoal(["--version"])
+    #expect(version.status == 0)
+    #expect(
+      version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count
+        == 3)
+    let help = try CommandRunner.shoal(["--help"])
+    #expect(help.status == 0)
+    for word in ["validate", "clusters", "plugins", "Examples:"] {
+      #expect(help.stdout.contains(word), "\(word) missing in \(help.stdout)")
+    }
+    let validateHelp = try CommandRunner.shoal(["validate", "--help"])
+    #expect(validateHelp.stdout.contains("shoal validate --config"))
+    #expect(validateHelp.stdout.contains("--plugin-path"))
+    let usage = try CommandRunner.shoal(["clusters", "--bogus"])
+    #expect(usage.status != 0)
+  }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Shoal
+import ShoalTestSupport
+import ShoalWire
+import Testing
+
+/// A scheduler and real `shoal worker` processes on loopback.
+@Suite("Worker processes", .serialized)
+struct WorkerProcessTests {
+  @Test func aThousandShellTasksAllCorrect() async throws {
+    try await TestCluster.with { cluster in
+      try cluster.startWorker("w1", nthreads: 2)
+      try cluster.startWorker("w2", nthreads: 2)
+      try await cluster.waitForWorkers(["w1", "w2"])
+      let executor = try await cluster.executor()
+      let results = try await executor.map((0..<1000).map { .shell("echo", ["task \($0)"]) })
+      await executor.close()
+      #expect(results.count == 1000)
+      for (index, result) in results.enumerated() {
+        #expect(result.status == .succeeded, "task \(index): \(result.message ?? "")")
+        #expect(text(result.output) == "task \(index)\n")
+        #expect(result.worker == "w1" || result.worker == "w2")
+      }
+      let load = await cluster.load()
+      #expect(load.completed == 1000)
+      #expect(load.queued == 0 && load.running == 0)
+    }
+  }
+
+  @Test func swiftTasksEndToEnd() async throws {
+    try await TestCluster.with { cluster in
+      try cluster.startWorker("swift", nthreads: 2, arguments: testTaskArguments)
+      try await cluster.waitForWorkers(["swift"])
+      let executor = try await cluster.executor()
+      let squares = try await executor.map((1...50).map { testTask("Square", "\($0)") })
+      for (index, result) in squares.enumerated() {
+        #expect(result.status == .succeeded)
+        #expect(text(result.output) == "\((index + 1) * (index + 1))")
+      }
+      let builtin = try await executor.map([
+        testTask("noop", "0", library: "Builtin"), testTask("sleep", "5", library: "Builtin"),
+        testTask("echo", #""hi""#, inputType: "Swift.String", outputType: "Swift.String", library: "Builtin"),
+      ])
+      #expect(builtin.map(\.status) == [.succeeded, .succeeded, .succeeded])
+      #expect(text(builtin[2].output) == #""hi""#)
+      let point = try await executor.map([
+        testTask(
+          "Describe", #"{"x": 1, "y": 2}"#, inputType: "TestTasks.Describe.Point",
+          outputType: "Swift.String")
+      ])
+      #expect(text(point[0].output) == #""(1, 2)""#)
+      await executor.close()
+    }
+  }
+
+  @Test func badTaskInputsAreResultsAndTheWorkerKeepsServing() async throws {
+    try await TestCluster.with { cluster in
+      let worker = try cluster.startWorker("bad", nthreads: 2, arguments: testTaskArguments)
+      try await cluster.waitForWorkers(["bad"])
+      let executor = try await cluster.executor()
+      let results = try await executor.map([
+        testTask("Sqare", "3"),  // unknown task
+        testTask("Square", #""three""#),  // input that does not decode
+        testTask("Square", "3", inputType: "Swift.String"),  // types differ
+        testTask("Square", "3", library: "NoSuchTasks"),  // library not found
+        testTask("Fail", #""on purpose""#, inputType: "Swift.String"),  // throws
+        .shell("shoal-no-such-command", ["x"]),  // command not found
+        .shell("sh", ["-c", "head -c 3000000 /dev/zero; echo tail >&2"]),  // over the cap
+        .shell("sleep", ["30"], timeout: .milliseconds(300)),  // timeout
+        testTask("Square", "9"),  // still serving
+      ])
+      await executor.close()
+      #expect(results[0].status == .rejected)
+      #expect(results[0].message?.contains("no task `Sqare` in task library TestTasks") == true)
+      #expect(results[0].message?.contains("did you mean `Square`?") == true)
+      #expect(results[1].status == .rejected)
+      #expect(results[1].message?.contains("input does not decode as Swift.Int") == true)
+      #expect(results[2].status == .rejected)
+      #expect(results[2].message?.contains("type mismatch") == true)
+      #expect(results[3].status == .rejected)
+      #expect(results[3].message?.contains("libNoSuchTasks.so") == true)
+      #expect(results[4].status == .failed)
+      #expect(results[4].message?.contains("Fail was asked to fail: on purpose") == true)
+      #expect(results[5].status == .failed)
+      #expect(results[5].message?.hasPrefix("command not found: shoal-no-such-command") == true)
+      #expect(results[6].status == .succeeded)
+      #expect(results[6].truncated)
+      #expect(results[6].output.count == TaskResult.outputLimit)
+      #expect(text(results[6].errorOutput) == "tail\n")
+      #expect(results[7].status == .timedOut)
+      #expect(results[8].status == .succeeded)
+      #expect(text(results[8].output) == "81")
+      #expect(worker.isRunning)
+    }
+  }
+
+  @Test func aWorkerKilledMidTaskLosesNothing() async throws {
+    try await TestCluster.with { cluster in
+      let victim = try cluster.startWorker("victim", nthreads: 2)
+      try await cluster.waitForWorkers(["victim"])
+      let executor = try await cluster.executor()
+      // Long tasks: the victim takes two, the rest wait in the queue.
+      let handles = executor.submit(
+        (0..<6).map { .shell("sh", ["-c", "sleep 1; echo done \($0)"]) })
+      try await eventually("the victim runs two tasks") {
+        await cluster.load().workers.first?.running == 2
+      }
+      victim.signal(SIGKILL)
+      #expect(await victim.waitForExit() == 128 + SIGKILL)
+      try cluster.startWorker("rescuer", nthreads: 3)
+      let results = try await executor.gather(handles)
+      await executor.close()
+      #expect(results.count == 6)
+      for (index, result) in results.enumerated() {
+        #expect(result.status == .succeeded)
+        #expect(text(result.output) == "done \(index)\n")
+        #expect(result.worker == "rescuer")
+      }
+      let load = await cluster.load()
+      #expect(load.completed == 6)
+      #expect(load.queued == 0 && load.running == 0)
+    }
+  }
+
+  @Test func sigtermDrainsCleanly() async throws {
+    try await TestCluster.with { cluster in
+      let draining = try cluster.startWorker("draining", nthreads: 2)
+      try await cluster.waitForWorkers(["draining"])
+      let executor = try await cluster.executor()
+      let handles = executor.submit(
+        (0..<5).map { .shell("sh", ["-c", "sleep 1; echo ok \($0)"]) })
+      try await eventually("the worker runs two tasks") {
+        await cluster.load().workers.first?.running == 2
+      }
+      try cluster.startWorker("other", nthreads: 2)
+      draining.signal(SIGTERM)
+      #expect(await draining.waitForExit() == 0)
+      let results = try await executor.gather(handles)
+      await executor.close()
+      for (index, result) in results.enumerated() {
+        #expect(result.status == .succeeded)
+        #expect(text(result.output) == "ok \(index)\n")
+      }
+      // The two running tasks finished on the draining worker; it took no others.
+      #expect(results.filter { $0.worker == "draining" }.count == 2)
+      #expect(draining.stderr.contains("draining"))
+    }
+  }
+
+  @Test func drainGraceHandsBackTasksThatRunTooLong() async throws {
+    try await TestCluster.with { cluster in
+      let slow = try cluster.startWorker("slow", nthreads: 1, arguments: ["--drain-grace", "0.3"])
+      try await cluster.waitForWorkers(["slow"])
+      let executor = try await cluster.executor()
+      let handle = executor.submit(.shell("sh", ["-c", "sleep 3; echo finished"]))
+      try await eventually("the task runs") { await cluster.load().running == 1 }
+      slow.signal(SIGTERM)
+      #expect(await slow.waitForExit() == 0)
+      try cluster.startWorker("patient")
+      let result = try await handle.result
+      await executor.close()
+      #expect(result.status == .succeeded)
+      #expect(result.worker == "patient")
+    }
+  }
+
+  @Test func reconnectsWhenTheSchedulerRestarts() async throws {
+    var port = 0
+    var worker: ChildProcess?
+    defer { worker?.stop() }
+    try await TestCluster.with { cluster in
+      port = cluster.port
+      worker = try ChildProcess.shoal(
+        "phoenix", ["worker", cluster.address, "--name", "phoenix"],
+        environment: ["SHOAL_TOKEN": clusterToken])
+      try await cluster.waitForWorkers(["phoenix"])
+    }
+    // The scheduler is gone; the worker keeps trying until one listens on the port again.
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(worker?.isRunning == true)
+    try await TestCluster.with(port: port) { cluster in
+      try await cluster.waitForWorkers(["phoenix"])
+      let executor = try await cluster.executor()
+      let result = try await executor.submit(.shell("echo", ["back"])).result
+      await executor.close()
+      #expect(text(result.output) == "back\n")
+      #expect(result.worker == "phoenix")
+    }
+    #expect(worker?.stderr.contains("lost the scheduler") == true)
+  }
+
+  @Test func retiredWorkerExitsZero() async throws {
+    try await TestCluster.with { cluster in
+      let worker = try cluster.startWorker("retiree")
+      try await cluster.waitForWorkers(["retiree"])
+      #expect(await cluster.retire(["retiree"]) == ["retiree"])
+      let status = await worker.waitForExit()
+      #expect(status == 0, "\(worker.stderr)")
+      #expect(worker.stderr.contains("retired"))
+    }
+  }
+}
