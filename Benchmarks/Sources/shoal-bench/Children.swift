@@ -43,13 +43,18 @@ enum Children {
     }
     var logger = Logger(label: "bench.workers")
     logger.logLevel = .error
-    let schedulerAddress = try SchedulerAddress(parsing: address)
+    // tcp://HOST:PORT
+    let hostPort = address.replacingOccurrences(of: "tcp://", with: "")
+    guard let colon = hostPort.lastIndex(of: ":"),
+      let port = Int(hostPort[hostPort.index(after: colon)...])
+    else { throw BenchError("bad address \(address)") }
+    let host = String(hostPort[..<colon])
     let swift = try SwiftTaskRunner(loader: PluginLoader())
     var services: [any Service] = []
     for index in 0..<(options.workers ?? 200) {
       let name = "light-\(index)"
       let configuration = WorkerConfiguration(
-        address: schedulerAddress, name: name, slots: 1, token: token)
+        host: host, port: port, name: name, slots: 1, token: token)
       let runner = TaskRunner(shell: ShellTaskRunner(), swift: swift, workerName: name)
       services.append(Worker(configuration: configuration, runner: runner, logger: logger))
     }

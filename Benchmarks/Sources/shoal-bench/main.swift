@@ -3,7 +3,9 @@ import Foundation
 // shoal-bench WORKLOAD [--n N] [--shoal PATH]: one workload, one JSON line of figures.
 // Run by Benchmarks/harness.py (through Benchmarks/compare); see docs/benchmarks.md.
 let workloads: [String: @Sendable (Options) async throws -> Figures] = [
-  "start": Workloads.start,
+  "start": LocalClusterWorkloads.start,
+  "start-processes": Workloads.start,
+  "adaptive": LocalClusterWorkloads.adaptive,
   "latency": Workloads.latency,
   "throughput": Workloads.throughput,
   "sleep": Workloads.sleep,
@@ -21,6 +23,7 @@ do {
     guard let workload = workloads[options.workload] else {
       throw BenchError("unknown workload `\(options.workload)`\n\(Options.usage)")
     }
+    defer { try? FileManager.default.removeItem(atPath: LocalClusterWorkloads.statePath) }
     print(try await workload(options).json())
   }
 } catch {
