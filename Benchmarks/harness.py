@@ -41,6 +41,8 @@ FIGURES = [
     Figure("rtt_p99_ms", "round trip p99 (no-op)", "ms", "lower"),
     Figure("throughput_10000", "throughput, 10k no-op", "tasks/s", "higher", target=100),
     Figure("throughput_100000", "throughput, 100k no-op", "tasks/s", "higher", target=100),
+    Figure("cpu_us_scheduler_client_10000", "  CPU/task: scheduler+client process", "us", "lower"),
+    Figure("cpu_us_workers_10000", "  CPU/task: the 2 workers", "us", "lower"),
     Figure("sleep_efficiency", "400 x 10 ms efficiency", "", "higher", absolute=0.97),
     Figure("sleep_task_ms", "  one 10 ms sleep, as the worker saw it", "ms", "lower"),
     Figure("sleep_gap_ms", "  per-task gap beyond the sleep", "ms", "lower"),

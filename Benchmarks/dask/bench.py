@@ -36,6 +36,11 @@ def rss_here():
     return psutil.Process().memory_info().rss
 
 
+def cpu_here():
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def uss_here():
     return psutil.Process().memory_full_info().uss
 
@@ -88,14 +93,20 @@ def throughput(args):
     with local_cluster() as cluster, Client(cluster) as client:
         client.wait_for_workers(2)
         wait(client.map(noop, range(100), pure=False))
+        here0, workers0 = cpu_here(), sum(client.run(cpu_here).values())
         t0 = time.perf_counter()
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         elapsed = time.perf_counter() - t0
+        here1, workers1 = cpu_here(), sum(client.run(cpu_here).values())
         bad = sum(1 for f in futures if f.status != "finished")
         if bad:
             raise SystemExit(f"{bad} tasks did not finish")
-    return {f"throughput_{args.n}": args.n / elapsed}
+    return {
+        f"throughput_{args.n}": args.n / elapsed,
+        f"cpu_us_scheduler_client_{args.n}": 1e6 * (here1 - here0) / args.n,
+        f"cpu_us_workers_{args.n}": 1e6 * (workers1 - workers0) / args.n,
+    }
 
 
 def sleep(args):

@@ -19,18 +19,21 @@ enum Children {
         services: [scheduler], gracefulShutdownSignals: [.sigterm], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
-      say(try await scheduler.listeningAddress())
-      var last = (-1, -1)
-      while !Task.isCancelled {
-        let load = await scheduler.load()
-        let now = (load.queued, load.workers.count)
-        if now != last {
-          say("queued \(now.0) workers \(now.1)")
-          last = now
+      tasks.addTask {
+        say(try await scheduler.listeningAddress())
+        var last = (-1, -1)
+        while getppid() != 1 {
+          let load = await scheduler.load()
+          let now = (load.queued, load.workers.count)
+          if now != last {
+            say("queued \(now.0) workers \(now.1)")
+            last = now
+          }
+          try await Task.sleep(for: .milliseconds(10))
         }
-        try await Task.sleep(for: .milliseconds(10))
-        if getppid() == 1 { break }
       }
+      // Either ends the child: SIGTERM (the group shuts down) or the parent gone.
+      try await tasks.next()
       tasks.cancelAll()
     }
   }

@@ -42,6 +42,19 @@ func residentBytes(pid: Int32) -> Double? {
   return nil
 }
 
+/// CPU time (user + system) a process used so far, in seconds; nil when gone.
+func cpuSeconds(pid: Int32) -> Double? {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = text.lastIndex(of: ")")
+  else { return nil }
+  // Fields after the command name: state is field 3; utime, stime are fields 14, 15.
+  let fields = text[text.index(after: close)...].split(separator: " ")
+  guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
+    return nil
+  }
+  return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Private memory of a process in bytes (USS: `Private_Clean + Private_Dirty` of
 /// /proc/PID/smaps_rollup), nil when gone.
 func uniqueBytes(pid: Int32) -> Double? {

@@ -18,15 +18,15 @@ enum Scale {
     let address = try scheduler.readLine()
     guard address.hasPrefix("tcp://") else { throw BenchError("serve said: \(address)") }
     let port = Int(address.split(separator: ":").last ?? "") ?? 0
-    print(
+    say(
       "scale: scheduler \(address) (pid \(scheduler.pid)); \(total) tasks; \(workerCount) workers")
 
     let client = try await WireClient.connect(host: "127.0.0.1", port: port, token: token)
     try await client.run(token: token) { session in
       // 1. The queue grows; no workers yet.
       let base = try scheduler.query()
-      print("\n queued tasks   scheduler RSS   bytes/queued task (total)   (step)")
-      print(row([0, base.rss / 1e6, 0, 0]))
+      say("\n queued tasks   scheduler RSS   bytes/queued task (total)   (step)")
+      say(row([0, base.rss / 1e6, 0, 0]))
       var queued = 0
       var previous = base
       var nextID: UInt64 = 1
@@ -44,7 +44,7 @@ enum Scale {
         }
         let perTask = (load.rss - base.rss) / Double(level)
         let step = (load.rss - previous.rss) / Double(level - previous.queued)
-        print(row([Double(level), load.rss / 1e6, perTask, step]))
+        say(row([Double(level), load.rss / 1e6, perTask, step]))
         previous = load
       }
 
@@ -56,8 +56,8 @@ enum Scale {
         environment: [:])
       defer { workers.stop() }
       let t0 = ContinuousClock.now
-      print("\n draining \(queued) tasks with \(workerCount) workers (tasks/s per window)")
-      print(" remaining queue   window tasks/s")
+      say("\n draining \(queued) tasks with \(workerCount) workers (tasks/s per window)")
+      say(" remaining queue   window tasks/s")
       var done = 0
       var windowStart = ContinuousClock.now
       var windowDone = 0
@@ -67,20 +67,20 @@ enum Scale {
         windowDone += batch.count
         if windowDone >= window || done == queued {
           let rate = Double(windowDone) / seconds(since: windowStart)
-          print(String(format: " %15d   %14.0f", queued - done, rate))
+          say(String(format: " %15d   %14.0f", queued - done, rate))
           windowStart = ContinuousClock.now
           windowDone = 0
         }
       }
       let drain = seconds(since: t0)
       let connected = try scheduler.query()
-      print(
+      say(
         String(
           format: " drained %d tasks in %.2f s: %.0f tasks/s (including %d workers connecting)",
           queued, drain, Double(queued) / drain, connected.workers))
 
       // 3. Throughput as the submitted batch grows, on the running cluster.
-      print("\n batch size   tasks/s   scheduler RSS after (MB)")
+      say("\n batch size   tasks/s   scheduler RSS after (MB)")
       for size in levels(upTo: total) {
         let envelopes = (0..<size).map { _ in
           defer { nextID += 1 }
@@ -90,7 +90,7 @@ enum Scale {
         try await session.submit(envelopes)
         try await session.wait(for: size)
         let rate = Double(size) / seconds(since: t1)
-        print(String(format: " %10d   %7.0f   %.1f", size, rate, try scheduler.query().rss / 1e6))
+        say(String(format: " %10d   %7.0f   %.1f", size, rate, try scheduler.query().rss / 1e6))
       }
     }
   }

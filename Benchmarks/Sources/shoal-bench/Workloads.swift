@@ -42,19 +42,28 @@ enum Workloads {
   /// `n` no-op tasks submitted at once; tasks/s from submit to the last result.
   static func throughput(_ options: Options) async throws -> Figures {
     let n = options.n ?? 10_000
-    let elapsed = try await withTwoWorkers(options) { executor in
+    let elapsed = try await withTwoWorkersAndCluster(options) { cluster, executor in
       for result in try await executor.map(Array(repeating: BuiltinCall.noop, count: 100)) {
         try check(result)
       }
       let specs = Array(repeating: BuiltinCall.noop, count: n)
+      let pids = [getpid()] + cluster.workers.map(\.processIdentifier)
+      let cpu0 = pids.map { cpuSeconds(pid: $0) ?? 0 }
       let t0 = ContinuousClock.now
       let results = try await executor.map(specs)
       let elapsed = seconds(since: t0)
+      let cpu1 = pids.map { cpuSeconds(pid: $0) ?? 0 }
       for result in results { try check(result) }
-      return elapsed
+      let here = (cpu1[0] - cpu0[0]) / Double(n)
+      let workers = (zip(cpu1, cpu0).dropFirst().map { $0 - $1 }.reduce(0, +)) / Double(n)
+      return (elapsed, here, workers)
     }
     var figures = Figures()
-    figures["throughput_\(n)"] = Double(n) / elapsed
+    figures["throughput_\(n)"] = Double(n) / elapsed.0
+    // CPU per task (10 ms clock ticks, so a coarse figure): the process holding
+    // scheduler and client, and the two workers together.
+    figures["cpu_us_scheduler_client_\(n)"] = 1e6 * elapsed.1
+    figures["cpu_us_workers_\(n)"] = 1e6 * elapsed.2
     return figures
   }
 
@@ -147,11 +156,18 @@ enum Workloads {
   static func withTwoWorkers<T: Sendable>(
     _ options: Options, _ body: @Sendable @escaping (Shoal.Executor) async throws -> T
   ) async throws -> T {
+    try await withTwoWorkersAndCluster(options) { _, executor in try await body(executor) }
+  }
+
+  /// The same, with the cluster (for its worker processes).
+  static func withTwoWorkersAndCluster<T: Sendable>(
+    _ options: Options, _ body: @Sendable @escaping (BenchCluster, Shoal.Executor) async throws -> T
+  ) async throws -> T {
     let cluster = BenchCluster(shoal: options.shoal)
     return try await cluster.run { cluster in
       try cluster.startWorkers(2)
       try await cluster.waitForWorkers(2)
-      return try await cluster.executor(body)
+      return try await cluster.executor { try await body(cluster, $0) }
     }
   }
 }
