@@ -175,6 +175,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="runs per workload and side (default 3)")
     parser.add_argument("--full", action="store_true", help="also repeat Dask's 100k-task run (slow: ~4 min each)")
+    parser.add_argument("--quick", action="store_true", help="skip the 100k-task throughput run")
     parser.add_argument("--only", help="comma-separated workloads: " + ",".join(sorted({w for w, _, _ in WORKLOADS})))
     parser.add_argument("--side", choices=["both", "shoal", "dask"], default="both")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement process")
@@ -192,6 +193,8 @@ def main():
     started = time.time()
     for workload, n, dask_repeats in WORKLOADS:
         if only and workload not in only:
+            continue
+        if args.quick and n == 100000:
             continue
         for side, command in sides.items():
             repeats = args.repeats

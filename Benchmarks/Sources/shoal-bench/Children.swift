@@ -63,7 +63,15 @@ enum Children {
     }
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm], logger: logger))
-    try await group.run()
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+      tasks.addTask { try await group.run() }
+      tasks.addTask {
+        // The parent gone (killed): stop, rather than reconnect forever.
+        while getppid() != 1 { try await Task.sleep(for: .milliseconds(100)) }
+      }
+      try await tasks.next()
+      tasks.cancelAll()
+    }
   }
 }
 
