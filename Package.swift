@@ -77,7 +77,10 @@ let package = Package(
       ]),
 
     backend("LocalBackend"),
-    backend("SSHBackend"),
+    // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
+    // target so that SSHTests can test them without linking the plugin's entry point.
+    .target(name: "SSHSupport", path: "Plugins/SSHSupport"),
+    .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
@@ -93,7 +96,8 @@ let package = Package(
     .testTarget(
       name: "EngineTests",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, nioPosix, logging,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, nioCore, nioPosix,
+        logging,
       ]),
     .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
     .testTarget(
@@ -105,5 +109,7 @@ let package = Package(
       name: "LocalClusterTests",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+    .testTarget(
+      name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
   ]
 )

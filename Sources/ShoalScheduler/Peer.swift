@@ -26,6 +26,10 @@ final class Peer {
   var idleSince: NIODeadline?
   var retireWaiters: [EventLoopPromise<String?>] = []
 
+  // Client state.
+  /// Tasks of this client the scheduler still holds (queued or assigned).
+  var liveTasks = 0
+
   // Outgoing messages, written and flushed once per loop iteration.
   var outTasks: [TaskEnvelope] = []
   var outResults: [ResultEnvelope] = []

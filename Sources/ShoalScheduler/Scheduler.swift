@@ -49,7 +49,7 @@ public final class Scheduler: Service, Sendable {
     do {
       server = try await ServerBootstrap(group: loop)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         .childChannelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
@@ -62,7 +62,7 @@ public final class Scheduler: Service, Sendable {
         .bind(host: configuration.host, port: configuration.port).get()
     } catch {
       let failure = SchedulerError(
-        "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        .cannotListen, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
       address.fail(failure)
       throw failure
     }
@@ -158,10 +158,29 @@ public final class Scheduler: Service, Sendable {
   }
 }
 
-/// A scheduler that could not start.
-public struct SchedulerError: Error, Sendable, CustomStringConvertible {
+/// The scheduler module's error: a scheduler that could not start.
+public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// What kind of failure (a struct, so that codes can be added).
+  public struct Code: Hashable, Sendable, CustomStringConvertible {
+    /// The stable name of the code.
+    public let name: String
+    private init(_ name: String) { self.name = name }
+    public var description: String { name }
+    /// The host and port could not be bound (in use, no such interface, no permission).
+    public static let cannotListen = Code("cannot_listen")
+  }
+
+  /// What kind of failure.
+  public var code: Code
   /// What went wrong.
   public var message: String
-  init(_ message: String) { self.message = message }
+
+  init(_ code: Code, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
   public var description: String { message }
+
+  public static func == (lhs: SchedulerError, rhs: SchedulerError) -> Bool { lhs.code == rhs.code }
 }

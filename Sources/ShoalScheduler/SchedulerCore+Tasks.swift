@@ -19,6 +19,7 @@ extension SchedulerCore {
         continue
       }
       tasks[id] = TaskRecord(spec: envelope.spec)
+      client.liveTasks += 1
       queue.append(id)
       queuedCount += 1
     }
@@ -35,7 +36,7 @@ extension SchedulerCore {
         worker.outCancels.append(id)
         markDirty(worker)
       } else {
-        tasks[id] = nil
+        forget(id)
         queuedCount -= 1
         reply(to: client, id: clientID, TaskResult(status: .cancelled, message: "cancelled"))
       }
@@ -45,8 +46,7 @@ extension SchedulerCore {
   func finished(_ results: [ResultEnvelope], by worker: Peer) {
     let now = NIODeadline.now()
     for envelope in results {
-      guard worker.assigned.remove(envelope.id) != nil,
-        let record = tasks.removeValue(forKey: envelope.id)
+      guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
       completed += 1
       noteDuration(envelope.result.duration)
@@ -65,7 +65,7 @@ extension SchedulerCore {
       guard worker.assigned.remove(id) != nil, tasks[id] != nil else { continue }
       tasks[id]!.worker = nil
       if tasks[id]!.orphaned {
-        tasks[id] = nil
+        forget(id)
       } else {
         queue.prepend(id)
         queuedCount += 1
@@ -99,9 +99,9 @@ extension SchedulerCore {
       record.worker = nil
       record.lostOn.append(worker.name)
       if record.orphaned {
-        tasks[id] = nil
+        forget(id)
       } else if record.lostOn.count > configuration.retryLimit {
-        tasks[id] = nil
+        forget(id)
         completed += 1
         let names = record.lostOn.map { "`\($0)`" }.joined(separator: ", ")
         let message =
@@ -129,7 +129,8 @@ extension SchedulerCore {
   func clientLeft(_ client: Peer) {
     var dropped = 0
     var cancelled = 0
-    for (id, record) in tasks where TaskID.client(id) == client.id {
+    // Only a client with tasks left costs a pass over all tasks.
+    for (id, record) in client.liveTasks > 0 ? tasks : [:] where TaskID.client(id) == client.id {
       if let workerID = record.worker, let worker = peers[workerID] {
         tasks[id]!.orphaned = true
         worker.outCancels.append(id)
@@ -147,6 +148,14 @@ extension SchedulerCore {
         "name": "\(client.name)", "queued dropped": "\(dropped)",
         "running cancelled": "\(cancelled)",
       ])
+  }
+
+  /// Removes a task's record and counts it off its client.
+  @discardableResult
+  func forget(_ id: UInt64) -> TaskRecord? {
+    guard let record = tasks.removeValue(forKey: id) else { return nil }
+    if !record.orphaned, let client = peers[TaskID.client(id)] { client.liveTasks -= 1 }
+    return record
   }
 
   func reply(to client: Peer, id: UInt64, _ result: TaskResult) {

@@ -55,8 +55,9 @@ final class SchedulerCore {
   func close(_ peer: Peer, reason: String, message: String) {
     guard !peer.closing else { return }
     peer.closing = true
-    logger.warning(
-      "closing connection",
+    let level: Logger.Level = reason == "shutdown" || reason == "replaced" ? .info : .warning
+    logger.log(
+      level: level, "closing connection",
       metadata: [
         "peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
         "message": "\(message)",

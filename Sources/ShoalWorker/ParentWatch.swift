@@ -38,6 +38,10 @@ public enum ParentWatch {
     // Checked after the request: if the parent died in between, getppid() already
     // differs, and no signal would ever come.
     let actual = getppid()
-    return actual == expected ? .watching(parent: expected) : .orphaned(expected: expected, actual: actual)
+    return actual == expected
+      ? .watching(parent: expected) : .orphaned(expected: expected, actual: actual)
   }
+
+  /// Clears the parent-death signal (for tests that arm it in their own process).
+  static func disarm() { _ = shoal_set_parent_death_signal(0) }
 }

@@ -98,7 +98,9 @@ struct SessionState {
         return beginDrain()
       }
     case .refused(let refusal):
-      return welcomed
+      // `replaced`: another process registered this worker's name. Reconnecting would
+      // take the name back and the two would push each other out forever.
+      return welcomed && refusal.reason != "replaced"
         ? .disconnected(reason: "the scheduler closed the connection: \(refusal)", welcomed: true)
         : .refused(refusal)
     case .assign(let tasks):
@@ -118,7 +120,8 @@ struct SessionState {
     case .heartbeat:
       break
     default:
-      logger.warning("ignoring a message a worker does not expect", metadata: ["message": "\(message)"])
+      logger.warning(
+        "ignoring a message a worker does not expect", metadata: ["message": "\(message)"])
     }
     return nil
   }

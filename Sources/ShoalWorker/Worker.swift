@@ -61,7 +61,8 @@ public final class Worker: Service {
         ).run(channel)
       } catch {
         outcome = .disconnected(
-          reason: "cannot reach the scheduler: \(ConnectionFailure.describe(error))", welcomed: false)
+          reason: "cannot reach the scheduler: \(ConnectionFailure.describe(error))",
+          welcomed: false)
       }
       switch outcome {
       case .retired:
@@ -70,13 +71,19 @@ public final class Worker: Service {
       case .drained:
         logger.info("exiting: drained")
         return
+      case .refused(let refusal) where refusal.reason == "replaced":
+        throw WorkerError(
+          .refused,
+          "another worker connected to \(configuration.address) with the name `\(configuration.name)`;"
+            + " worker names must be unique in a cluster (--name)")
       case .refused(let refusal) where Worker.finalRefusals.contains(refusal.reason):
         throw WorkerError(
           .refused,
           "the scheduler at \(configuration.address) refused this worker: \(refusal.message)")
       case .refused(let refusal):
         failures += 1
-        logger.warning("the scheduler refused the connection; retrying", metadata: ["reason": "\(refusal)"])
+        logger.warning(
+          "the scheduler refused the connection; retrying", metadata: ["reason": "\(refusal)"])
       case .disconnected(let reason, let welcomed):
         if welcomed {
           lastContact = clock.now
@@ -121,7 +128,7 @@ public final class Worker: Service {
     let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
     return try await ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(.milliseconds(milliseconds))
-      .channelOption(.socketOption(.tcp_nodelay), value: 1)
+      .channelOption(.tcpOption(.tcp_nodelay), value: 1)
       .connect(host: configuration.host, port: configuration.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(

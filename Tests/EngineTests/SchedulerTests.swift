@@ -189,4 +189,45 @@ import Testing
       await worker.kill()
     }
   }
+
+  @Test func requeuesTheTasksOfASilentWorker() async throws {
+    let configuration = SchedulerConfiguration(
+      token: testToken, heartbeatInterval: .milliseconds(100), heartbeatTimeout: .milliseconds(800))
+    try await withScheduler(configuration) { scheduler, address, port in
+      // Connected, but frozen: no heartbeats, no results.
+      let frozen = try await TestWorker.connect(
+        port: port, token: testToken, name: "frozen", hang: true, heartbeats: false)
+      let executor = try await Executor.connect(address: address, token: testToken)
+      let handle = executor.submit(echo("moved"))
+      try await eventually("the task is assigned") { await scheduler.load().running == 1 }
+      try await eventually("the frozen worker is dropped") {
+        await scheduler.load().workers.isEmpty
+      }
+      let healthy = try await TestWorker.connect(port: port, token: testToken, name: "healthy")
+      #expect(try await handle.result.worker == "healthy")
+      try await eventually("the frozen worker's connection is closed") { !frozen.channel.isActive }
+      await executor.close()
+      await healthy.kill()
+    }
+  }
+
+  @Test func passesOtherControlCommandsToTheHandler() async throws {
+    struct Scale: ControlHandler {
+      func handle(command: String, arguments: [String: String]) async throws -> [String: String] {
+        guard command == "scale" else {
+          throw ShoalError(.invalidValue, "unknown command \(command)")
+        }
+        return ["scaled to": arguments["n"] ?? "?"]
+      }
+    }
+    try await withScheduler { scheduler, address, _ in
+      await scheduler.setControlHandler(Scale())
+      let control = try await ControlClient.connect(address: address, token: testToken)
+      #expect(try await control.send("scale", arguments: ["n": "4"]) == ["scaled to": "4"])
+      let error = await #expect(throws: ShoalError.self) { try await control.send("explode") }
+      #expect(error?.message.contains("unknown command explode") == true)
+      #expect(try await control.status().workers.isEmpty)
+      await control.close()
+    }
+  }
 }

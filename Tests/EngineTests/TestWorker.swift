@@ -24,7 +24,7 @@ final class TestWorker: Sendable {
 
   static func connect(
     port: Int, token: String, name: String, slots: UInt32 = 1, hang: Bool = false,
-    sendDrainAndHandBack: Bool = false
+    sendDrainAndHandBack: Bool = false, heartbeats: Bool = true
   ) async throws -> TestWorker {
     let loop = MultiThreadedEventLoopGroup.singleton.next()
     let welcome = loop.makePromise(of: Welcome.self)
@@ -45,6 +45,7 @@ final class TestWorker: Sendable {
       Message.hello(Hello(role: .worker, name: name, slots: slots, token: token)))
     let accepted = try await welcome.futureResult.get()
     let interval = TimeAmount.milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+    guard heartbeats else { return TestWorker(channel: channel, name: accepted.name, log: log) }
     let heartbeat = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
       channel.writeAndFlush(Message.heartbeat, promise: nil)
     }
@@ -103,7 +104,8 @@ private final class WorkerHandler: ChannelInboundHandler {
       var results: [ResultEnvelope] = []
       for task in tasks {
         guard case .shell(let shell) = task.spec.kind else {
-          results.append(ResultEnvelope(id: task.id, result: TaskResult(status: .rejected)))
+          results.append(
+            ResultEnvelope(id: task.id, result: Self.runSwift(task.spec, worker: name)))
           continue
         }
         switch shell.command {
@@ -160,6 +162,23 @@ private final class WorkerHandler: ChannelInboundHandler {
     default:
       break
     }
+  }
+
+  /// `Twice`: Int in, twice that out; checks the type names like a real worker.
+  static func runSwift(_ spec: TaskSpec, worker: String) -> TaskResult {
+    guard case .swift(let call) = spec.kind, call.name == "Twice" else {
+      return TaskResult(status: .rejected, message: "unknown task", worker: worker)
+    }
+    guard call.inputType == "Swift.Int", call.outputType == "Swift.Int" else {
+      return TaskResult(status: .rejected, message: "type mismatch", worker: worker)
+    }
+    guard let input = Int(String(decoding: call.input, as: UTF8.self)) else {
+      return TaskResult(status: .rejected, message: "input does not decode", worker: worker)
+    }
+    guard input >= 0 else {
+      return TaskResult(status: .failed, message: "negative input", worker: worker)
+    }
+    return TaskResult(status: .succeeded, output: Array("\(input * 2)".utf8), worker: worker)
   }
 
   func channelInactive(context: ChannelHandlerContext) {

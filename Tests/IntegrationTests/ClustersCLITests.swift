@@ -76,6 +76,7 @@ import Testing
     let object = try json(defaults.stdout)
     #expect(object["name"] as? String == "f")
     #expect(object["initial_workers"] as? Int == 3)
+    #expect((object["cluster_kwargs"] as? [String: Int]) == ["n_workers": 3])
     #expect(object["library"] as? String == BuildProducts.library("FixturePlugin"))
     #expect(object["kind"] as? String == "class")
     #expect((object["timeouts"] as? [String: Double])?["start"] == 60)

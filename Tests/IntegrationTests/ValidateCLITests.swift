@@ -96,6 +96,12 @@ import Testing
       yaml: "clusters:\n  a: {cluster_class: FixturePlugin.FixtureClustr}\n", position: "2:22",
       message: "no class or factory `FixtureClustr` in FixturePlugin"),
     Case(
+      name: "bare class name exported by no plugin",
+      yaml: "clusters:\n  a: {cluster_class: FixtureClustr}\n", position: "2:22",
+      message:
+        "no plugin on the search path exports `FixtureClustr` (looked in "
+    ),
+    Case(
       name: "library is not a Shoal plugin",
       yaml: "clusters:\n  a: {cluster_class: NotAPlugin.Anything}\n", position: "2:22",
       message: "is not a Shoal plugin: it has no `shoal_plugin_entry` entry point"),
@@ -129,6 +135,14 @@ import Testing
       result.stderr.contains(
         "it exports FixtureCluster, make_fixture; did you mean `FixtureCluster`?"),
       "\(result.stderr)")
+  }
+
+  @Test func bareClassNameSuggestsTheClosestExport() throws {
+    let file = try TemporaryDirectory.write("clusters:\n  a: {cluster_class: FixtureClustr}\n")
+    let result = try CommandRunner.shoal(["validate", "--config", file])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("FixturePlugin"), "\(result.stderr)")
+    #expect(result.stderr.contains("; did you mean `FixtureCluster`?"), "\(result.stderr)")
   }
 
   @Test func libraryNotFoundListsEveryFolderSearched() throws {

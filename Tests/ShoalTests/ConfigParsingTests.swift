@@ -169,3 +169,14 @@ import Testing
         "c.yaml:1:6: clusters.a.cluster_kwargs: `<<` merges mappings only"))
   }
 }
+
+@Suite struct BuiltinConfigTests {
+  @Test func theBuiltinConfigIsOneLocalCluster() throws {
+    let config = ShoalConfig.builtin(environment: ["SHOAL_PLUGIN_PATH": "/p"])
+    let spec = try config.cluster(named: nil)
+    #expect(spec.name == "local")
+    #expect(spec.mode == .local)
+    #expect(spec.clusterKwargs.path == "clusters.local.cluster_kwargs")
+    #expect(config.searchPath(commandLinePluginPath: []).folders.first?.path == "/p")
+  }
+}

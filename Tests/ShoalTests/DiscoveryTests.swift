@@ -82,4 +82,15 @@ import Testing
     #expect(
       error.description.hasPrefix("\(path):3:19: clusters.a.adapt_kwargs: expected a mapping"))
   }
+
+  @Test func rejectsAFileThatIsNotText() throws {
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let path = root + "/other/binary.yaml"
+    try Data([0x63, 0x3A, 0xFF, 0xFE, 0x00, 0x0A]).write(to: URL(fileURLWithPath: path))
+    let error = try #require(throws: ShoalError.self) {
+      try ShoalConfig.load(file: path, environment: [:])
+    }
+    #expect(error.code == .invalidConfig)
+    #expect(error.description.hasPrefix("\(path):1:1: "))
+  }
 }

@@ -20,7 +20,8 @@ struct ShellTaskRunnerTests {
   @Test func succeedsWithArgumentsEnvironmentFolderAndStdin() async throws {
     let result = await runner.run(
       ShellTask(
-        command: "sh", arguments: ["-c", "printf '%s|%s|%s|' \"$1\" \"$GREETING\" \"$PWD\"; cat", "sh", "a b"],
+        command: "sh",
+        arguments: ["-c", "printf '%s|%s|%s|' \"$1\" \"$GREETING\" \"$PWD\"; cat", "sh", "a b"],
         environment: ["GREETING": "hello"], workingDirectory: "/tmp",
         stdin: Array("from stdin".utf8)))
     #expect(result.status == .succeeded)
@@ -39,7 +40,8 @@ struct ShellTaskRunnerTests {
   }
 
   @Test func missingWorkingDirectoryIsAFailedResult() async {
-    let result = await runner.run(ShellTask(command: "true", workingDirectory: "/nonexistent/folder"))
+    let result = await runner.run(
+      ShellTask(command: "true", workingDirectory: "/nonexistent/folder"))
     #expect(result.status == .failed)
     #expect(result.message == "working directory not found: /nonexistent/folder")
   }

@@ -19,7 +19,9 @@ func encode<T: Encodable>(_ value: T) -> [UInt8] { Array(try! JSONEncoder().enco
 struct SwiftTaskRunnerTests {
   let runner: SwiftTaskRunner
 
-  init() throws { runner = try SwiftTaskRunner(loader: buildFolderLoader(), preload: ["TestTasks"]) }
+  init() throws {
+    runner = try SwiftTaskRunner(loader: buildFolderLoader(), preload: ["TestTasks"])
+  }
 
   func call(
     _ name: String, library: String = "TestTasks", input: [UInt8], inputType: String = "Swift.Int",

@@ -12,7 +12,24 @@ struct WorkerCommandTests {
       let status = await worker.waitForExit()
       #expect(status == 1)
       #expect(worker.stderr.contains("refused this worker"))
-      #expect(await cluster.load().workers.isEmpty)
+      #expect(try await cluster.load().workers.isEmpty)
+    }
+  }
+
+  @Test func aSecondWorkerWithTheSameNameEndsTheFirst() async throws {
+    try await TestCluster.with { cluster in
+      let first = try cluster.startWorker("twin")
+      try await cluster.waitForWorkers(["twin"])
+      let second = try cluster.startWorker("twin")
+      // The first is pushed out and must not take the name back (no flapping).
+      #expect(await first.waitForExit() == 1)
+      #expect(first.stderr.contains("worker names must be unique"))
+      try await cluster.waitForWorkers(["twin"])
+      let executor = try await cluster.executor()
+      let result = try await executor.submit(.shell("echo", ["ok"])).result
+      await executor.close()
+      #expect(result.status == .succeeded)
+      #expect(second.isRunning)
     }
   }
 
@@ -74,7 +91,8 @@ struct WorkerCommandTests {
   @Test func noTokenAnywhereIsAnError() throws {
     let home = try TemporaryDirectory.make()
     let result = try CommandRunner.shoal(
-      ["worker", "tcp://127.0.0.1:9"], environment: ["HOME": home, "XDG_STATE_HOME": home + "/state"])
+      ["worker", "tcp://127.0.0.1:9"],
+      environment: ["HOME": home, "XDG_STATE_HOME": home + "/state"])
     #expect(result.status == 1)
     #expect(result.stderr.contains("no token"))
   }
@@ -101,7 +119,9 @@ struct WorkerCommandTests {
     let workerPID = Int32(try await parent.line(startingWith: "worker: "))!
     defer { kill(workerPID, SIGKILL) }
     // Bounded wait until the worker is past its start (it logs its first failed attempt).
-    try await eventually("the worker starts") { parent.stderr.contains("cannot reach the scheduler") }
+    try await eventually("the worker starts") {
+      parent.stderr.contains("cannot reach the scheduler")
+    }
     parent.signal(SIGKILL)
     _ = await parent.waitForExit()
     try await eventually("the worker exits") { kill(workerPID, 0) != 0 }

@@ -21,21 +21,23 @@ public final class ControlClient: Sendable {
 
   private init(connection: SchedulerConnection) { self.connection = connection }
 
+  deinit { connection.channel.close(promise: nil) }
+
   /// Connects as a `control` peer.
   public static func connect(address: String, token: String, timeout: Duration = .seconds(10))
     async throws -> ControlClient
   {
-    let box = Mutex<ControlClient?>(nil)
+    let box = WeakControlClient()
     let connection = try await SchedulerConnection.open(
       address: address, token: token, role: .control, name: "control", timeout: timeout,
       onMessage: { message in
         if case .controlResponse(let response) = message {
-          box.withLock { $0 }?.answered(response)
+          box.client?.answered(response)
         }
       },
-      onClose: { error in box.withLock { $0 }?.failAll(error) })
+      onClose: { error in box.client?.failAll(error) })
     let client = ControlClient(connection: connection)
-    box.withLock { $0 = client }
+    box.client = client
     return client
   }
 
@@ -91,5 +93,15 @@ public final class ControlClient: Sendable {
       return Array(state.waiting.values)
     }
     for waiter in waiting { waiter.resume(throwing: error) }
+  }
+}
+
+/// Lets the connection's callbacks reach the client without keeping it alive.
+private final class WeakControlClient: Sendable {
+  private struct Reference: Sendable { weak var client: ControlClient? }
+  private let value = Mutex(Reference())
+  var client: ControlClient? {
+    get { value.withLock { $0.client } }
+    set { value.withLock { $0.client = newValue } }
   }
 }

@@ -33,6 +33,11 @@ public final class Executor: Sendable {
     self.state = Mutex(State())
   }
 
+  deinit {
+    failAll(ShoalError(.connectionFailed, "the executor was released"))
+    connection.channel.close(promise: nil)
+  }
+
   /// Connects to the scheduler at `address` (`tcp://HOST:PORT`). A malformed address
   /// throws at once; no scheduler answering throws within `timeout`.
   public static func connect(
@@ -261,11 +266,13 @@ public final class Executor: Sendable {
   }
 }
 
-/// Lets the connection's callbacks reach the executor made after it.
+/// Lets the connection's callbacks reach the executor made after it, without keeping
+/// it alive: an executor that is released closes its connection.
 private final class ExecutorBox: Sendable {
-  private let value = Mutex<Executor?>(nil)
+  private struct Reference: Sendable { weak var executor: Executor? }
+  private let value = Mutex(Reference())
   var executor: Executor? {
-    get { value.withLock { $0 } }
-    set { value.withLock { $0 = newValue } }
+    get { value.withLock { $0.executor } }
+    set { value.withLock { $0.executor = newValue } }
   }
 }

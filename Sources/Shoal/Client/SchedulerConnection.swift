@@ -28,7 +28,7 @@ struct SchedulerConnection: Sendable {
     do {
       channel = try await ClientBootstrap(group: loop)
         .connectTimeout(timeoutAmount)
-        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelOption(.tcpOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations

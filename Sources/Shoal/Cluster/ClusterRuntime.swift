@@ -130,8 +130,12 @@ public final class ClusterRuntime: Sendable {
     } else {
       adaptSettings = nil
     }
+    // A backend whose workers run elsewhere (SSH hosts) says where the scheduler
+    // must listen for them to reach it.
+    let binding = (backend as? any SchedulerBindingProvider)?.schedulerBinding
     scheduler = Scheduler(
-      configuration: SchedulerConfiguration(host: options.host, port: 0, token: token),
+      configuration: SchedulerConfiguration(
+        host: binding?.host ?? options.host, port: binding?.port ?? 0, token: token),
       logger: logger)
     controller = AdaptiveController(
       scheduler: scheduler, backend: backend, settings: adaptSettings ?? AdaptSettings(),

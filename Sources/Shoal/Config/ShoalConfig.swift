@@ -48,6 +48,16 @@ public struct ShoalConfig: Sendable {
     self.environment = environment
   }
 
+  /// The configuration to use when no clusters.yaml exists: a single fixed-size
+  /// cluster `local` of `LocalBackend.LocalCluster` with the backend's defaults.
+  /// Commands that can run without a file (Dask's "a LocalCluster by default") use it;
+  /// `discover` itself never falls back to it.
+  public static func builtin(environment: [String: String]) -> ShoalConfig {
+    ShoalConfig(
+      file: "(built-in configuration)", defaultCluster: "local",
+      clusters: [ClusterSpec(name: "local")], environment: environment)
+  }
+
   /// The declared cluster names, in file order.
   public var clusterNames: [String] { clusters.map(\.name) }
 

@@ -25,7 +25,8 @@ public enum Builtin {
     public init() {}
     public func run(_ input: Int) async throws -> Int {
       guard input >= 0 else {
-        throw ShoalError(.invalidValue, "Builtin.sleep: milliseconds must be 0 or more, found \(input)")
+        throw ShoalError(
+          .invalidValue, "Builtin.sleep: milliseconds must be 0 or more, found \(input)")
       }
       try await Task.sleep(for: .milliseconds(input))
       return input

@@ -67,6 +67,10 @@ public struct ShellTaskRunner: Sendable {
     var options = PlatformOptions()
     options.processGroupID = 0  // its own group, so that kill(-pid) reaches its children
     var additions: [Environment.Key: String?] = [:]
+    // The worker's credentials are not the task's business.
+    for key in ShellTaskRunner.withheldVariables {
+      if let key = Environment.Key(rawValue: key) { additions.updateValue(nil, forKey: key) }
+    }
     for (key, value) in task.environment {
       if let key = Environment.Key(rawValue: key) { additions[key] = value }
     }
@@ -178,6 +182,10 @@ public struct ShellTaskRunner: Sendable {
     }
     return captured
   }
+
+  /// Variables of the worker's own environment that tasks do not inherit (a task may
+  /// still set them itself).
+  public static let withheldVariables = ["SHOAL_TOKEN", "SHOAL_PARENT_PID"]
 
   /// Writing to a pipe whose reader has gone must be an error, not a fatal signal.
   private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()

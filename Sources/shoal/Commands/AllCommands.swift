@@ -6,14 +6,14 @@ extension ShoalCommand {
     ValidateCommand.self,
     ClustersCommand.self,
     PluginsCommand.self,
+    SchedulerCommand.self,
     WorkerCommand.self,
+    RunCommand.self,
+    MapCommand.self,
     UpCommand.self,
     PsCommand.self,
     ScaleCommand.self,
     AdaptCommand.self,
     DownCommand.self,
-    SchedulerCommand.self,
-    RunCommand.self,
-    MapCommand.self,
   ]
 }

@@ -51,7 +51,7 @@ struct ClustersShowCommand: AsyncParsableCommand {
       add("resolves to", resolved)
     }
     add("library", details.library.map { "\($0) (\(details.kind ?? "class"))" })
-    add("cluster_kwargs", details.clusterKwargs)
+    add("cluster_kwargs", details.clusterKwargs?.description)
     add("initial workers", details.adapt == nil ? details.initialWorkers.map(String.init) : nil)
     if let adapt = details.adapt {
       add(

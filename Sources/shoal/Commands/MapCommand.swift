@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Shoal
 import ShoalCore
-import Synchronization
 
 /// `shoal map -- CMD ... {} ...`: one shell task per input line, GNU-parallel style.
 struct MapCommand: AsyncParsableCommand {
@@ -48,42 +47,40 @@ struct MapCommand: AsyncParsableCommand {
         ? command.map { $0.replacingOccurrences(of: "{}", with: line) } : command + [line]
       return task.spec(substituted[0], Array(substituted.dropFirst()))
     }
-    var failures: [(Int, TaskResult)] = []
-    try await target.withExecutor { executor in
-      var progress = MapProgress(total: specs.count, terminal: isatty(STDERR_FILENO) == 1)
-      var pending: [Int: TaskResult] = [:]
-      var nextToPrint = 0
-      do {
-        for try await (index, result) in completions(of: specs, on: executor) {
-          if result.status != .succeeded { failures.append((index, result)) }
-          pending[index] = result
-          progress.finished(failed: result.status != .succeeded)
-          while let ready = pending.removeValue(forKey: nextToPrint) {
-            progress.clear()
-            Self.print(ready, index: nextToPrint, input: lines[nextToPrint])
-            nextToPrint += 1
+    var report = MapReport(lines: lines, terminal: isatty(STDERR_FILENO) == 1)
+    do {
+      try await target.withExecutor { executor in
+        if let jobs, jobs < specs.count {
+          // A sliding window: at most `jobs` tasks in flight.
+          try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
+            var next = 0
+            while next < jobs {
+              let index = next
+              group.addTask { (index, try await executor.submit(specs[index]).result) }
+              next += 1
+            }
+            while let (index, result) = try await group.next() {
+              report.add(result, index: index)
+              if next < specs.count {
+                let index = next
+                group.addTask { (index, try await executor.submit(specs[index]).result) }
+                next += 1
+              }
+            }
           }
-          progress.draw()
+        } else {
+          for try await done in executor.completions(of: executor.submit(specs)) {
+            report.add(done.result, index: done.index)
+          }
         }
-      } catch {
-        progress.clear()
-        throw error
       }
-      progress.clear()
+    } catch {
+      report.finish()
+      throw error
     }
-    let failed = failures.count
-    var summary = "shoal map: \(specs.count) tasks, \(specs.count - failed) succeeded"
-    if failed > 0 {
-      summary += ", \(failed) failed"
-      let counts = Dictionary(grouping: failures, by: { $0.1.status.description })
-      summary +=
-        " (" + counts.keys.sorted().map { "\(counts[$0]!.count) \($0)" }.joined(separator: ", ")
-        + ")"
-      let first = failures.min { $0.0 < $1.0 }!
-      summary += "; first: line \(first.0 + 1) `\(lines[first.0])`"
-    }
-    FileHandle.standardError.write(Data((summary + "\n").utf8))
-    if failed > 0 { throw ExitCode(1) }
+    report.finish()
+    FileHandle.standardError.write(Data((report.summary + "\n").utf8))
+    if report.failed > 0 { throw ExitCode(1) }
   }
 
   private func readLines() throws -> [String] {
@@ -99,65 +96,5 @@ struct MapCommand: AsyncParsableCommand {
     var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
     if lines.last == "" { lines.removeLast() }
     return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
-  }
-
-  /// Results in completion order; with -j, at most that many tasks in flight.
-  private func completions(of specs: [TaskSpec], on executor: Executor)
-    -> AsyncThrowingStream<(Int, TaskResult), any Error>
-  {
-    guard let jobs, jobs < specs.count else {
-      let stream = executor.completions(of: executor.submit(specs))
-      return AsyncThrowingStream {
-        var iterator = stream.makeAsyncIterator()
-        return try await iterator.next().map { ($0.index, $0.result) }
-      }
-    }
-    let (stream, continuation) = AsyncThrowingStream.makeStream(
-      of: (Int, TaskResult).self, throwing: (any Error).self)
-    let next = NextIndex()
-    let task = Task {
-      do {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          for _ in 0..<jobs {
-            group.addTask {
-              while let index = next.take(below: specs.count) {
-                continuation.yield((index, try await executor.submit(specs[index]).result))
-              }
-            }
-          }
-          try await group.waitForAll()
-        }
-        continuation.finish()
-      } catch {
-        continuation.finish(throwing: error)
-      }
-    }
-    continuation.onTermination = { _ in task.cancel() }
-    return stream
-  }
-
-  private static func print(_ result: TaskResult, index: Int, input: String) {
-    FileHandle.standardOutput.write(Data(result.output))
-    FileHandle.standardError.write(Data(result.errorOutput))
-    if result.status != .succeeded {
-      let reason =
-        result.status == .failed && result.exitCode != nil
-        ? "exit status \(result.exitCode!)" : "\(result.status)"
-      let detail = result.message.map { ": \($0)" } ?? ""
-      FileHandle.standardError.write(
-        Data("shoal map: line \(index + 1) `\(input)` \(reason)\(detail)\n".utf8))
-    }
-  }
-}
-
-/// Hands out input indexes to the -j lanes.
-private final class NextIndex: Sendable {
-  private let value = Mutex(0)
-  func take(below count: Int) -> Int? {
-    value.withLock { next in
-      guard next < count else { return nil }
-      defer { next += 1 }
-      return next
-    }
   }
 }

@@ -29,6 +29,13 @@ struct ValidateCommand: AsyncParsableCommand {
       let errors = checks.compactMap(\.error)
       for error in errors { ErrorReporting.report(error) }
       guard errors.isEmpty else { throw ExitCode.failure }
+      for check in checks {
+        if let requested = check.cluster.adapt, let granted = check.adapt, granted != requested {
+          print(
+            "note: \(check.cluster.keyPath).adapt_kwargs: the backend adjusted the bounds"
+              + " from \(requested) to \(granted)")
+        }
+      }
       let names = config.clusterNames.joined(separator: ", ")
       let count = config.clusters.count
       print(

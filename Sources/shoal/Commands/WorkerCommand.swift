@@ -32,7 +32,8 @@ struct WorkerCommand: AsyncParsableCommand {
         shoal worker tcp://10.0.0.5:8786 --token-file ~/.shoal-token --tasks MyTasks
       """)
 
-  @Argument(help: "The scheduler's address, tcp://HOST:PORT (the `address:` line of `shoal scheduler`).")
+  @Argument(
+    help: "The scheduler's address, tcp://HOST:PORT (the `address:` line of `shoal scheduler`).")
   var address: String
 
   @Option(help: "How many tasks to run at once (default: the number of CPUs).")
@@ -43,27 +44,37 @@ struct WorkerCommand: AsyncParsableCommand {
 
   @Option(
     name: .customLong("token-file"),
-    help: ArgumentHelp("A file holding the scheduler's token; `-` reads its first line from stdin.", valueName: "file"))
+    help: ArgumentHelp(
+      "A file holding the scheduler's token; `-` reads its first line from stdin.",
+      valueName: "file"))
   var tokenFile: String?
 
   @Option(
     name: .customLong("tasks"),
-    help: ArgumentHelp("A Swift task library to load at start (libMODULE.so on the plugin path); repeatable.", valueName: "module"))
+    help: ArgumentHelp(
+      "A Swift task library to load at start (libMODULE.so on the plugin path); repeatable.",
+      valueName: "module"))
   var tasks: [String] = []
 
   @Option(
     name: .customLong("give-up-after"),
-    help: ArgumentHelp("Exit with status 3 after this many seconds without reaching the scheduler (default: retry forever).", valueName: "seconds"))
+    help: ArgumentHelp(
+      "Exit with status 3 after this many seconds without reaching the scheduler (default: retry forever).",
+      valueName: "seconds"))
   var giveUpAfter: Double?
 
   @Option(
     name: .customLong("drain-grace"),
-    help: ArgumentHelp("On SIGTERM, how many seconds running tasks may take before they are handed back.", valueName: "seconds"))
+    help: ArgumentHelp(
+      "On SIGTERM, how many seconds running tasks may take before they are handed back.",
+      valueName: "seconds"))
   var drainGrace: Double = 30
 
   @Option(
     name: .customLong("plugin-path"),
-    help: ArgumentHelp("A folder to search for task libraries first (colon-separated list allowed); repeatable.", valueName: "folder"))
+    help: ArgumentHelp(
+      "A folder to search for task libraries first (colon-separated list allowed); repeatable.",
+      valueName: "folder"))
   var pluginPath: [String] = []
 
   func validate() throws {
@@ -72,17 +83,23 @@ struct WorkerCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be 1 or more, found \(nthreads)") }
+    if let nthreads, nthreads < 1 {
+      throw ValidationError("--nthreads must be 1 or more, found \(nthreads)")
+    }
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
       throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
     }
     if let giveUpAfter, !(giveUpAfter > 0) {
-      throw ValidationError("--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
+      throw ValidationError(
+        "--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
     }
-    if !(drainGrace >= 0) { throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)") }
+    if !(drainGrace >= 0) {
+      throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)")
+    }
     for module in tasks {
       guard (try? ImportPath(parsing: module))?.module == nil else {
-        throw ValidationError("--tasks takes a module name (`MyTasks` for libMyTasks.so), found `\(module)`")
+        throw ValidationError(
+          "--tasks takes a module name (`MyTasks` for libMyTasks.so), found `\(module)`")
       }
     }
   }
@@ -95,14 +112,18 @@ struct WorkerCommand: AsyncParsableCommand {
       case .notRequested, .watching: break
       case .orphaned(let expected, let actual):
         throw WorkerError(
-          .orphaned, "the process that started this worker (pid \(expected)) is gone (parent is now \(actual)); exiting")
+          .orphaned,
+          "the process that started this worker (pid \(expected)) is gone (parent is now \(actual)); exiting"
+        )
       case .invalid(let text):
-        throw WorkerError(.orphaned, "\(ParentWatch.variable) must be a process id, found `\(text)`")
+        throw WorkerError(
+          .orphaned, "\(ParentWatch.variable) must be a process id, found `\(text)`")
       }
       let token = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
       let address = try SchedulerAddress(parsing: address)
       let name = self.name ?? WorkerCommand.defaultName()
-      let loader = PluginLoader(searchPath: .standard(commandLine: pluginPath, environment: environment))
+      let loader = PluginLoader(
+        searchPath: .standard(commandLine: pluginPath, environment: environment))
       let swift: SwiftTaskRunner
       do {
         swift = try SwiftTaskRunner(loader: loader, preload: tasks)
@@ -110,12 +131,14 @@ struct WorkerCommand: AsyncParsableCommand {
         throw WorkerError(.taskLibrary, "cannot load task library: \(error)")
       }
       var configuration = WorkerConfiguration(
-        host: address.host, port: address.port, name: name, slots: nthreads ?? WorkerCommand.processorCount(), token: token,
+        host: address.host, port: address.port, name: name,
+        slots: nthreads ?? WorkerCommand.processorCount(), token: token,
         giveUpAfter: giveUpAfter.map { .milliseconds(Int64(($0 * 1000).rounded())) })
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
       let worker = Worker(
         configuration: configuration,
-        runner: TaskRunner(shell: ShellTaskRunner(environment: environment), swift: swift, workerName: name),
+        runner: TaskRunner(
+          shell: ShellTaskRunner(environment: environment), swift: swift, workerName: name),
         logger: logger)
       let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
@@ -135,7 +158,8 @@ struct WorkerCommand: AsyncParsableCommand {
   static func makeLogger() -> Logger {
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
-      let level = PluginSearchPath.environment()["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+      let level = PluginSearchPath.environment()["SHOAL_LOG_LEVEL"].flatMap(
+        Logger.Level.init(rawValue:))
       handler.logLevel = level ?? .info
       return handler
     }
@@ -143,8 +167,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func printError(_ message: String) {
-    var stderr = StandardErrorStream()
-    print("shoal worker: error: \(message)", to: &stderr)
+    StandardError.write("shoal worker: error: \(message)\n")
   }
 
   /// `HOSTNAME-PID`.
@@ -152,22 +175,11 @@ struct WorkerCommand: AsyncParsableCommand {
     var buffer = [CChar](repeating: 0, count: 256)
     let host =
       gethostname(&buffer, buffer.count) == 0
-      ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      ? String(
+        decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
       : "worker"
     return "\(host)-\(getpid())"
   }
 
   static func processorCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}
-
-/// `print(..., to: &stderr)`.
-struct StandardErrorStream: TextOutputStream {
-  mutating func write(_ string: String) {
-    var bytes = Array(string.utf8)
-    while !bytes.isEmpty {
-      let written = Glibc.write(STDERR_FILENO, bytes, bytes.count)
-      if written <= 0 { return }
-      bytes.removeFirst(written)
-    }
-  }
 }

@@ -44,6 +44,12 @@ struct ConfigOptions: ParsableArguments {
     }
   }
 
+  /// Like `loadConfig`, but the built-in configuration (one local cluster) when no
+  /// file exists and none was named explicitly.
+  func loadConfigOrBuiltin() throws -> ShoalConfig {
+    try loadConfigIfPresent() ?? .builtin(environment: environment)
+  }
+
   /// The plugin search path: `--plugin-path`, `$SHOAL_PLUGIN_PATH`, the config's
   /// `plugin_path`, the folder of this executable.
   func searchPath(config: ShoalConfig?) -> PluginSearchPath {

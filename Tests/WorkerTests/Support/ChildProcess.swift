@@ -12,7 +12,8 @@ final class ChildProcess: @unchecked Sendable {
 
   /// Starts `executable ARGUMENTS` with `environment` added to a clean copy of ours.
   init(
-    _ label: String, _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    _ label: String, _ executable: String, _ arguments: [String],
+    environment: [String: String] = [:],
     stdin: String? = nil
   ) throws {
     self.label = label
@@ -41,7 +42,8 @@ final class ChildProcess: @unchecked Sendable {
 
   /// Starts `shoal ARGUMENTS` from the build folder.
   static func shoal(
-    _ label: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+    _ label: String, _ arguments: [String], environment: [String: String] = [:],
+    stdin: String? = nil
   ) throws -> ChildProcess {
     try ChildProcess(label, BuildProducts.shoal, arguments, environment: environment, stdin: stdin)
   }

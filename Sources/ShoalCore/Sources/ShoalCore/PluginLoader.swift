@@ -69,7 +69,11 @@ public struct PluginLoader: Sendable {
     if let loaded = cache.withLock({ $0[path] }) { return loaded }
     guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
       let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-      throw ShoalError(.notAPlugin, "cannot load \(path): \(reason)")
+      throw ShoalError(
+        .notAPlugin, "cannot load \(path): \(reason)",
+        hint: reason.contains("undefined symbol")
+          ? "the library was built against another build of ShoalCore; rebuild it against this shoal's"
+          : nil)
     }
     // Never dlclose: Swift metadata from the library may be referenced anywhere.
     guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
@@ -105,6 +109,7 @@ public struct PluginLoader: Sendable {
       return try backend(named: importPath.name, in: try load(module: module))
     }
     var searched: [String] = []
+    var known = Array(PluginLoader.builtinBackends.keys)
     for (module, path) in searchPath.libraries() {
       guard let plugin = try? PluginLoader.load(path: path, module: module) else { continue }
       searched.append(module)
@@ -113,11 +118,13 @@ public struct PluginLoader: Sendable {
       {
         return try backend(named: importPath.name, in: plugin)
       }
+      known += plugin.exports.classNames + plugin.exports.factoryNames
     }
     throw ShoalError(
       .notExported,
       "no plugin on the search path exports `\(importPath.name)`"
-        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))"),
+        + (searched.isEmpty ? "" : " (looked in \(searched.joined(separator: ", ")))")
+        + Suggestion.didYouMean(importPath.name, in: known.sorted()),
       hint:
         "write `Module.\(importPath.name)` to name its library; searched:\n\(searchPath.listing)")
   }

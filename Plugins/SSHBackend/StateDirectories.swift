@@ -1,0 +1,87 @@
+import SSHSupport
+import ShoalCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// The local folders of an SSH cluster, under the cluster's state folder:
+///
+///     STATE/logs/ssh-3.log            one worker session's output (ssh + remote worker)
+///     STATE/logs/master-0.log         host 0's master connection
+///     STATE/ssh/tmp/                  output of short commands
+///     STATE/ssh/c0                    host 0's control socket
+///
+/// A Unix socket path holds at most 107 bytes, and `ssh` adds a 17-byte suffix while
+/// creating one; when the state folder is too deep for that, the sockets go to a
+/// private (0700) folder under /tmp instead.
+struct StateDirectories: Sendable {
+  /// Worker and master logs.
+  var logs: String
+  /// Short-command output.
+  var scratch: String
+  /// The folder of the control sockets.
+  var sockets: String
+
+  /// The longest socket folder that still leaves room for `/c99` and ssh's suffix.
+  static let maximumSocketFolder = 80
+
+  /// Creates the folders (0700) for a cluster whose state folder is `state`.
+  init(state: String, clusterID: String) throws {
+    let root = state + "/ssh"
+    logs = state + "/logs"
+    scratch = root + "/tmp"
+    sockets =
+      root.utf8.count <= StateDirectories.maximumSocketFolder
+      ? root : "/tmp/shoal-\(getuid())-\(StateDirectories.safeName(clusterID).prefix(16))"
+    for folder in [state, root, logs, scratch, sockets] {
+      try StateDirectories.makeFolder(folder)
+    }
+  }
+
+  /// The control socket of host `index`.
+  func controlPath(for index: Int) -> String { "\(sockets)/c\(index)" }
+
+  /// Removes what only this run needs: the scratch folder and, when it is a private
+  /// folder under /tmp, the socket folder. Logs stay.
+  func removeTemporary() {
+    StateDirectories.removeFlat(scratch)
+    if sockets.hasPrefix("/tmp/shoal-") { StateDirectories.removeFlat(sockets) }
+  }
+
+  /// `mkdir -p` with mode 0700 for new folders.
+  static func makeFolder(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+      current += "/" + part
+      if mkdir(current, 0o700) != 0 && errno != EEXIST {
+        throw ShoalError(
+          .backendFailed, "cannot create \(current): \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  /// Removes the files of a folder (not recursing) and the folder.
+  static func removeFlat(_ path: String) {
+    guard let directory = opendir(path) else { return }
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name != "." && name != ".." { unlink(path + "/" + name) }
+    }
+    closedir(directory)
+    rmdir(path)
+  }
+
+  /// `name` with anything but letters, digits, `-`, `_` and `.` replaced by `_`.
+  static func safeName(_ name: String) -> String {
+    String(
+      name.map { character in
+        character.isASCII && (character.isLetter || character.isNumber || "-_.".contains(character))
+          ? character : "_"
+      })
+  }
+}

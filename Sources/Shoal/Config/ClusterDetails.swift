@@ -1,0 +1,114 @@
+import ShoalCore
+
+/// Everything `shoal clusters show NAME` prints: the spec with defaults filled in
+/// and what its `cluster_class` resolves to.
+public struct ClusterDetails: Sendable, Encodable {
+  /// The cluster's name.
+  public var name: String
+  /// Where it is declared (`FILE:LINE:COL`).
+  public var declaredAt: String?
+  /// `local`, `temporary` or `existing`.
+  public var mode: String
+  /// Whether this is the default cluster.
+  public var isDefault: Bool
+  /// The import path as written (or the default class).
+  public var clusterClass: String?
+  /// The resolved `Module.Type`.
+  public var resolvedClass: String?
+  /// The library file the class comes from.
+  public var library: String?
+  /// `class` or `factory`.
+  public var kind: String?
+  /// `cluster_kwargs` as written (after expansion).
+  public var clusterKwargs: Kwargs?
+  /// The backend's starting size when the cluster is not adaptive.
+  public var initialWorkers: Int?
+  /// The adapt settings with every default filled in (after the backend's clamp).
+  public var adapt: Adapt?
+  /// The scheduler address of an existing cluster.
+  public var address: String?
+  /// Time limits, in seconds.
+  public var timeouts: Timeouts
+  /// Why the backend could not be loaded, when it could not.
+  public var error: String?
+
+  /// Adapt settings with durations in seconds.
+  public struct Adapt: Sendable, Codable, Hashable {
+    public var minimum: Int
+    public var maximum: Int?
+    public var interval: Double
+    public var waitCount: Int
+    public var targetDuration: Double
+
+    enum CodingKeys: String, CodingKey {
+      case minimum, maximum, interval
+      case waitCount = "wait_count"
+      case targetDuration = "target_duration"
+    }
+
+    /// The settings in seconds.
+    public init(_ settings: AdaptSettings) {
+      minimum = settings.minimum
+      maximum = settings.maximum
+      interval = settings.interval.seconds
+      waitCount = settings.waitCount
+      targetDuration = settings.targetDuration.seconds
+    }
+  }
+
+  /// Timeouts in seconds.
+  public struct Timeouts: Sendable, Codable, Hashable {
+    public var start: Double
+    public var scale: Double
+    public var stop: Double
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case name, mode, library, kind, adapt, address, timeouts, error
+    case declaredAt = "declared_at"
+    case isDefault = "default"
+    case clusterClass = "cluster_class"
+    case resolvedClass = "resolved_class"
+    case clusterKwargs = "cluster_kwargs"
+    case initialWorkers = "initial_workers"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(name, forKey: .name)
+    try container.encodeIfPresent(declaredAt, forKey: .declaredAt)
+    try container.encode(mode, forKey: .mode)
+    try container.encode(isDefault, forKey: .isDefault)
+    try container.encodeIfPresent(clusterClass, forKey: .clusterClass)
+    try container.encodeIfPresent(resolvedClass, forKey: .resolvedClass)
+    try container.encodeIfPresent(library, forKey: .library)
+    try container.encodeIfPresent(kind, forKey: .kind)
+    try container.encodeIfPresent(clusterKwargs.map(KwargsJSON.init), forKey: .clusterKwargs)
+    try container.encodeIfPresent(initialWorkers, forKey: .initialWorkers)
+    try container.encodeIfPresent(adapt, forKey: .adapt)
+    try container.encodeIfPresent(address, forKey: .address)
+    try container.encode(timeouts, forKey: .timeouts)
+    try container.encodeIfPresent(error, forKey: .error)
+  }
+
+  /// The details of a checked cluster.
+  public init(_ check: BackendCheck, isDefault: Bool) {
+    let spec = check.cluster
+    name = spec.name
+    declaredAt = spec.location?.description
+    mode = spec.mode.rawValue
+    self.isDefault = isDefault
+    clusterClass = spec.clusterClass
+    resolvedClass = check.resolved?.importPath.description
+    library = check.resolved?.path
+    kind = check.resolved.map { $0.isFactory ? "factory" : "class" }
+    clusterKwargs = spec.clusterClass == nil ? nil : spec.clusterKwargs
+    initialWorkers = check.initialWorkers
+    adapt = (check.adapt ?? spec.adapt).map(Adapt.init)
+    address = spec.address
+    timeouts = Timeouts(
+      start: spec.timeouts.start.seconds, scale: spec.timeouts.scale.seconds,
+      stop: spec.timeouts.stop.seconds)
+    error = check.error?.description
+  }
+}
