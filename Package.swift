@@ -27,6 +27,10 @@ let package = Package(
     .library(name: "Shoal", targets: ["Shoal"]),
     // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
     .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),
+    // For the benchmark package (Benchmarks/Package.swift): the engine's modules directly.
+    .library(name: "ShoalWire", targets: ["ShoalWire"]),
+    .library(name: "ShoalScheduler", targets: ["ShoalScheduler"]),
+    .library(name: "ShoalWorker", targets: ["ShoalWorker"]),
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
@@ -48,7 +52,12 @@ let package = Package(
   ],
   targets: [
     .target(name: "ShoalWire", dependencies: [nioCore]),
-    .target(name: "ShoalScheduler", dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
+    .target(
+      name: "ShoalScheduler",
+      dependencies: [
+        "ShoalWire", nioCore, nioPosix, logging, lifecycle,
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",

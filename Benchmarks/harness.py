@@ -41,12 +41,17 @@ FIGURES = [
     Figure("rtt_p99_ms", "round trip p99 (no-op)", "ms", "lower"),
     Figure("throughput_10000", "throughput, 10k no-op", "tasks/s", "higher", target=100),
     Figure("throughput_100000", "throughput, 100k no-op", "tasks/s", "higher", target=100),
+    Figure("cpu_us_scheduler_client_10000", "  CPU/task: scheduler+client process", "us", "lower"),
+    Figure("cpu_us_workers_10000", "  CPU/task: the 2 workers", "us", "lower"),
     Figure("sleep_efficiency", "400 x 10 ms efficiency", "", "higher", absolute=0.97),
+    Figure("sleep_task_ms", "  one 10 ms sleep, as the worker saw it", "ms", "lower"),
+    Figure("sleep_gap_ms", "  per-task gap beyond the sleep", "ms", "lower"),
     Figure("adapt_first_s", "adaptive: burst to 1st worker", "s", "lower"),
     Figure("adapt_max_s", "adaptive: burst to maximum (4)", "s", "lower"),
     Figure("adapt_down_s", "adaptive: idle to minimum (0)", "s", "lower"),
     Figure("rss_scheduler_mb", "RSS scheduler after 10k tasks", "MB", "lower"),
     Figure("rss_worker_mb", "RSS idle worker", "MB", "lower", target=1 / 3),
+    Figure("uss_worker_mb", "idle worker, private (USS)", "MB", "lower"),
     Figure("bytes_per_s_mb", "1,000 x 1 MB in+out", "MB/s", "higher"),
 ]
 
@@ -86,6 +91,8 @@ def run_one(command, timeout):
             except (ValueError, KeyError):
                 break
     tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    if len(tail) > 300:
+        tail = tail[:300] + "..."
     return None, f"exit {done.returncode}: {tail}"
 
 
@@ -168,11 +175,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="runs per workload and side (default 3)")
     parser.add_argument("--full", action="store_true", help="also repeat Dask's 100k-task run (slow: ~4 min each)")
+    parser.add_argument("--quick", action="store_true", help="skip the 100k-task throughput run")
     parser.add_argument("--only", help="comma-separated workloads: " + ",".join(sorted({w for w, _, _ in WORKLOADS})))
     parser.add_argument("--side", choices=["both", "shoal", "dask"], default="both")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per measurement process")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement process")
     parser.add_argument("--json", help="also write every sample to this file")
-    parser.add_argument("--shoal", default=os.path.join(ROOT, ".build", "release", "shoal"))
+    parser.add_argument("--shoal", default=os.path.join(HERE, ".build", "release", "shoal"))
     parser.add_argument("--shoal-bench", default=os.path.join(HERE, ".build", "release", "shoal-bench"))
     parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"))
     args = parser.parse_args()
@@ -185,6 +193,8 @@ def main():
     started = time.time()
     for workload, n, dask_repeats in WORKLOADS:
         if only and workload not in only:
+            continue
+        if args.quick and n == 100000:
             continue
         for side, command in sides.items():
             repeats = args.repeats

@@ -36,6 +36,15 @@ def rss_here():
     return psutil.Process().memory_info().rss
 
 
+def cpu_here():
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
+def uss_here():
+    return psutil.Process().memory_full_info().uss
+
+
 def local_cluster(n_workers=2, **extra):
     return LocalCluster(
         n_workers=n_workers,
@@ -84,14 +93,20 @@ def throughput(args):
     with local_cluster() as cluster, Client(cluster) as client:
         client.wait_for_workers(2)
         wait(client.map(noop, range(100), pure=False))
+        here0, workers0 = cpu_here(), sum(client.run(cpu_here).values())
         t0 = time.perf_counter()
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         elapsed = time.perf_counter() - t0
+        here1, workers1 = cpu_here(), sum(client.run(cpu_here).values())
         bad = sum(1 for f in futures if f.status != "finished")
         if bad:
             raise SystemExit(f"{bad} tasks did not finish")
-    return {f"throughput_{args.n}": args.n / elapsed}
+    return {
+        f"throughput_{args.n}": args.n / elapsed,
+        f"cpu_us_scheduler_client_{args.n}": 1e6 * (here1 - here0) / args.n,
+        f"cpu_us_workers_{args.n}": 1e6 * (workers1 - workers0) / args.n,
+    }
 
 
 def sleep(args):
@@ -127,7 +142,7 @@ def adaptive(args):
                 raise SystemExit("adaptive: never reached the maximum")
             time.sleep(0.02)
         client.cancel(futures)
-        wait(futures)
+        del futures
         t1 = time.perf_counter()
         while len(client.scheduler_info(n_workers=-1)["workers"]) > 0:
             if time.perf_counter() - t1 > 120:
@@ -146,12 +161,17 @@ def memory(args):
         time.sleep(1.0)
         rss = client.run(rss_here)
         idle = min(rss.values())
+        uss = min(client.run(uss_here).values())
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         del futures
         time.sleep(1.0)
         scheduler = rss_here()
-    return {"rss_scheduler_mb": scheduler / 1e6, "rss_worker_mb": idle / 1e6}
+    return {
+        "rss_scheduler_mb": scheduler / 1e6,
+        "rss_worker_mb": idle / 1e6,
+        "uss_worker_mb": uss / 1e6,
+    }
 
 
 def bytes_(args):

@@ -50,7 +50,7 @@ struct SessionState {
 
   /// Handles events until the session ends.
   mutating func process(
-    _ events: AsyncStream<WorkerSession.Event>, group: inout TaskGroup<Void>
+    _ events: AsyncStream<WorkerSession.Event>, group: inout DiscardingTaskGroup
   ) async -> WorkerSession.Outcome {
     for await event in events {
       if let outcome = handle(event, group: &group) { return outcome }
@@ -58,7 +58,7 @@ struct SessionState {
     return .disconnected(reason: "the session ended", welcomed: welcomed)
   }
 
-  private mutating func handle(_ event: WorkerSession.Event, group: inout TaskGroup<Void>)
+  private mutating func handle(_ event: WorkerSession.Event, group: inout DiscardingTaskGroup)
     -> WorkerSession.Outcome?
   {
     switch event {
@@ -81,7 +81,7 @@ struct SessionState {
     }
   }
 
-  private mutating func receive(_ message: Message, group: inout TaskGroup<Void>)
+  private mutating func receive(_ message: Message, group: inout DiscardingTaskGroup)
     -> WorkerSession.Outcome?
   {
     switch message {
@@ -128,7 +128,7 @@ struct SessionState {
     return nil
   }
 
-  private mutating func startTasks(group: inout TaskGroup<Void>) {
+  private mutating func startTasks(group: inout DiscardingTaskGroup) {
     guard !shuttingDown, !retiring else { return }
     let free = configuration.slots - running.count
     guard free > 0, !queue.isEmpty else { return }

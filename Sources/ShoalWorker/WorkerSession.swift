@@ -49,7 +49,9 @@ struct WorkerSession {
       let outbox = Outbox()
       let writerDone = OneShot()
       let shutdown = self.shutdown
-      return await withTaskGroup(of: Void.self) { group in
+      // A discarding group: a worker runs millions of tasks in one session, and a plain
+      // task group keeps every finished child until `next()` (about 4 KB per task).
+      return await withDiscardingTaskGroup { group in
         group.addTask {
           do {
             for try await message in inbound { emit.yield(.message(message)) }
