@@ -83,6 +83,14 @@ let package = Package(
       name: "ShoalBackendTesting",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
 
+    // The scheduler's hot path on an EmbeddedEventLoop, for callgrind: the CI guard
+    // Benchmarks/hotpath-guard counts its instructions and allocations per task.
+    .executableTarget(
+      name: "shoal-hotpath",
+      dependencies: [
+        "ShoalWire", "ShoalScheduler", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
+
     backend("LocalBackend"),
     // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
     // target so that SSHTests can test them without linking the plugin's entry point.

@@ -29,14 +29,5 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Sources/shoal-bench"),
-    // The scheduler's hot path on an EmbeddedEventLoop, for callgrind (the CI guard).
-    .executableTarget(
-      name: "shoal-hotpath",
-      dependencies: [
-        shoal("ShoalWire"), shoal("ShoalScheduler"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOEmbedded", package: "swift-nio"),
-      ],
-      path: "Sources/shoal-hotpath"),
   ]
 )
