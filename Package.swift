@@ -134,6 +134,10 @@ let package = Package(
       name: "PluginKitTests",
       dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
     .testTarget(
-      name: "SSHTests", dependencies: ["SSHSupport", "Shoal", "ShoalWire", core, logging, "ShoalTestSupport"]),
+      name: "SSHTests",
+      dependencies: [
+        "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, logging,
+        "ShoalTestSupport",
+      ]),
   ]
 )

@@ -44,7 +44,13 @@ final class ConformanceCluster: Sendable {
     let token = ConformanceEnvironment.token()
     var logger = Logger(label: "shoal.conformance")
     logger.logLevel = .warning
-    let scheduler = Scheduler(configuration: .init(token: token), logger: logger)
+    // Like the core: a backend whose workers run elsewhere (SSH hosts) says where the
+    // scheduler must listen for them to reach it.
+    let binding = (backend as? any SchedulerBindingProvider)?.schedulerBinding
+    let scheduler = Scheduler(
+      configuration: .init(
+        host: binding?.host ?? "127.0.0.1", port: binding?.port ?? 0, token: token),
+      logger: logger)
     let stateDirectory = try ConformanceEnvironment.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
