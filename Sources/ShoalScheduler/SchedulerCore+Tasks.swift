@@ -59,6 +59,19 @@ extension SchedulerCore {
     scheduleFlush()
   }
 
+  /// A piece of a running task's output goes to its client at once (before the task's
+  /// result: `flush` writes `outOther` first). Output of a task no longer assigned to
+  /// this worker, or whose client left, is dropped.
+  func forwardOutput(_ output: TaskOutput, from worker: Peer) {
+    guard worker.assigned.contains(output.id), let record = tasks[output.id], !record.orphaned,
+      let client = peers[TaskID.client(output.id)]
+    else { return }
+    var forwarded = output
+    forwarded.id = TaskID.task(output.id)
+    client.outOther.append(.output(forwarded))
+    markDirty(client)
+  }
+
   func handBack(_ ids: [UInt64], by worker: Peer) {
     // Requeued at the front, in their original order, without counting a retry.
     for id in ids.reversed() {

@@ -92,6 +92,7 @@ final class SchedulerCore {
     case (.cancel(let ids), .client): cancel(ids, from: peer)
     case (.results(let results), .worker): finished(results, by: peer)
     case (.handBack(let ids), .worker): handBack(ids, by: peer)
+    case (.output(let output), .worker): forwardOutput(output, from: peer)
     case (.drain, .worker): drain(peer)
     case (.controlRequest(let request), .control): control(request, from: peer)
     default:

@@ -5,6 +5,7 @@ import NIOCore
 ///     0x01 hello      0x02 welcome    0x03 refused
 ///     0x10 submit     0x11 cancel     0x12 assign     0x13 results
 ///     0x14 handBack   0x15 drain      0x16 retire     0x17 heartbeat
+///     0x18 output
 ///     0x20 controlRequest             0x21 controlResponse
 public enum MessageType {
   public static let hello: UInt8 = 0x01
@@ -18,6 +19,7 @@ public enum MessageType {
   public static let drain: UInt8 = 0x15
   public static let retire: UInt8 = 0x16
   public static let heartbeat: UInt8 = 0x17
+  public static let output: UInt8 = 0x18
   public static let controlRequest: UInt8 = 0x20
   public static let controlResponse: UInt8 = 0x21
 }
@@ -37,6 +39,7 @@ extension Message {
     case .drain: MessageType.drain
     case .retire: MessageType.retire
     case .heartbeat: MessageType.heartbeat
+    case .output: MessageType.output
     case .controlRequest: MessageType.controlRequest
     case .controlResponse: MessageType.controlResponse
     }
@@ -79,6 +82,10 @@ extension Message {
       }
     case .drain, .retire, .heartbeat:
       break
+    case .output(let output):
+      buffer.writeInteger(output.id)
+      buffer.writeInteger(output.stream.rawValue)
+      buffer.writeWireBytes(output.bytes)
     case .controlRequest(let request):
       buffer.writeInteger(request.id)
       buffer.writeWireString(request.command)
@@ -155,6 +162,14 @@ extension Message {
     case MessageType.drain: message = .drain
     case MessageType.retire: message = .retire
     case MessageType.heartbeat: message = .heartbeat
+    case MessageType.output:
+      let id: UInt64 = try buffer.readWireInteger("id")
+      let rawStream: UInt8 = try buffer.readWireInteger("stream")
+      guard let stream = TaskOutput.Stream(rawValue: rawStream) else {
+        throw WireError(.malformed, "unknown output stream \(rawStream)")
+      }
+      message = .output(
+        TaskOutput(id: id, stream: stream, bytes: try buffer.readWireBytes("bytes")))
     case MessageType.controlRequest:
       message = .controlRequest(
         ControlRequest(

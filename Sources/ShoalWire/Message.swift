@@ -9,7 +9,8 @@
 ///     client    -> scheduler  submit, cancel, heartbeat
 ///     scheduler -> client     results, heartbeat
 ///     scheduler -> worker     assign, cancel, retire, heartbeat
-///     worker    -> scheduler  results, handBack, drain, heartbeat
+///     scheduler -> client     output (only for tasks submitted with `streamsOutput`)
+///     worker    -> scheduler  results, output, handBack, drain, heartbeat
 ///     control   -> scheduler  controlRequest, heartbeat
 ///     scheduler -> control    controlResponse, heartbeat
 ///
@@ -32,6 +33,11 @@ public enum Message: Sendable, Hashable {
   case assign([TaskEnvelope])
   /// Finished tasks: worker to scheduler, and scheduler to the submitting client.
   case results([ResultEnvelope])
+  /// A piece of a running task's stdout or stderr, as it is produced: worker to
+  /// scheduler (scheduler id), and scheduler to the submitting client (client id).
+  /// Sent only for tasks whose spec has `streamsOutput`; the final result still
+  /// carries the (capped) output.
+  case output(TaskOutput)
   /// A draining worker gives back assigned tasks it has not started (requeued, no retry counted).
   case handBack([UInt64])
   /// The worker is draining: it takes no new tasks.
@@ -196,5 +202,30 @@ public struct ControlResponse: Sendable, Hashable {
     self.id = id
     self.fields = fields
     self.error = error
+  }
+}
+
+/// A piece of a running task's output (`Message.output`).
+public struct TaskOutput: Sendable, Hashable {
+  /// Which of the task's outputs.
+  public enum Stream: UInt8, Sendable, Hashable {
+    /// Standard output.
+    case stdout = 1
+    /// Standard error.
+    case stderr = 2
+  }
+
+  /// The task's id (the scheduler's from a worker, the client's to a client).
+  public var id: UInt64
+  /// Standard output or standard error.
+  public var stream: Stream
+  /// The bytes, as the program wrote them (not cut at the output cap).
+  public var bytes: [UInt8]
+
+  /// A piece of output.
+  public init(id: UInt64, stream: Stream, bytes: [UInt8]) {
+    self.id = id
+    self.stream = stream
+    self.bytes = bytes
   }
 }

@@ -3,8 +3,9 @@ import NIOCore
 // TaskSpec:
 //
 //     +---------------+------------------------+----------+---------------+
-//     | timeout? flag | timeout ns Int64 (opt) | kind u8  | kind fields   |
+//     | flags u8      | timeout ns Int64 (opt) | kind u8  | kind fields   |
 //     +---------------+------------------------+----------+---------------+
+//     flags: bit 0 timeout present, bit 1 stream output (`Message.output`)
 //     kind 0 shell:  command, arguments [string], environment {string:string},
 //                    workingDirectory string?, stdin bytes?
 //     kind 1 swift:  library, name, inputType, outputType, input bytes
@@ -20,14 +21,15 @@ import NIOCore
 extension ByteBuffer {
   /// Writes `spec` in the wire encoding.
   public mutating func writeTaskSpec(_ spec: TaskSpec) {
+    let stream: UInt8 = spec.streamsOutput ? 2 : 0
     if let timeout = spec.timeout {
-      writeInteger(UInt8(1))
+      writeInteger(1 | stream)
       let (seconds, attoseconds) = timeout.components
       let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
       writeInteger(
         nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
     } else {
-      writeInteger(UInt8(0))
+      writeInteger(stream)
     }
     switch spec.kind {
     case .shell(let shell):
@@ -56,7 +58,10 @@ extension ByteBuffer {
   /// Reads a spec written by `writeTaskSpec`.
   public mutating func readTaskSpec() throws -> TaskSpec {
     var timeout: Duration?
-    if try readWireFlag("timeout") {
+    let flags: UInt8 = try readWireInteger("flags")
+    guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
+    let streamsOutput = flags & 2 != 0
+    if flags & 1 != 0 {
       let nanoseconds: Int64 = try readWireInteger("timeout")
       guard nanoseconds >= 0 else { throw WireError(.malformed, "negative task timeout") }
       timeout = .nanoseconds(nanoseconds)
@@ -72,7 +77,8 @@ extension ByteBuffer {
         .shell(
           ShellTask(
             command: command, arguments: arguments, environment: environment,
-            workingDirectory: workingDirectory, stdin: stdin)), timeout: timeout)
+            workingDirectory: workingDirectory, stdin: stdin)), timeout: timeout,
+        streamsOutput: streamsOutput)
     case 1:
       let library = try readWireString("library")
       let name = try readWireString("name")
@@ -83,7 +89,7 @@ extension ByteBuffer {
         .swift(
           SwiftTaskCall(
             library: library, name: name, inputType: inputType, outputType: outputType,
-            input: input)), timeout: timeout)
+            input: input)), timeout: timeout, streamsOutput: streamsOutput)
     case let other:
       throw WireError(.malformed, "unknown task kind \(other)")
     }

@@ -15,11 +15,15 @@ public struct TaskSpec: Sendable, Hashable {
   public var kind: Kind
   /// Give up on the task after this long (the worker kills it; the result says so).
   public var timeout: Duration?
+  /// Whether the worker sends the task's output as it is produced (`Message.output`),
+  /// besides the final result. Only shell tasks produce any; off by default.
+  public var streamsOutput: Bool
 
   /// A spec.
-  public init(_ kind: Kind, timeout: Duration? = nil) {
+  public init(_ kind: Kind, timeout: Duration? = nil, streamsOutput: Bool = false) {
     self.kind = kind
     self.timeout = timeout
+    self.streamsOutput = streamsOutput
   }
 
   /// A shell task.

@@ -142,8 +142,19 @@ struct SessionState {
       // Code the worker does not control (user Swift tasks) runs on the task threads;
       // shell tasks and built-ins only await, and stay on the shared pool (no thread hop).
       let executor: (any TaskExecutor)? = SessionState.mayBlock(envelope.spec) ? threads : nil
+      // Only a client that asked for it gets the output as it comes: `map` pays nothing.
+      var onOutput: ShellTaskRunner.OutputHandler?
+      if envelope.spec.streamsOutput {
+        let outbox = self.outbox
+        let id = envelope.id
+        onOutput = { @Sendable stream, bytes in
+          outbox.send(.output(TaskOutput(id: id, stream: stream, bytes: bytes)))
+        }
+      }
+      let handler = onOutput
       group.addTask(executorPreference: executor) {
-        let result = await runner.run(envelope.spec, cancellation: cancellation)
+        let result = await runner.run(
+          envelope.spec, cancellation: cancellation, onOutput: handler)
         emit.yield(.finished(envelope.id, result))
       }
     }

@@ -180,3 +180,74 @@ struct SchedulerProcess {
     #expect(result.stderr.contains("--port"))
   }
 }
+
+/// `shoal run` streams: with a real scheduler and a real worker, the command's first
+/// lines reach `shoal run`'s stdout and stderr while the command is still running.
+@Suite(.serialized) struct RunStreamingTests {
+  /// Starts `shoal ARGUMENTS` with stdout and stderr going to files in `folder`.
+  private func start(_ arguments: [String], folder: String, name: String) throws -> (
+    process: Process, stdout: String, stderr: String
+  ) {
+    let stdout = folder + "/\(name).out"
+    let stderr = folder + "/\(name).err"
+    FileManager.default.createFile(atPath: stdout, contents: nil)
+    FileManager.default.createFile(atPath: stderr, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: BuildProducts.shoal)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: "SHOAL_TOKEN")
+    process.environment = environment
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
+    try process.run()
+    return (process, stdout, stderr)
+  }
+
+  @Test func runPrintsOutputWhileTheCommandRuns() async throws {
+    let folder = try TemporaryDirectory.make()
+    let tokenFile = folder + "/token"
+    let marker = folder + "/go-on"
+    let scheduler = try await SchedulerProcess.start(["--port", "0", "--token-file", tokenFile])
+    defer { scheduler.process.terminate() }
+    let worker = try start(
+      ["worker", scheduler.address, "--name", "w", "--token-file", tokenFile], folder: folder,
+      name: "worker")
+    defer { worker.process.terminate() }
+
+    // Prints a line on each stream, then waits (at most ~60 s) until the test has seen
+    // them and creates the marker, sleeps a second, and prints the last line.
+    let script = """
+      echo first; echo oops >&2
+      i=0; while [ ! -e '\(marker)' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+      sleep 1; echo second
+      """
+    let run = try start(
+      ["run", "--address", scheduler.address, "--token-file", tokenFile, "--", "sh", "-c", script],
+      folder: folder, name: "run")
+    defer { if run.process.isRunning { run.process.terminate() } }
+
+    func contents(_ path: String) -> String {
+      (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+    try await eventually("shoal run prints the first line", timeout: .seconds(60)) {
+      contents(run.stdout) == "first\n" && contents(run.stderr) == "oops\n"
+        || !run.process.isRunning
+    }
+    // The command cannot have ended: it waits for the marker, which is not there yet.
+    #expect(run.process.isRunning, "shoal run ended early: \(contents(run.stderr))")
+    #expect(contents(run.stdout) == "first\n")
+    #expect(contents(run.stderr) == "oops\n")
+    FileManager.default.createFile(atPath: marker, contents: nil)
+
+    try await eventually("shoal run exits", timeout: .seconds(60)) { !run.process.isRunning }
+    #expect(run.process.terminationStatus == 0)
+    // Streamed once, not printed again from the result at the end.
+    #expect(contents(run.stdout) == "first\nsecond\n")
+    #expect(contents(run.stderr) == "oops\n")
+
+    worker.process.terminate()
+    try await eventually("the worker exits") { !worker.process.isRunning }
+    #expect(try await scheduler.stop() == 0)
+  }
+}

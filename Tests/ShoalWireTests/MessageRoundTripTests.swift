@@ -37,6 +37,13 @@ let fullResult = TaskResult(
     .submit([TaskEnvelope(id: 1, spec: shellSpec), TaskEnvelope(id: 2, spec: swiftSpec)]),
     .submit([]),
     .assign([TaskEnvelope(id: UInt64.max, spec: .shell("true"))]),
+    .submit([
+      TaskEnvelope(id: 3, spec: TaskSpec(shellSpec.kind, streamsOutput: true)),
+      TaskEnvelope(
+        id: 4, spec: TaskSpec(shellSpec.kind, timeout: .seconds(2), streamsOutput: true)),
+    ]),
+    .output(TaskOutput(id: 5, stream: .stdout, bytes: Array("line\n".utf8))),
+    .output(TaskOutput(id: UInt64.max, stream: .stderr, bytes: [0, 255])),
     .cancel([1, 2, 3]),
     .handBack([42]),
     .results([
@@ -52,6 +59,27 @@ let fullResult = TaskResult(
   @Test(arguments: messages)
   func roundTripsEveryMessage(_ message: Message) throws {
     #expect(try roundTrip(message) == message)
+  }
+
+  @Test func aSpecWithoutStreamingEncodesAsBefore() {
+    // The flags byte was the timeout's 0/1 flag: specs without streaming are unchanged.
+    var plain = ByteBuffer()
+    plain.writeTaskSpec(.shell("true"))
+    #expect(plain.readableBytesView.first == 0)
+    var timed = ByteBuffer()
+    timed.writeTaskSpec(.shell("true", timeout: .seconds(1)))
+    #expect(timed.readableBytesView.first == 1)
+  }
+
+  @Test func refusesUnknownSpecFlagsAndStreams() {
+    var spec = ByteBuffer()
+    spec.writeTaskSpec(.shell("true"))
+    spec.setInteger(UInt8(4), at: spec.readerIndex)
+    #expect(throws: WireError.self) { try spec.readTaskSpec() }
+    var output = ByteBuffer()
+    Message.output(TaskOutput(id: 1, stream: .stdout, bytes: [])).write(to: &output)
+    output.setInteger(UInt8(3), at: output.readerIndex + 9)
+    #expect(throws: WireError.self) { try Message.read(from: &output) }
   }
 
   @Test func roundTripsEveryResultStatus() throws {

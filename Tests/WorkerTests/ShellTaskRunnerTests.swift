@@ -1,5 +1,6 @@
 import ShoalWire
 import ShoalWorker
+import Synchronization
 import Testing
 
 @Suite("ShellTaskRunner")
@@ -103,5 +104,25 @@ struct ShellTaskRunnerTests {
     let big = [UInt8](repeating: 65, count: 4 << 20)
     let result = await runner.run(ShellTask(command: "true", stdin: big))
     #expect(result.status == .succeeded)
+  }
+}
+
+@Suite("ShellTaskRunner streaming")
+struct ShellTaskRunnerStreamingTests {
+  @Test func handsEveryPieceToOnOutputUncappedAndKeepsTheCappedCopy() async {
+    final class Pieces: Sendable { let list = Mutex<[(TaskOutput.Stream, [UInt8])]>([]) }
+    let pieces = Pieces()
+    let runner = ShellTaskRunner(outputLimit: 4)
+    let result = await runner.run(
+      ShellTask(command: "sh", arguments: ["-c", "echo first; echo oops >&2; echo second"])
+    ) { stream, bytes in pieces.list.withLock { $0.append((stream, bytes)) } }
+    let seen = pieces.list.withLock { $0 }
+    let stdout = seen.filter { $0.0 == .stdout }.flatMap(\.1)
+    let stderr = seen.filter { $0.0 == .stderr }.flatMap(\.1)
+    #expect(String(decoding: stdout, as: UTF8.self) == "first\nsecond\n")
+    #expect(String(decoding: stderr, as: UTF8.self) == "oops\n")
+    #expect(result.status == .succeeded)
+    #expect(String(decoding: result.output, as: UTF8.self) == "firs")
+    #expect(result.truncated)
   }
 }

@@ -22,6 +22,8 @@ public final class Executor: Sendable {
   private struct State {
     var nextID: UInt64 = 1
     var pending: [UInt64: TaskHandle] = [:]
+    /// The output handlers of pending tasks submitted with `submit(_:onOutput:)`.
+    var outputHandlers: [UInt64: OutputHandler] = [:]
     var outTasks: [TaskEnvelope] = []
     var outCancels: [UInt64] = []
     var flushScheduled = false
@@ -71,8 +73,27 @@ public final class Executor: Sendable {
     submit([spec])[0]
   }
 
+  /// Called with each piece of a task's stdout or stderr as the task produces it.
+  public typealias OutputHandler = @Sendable (TaskOutput.Stream, [UInt8]) -> Void
+
+  /// Submits one task and streams its output: the worker sends each piece of stdout
+  /// and stderr as the program writes it, and `onOutput` sees them in order, before the
+  /// result is there. The result still carries the output (cut at 1 MiB). Only shell
+  /// tasks produce output; `onOutput` runs on the connection's event loop, so it must
+  /// not block for long.
+  @discardableResult
+  public func submit(_ spec: TaskSpec, onOutput: @escaping OutputHandler) -> TaskHandle {
+    var spec = spec
+    spec.streamsOutput = true
+    return submit([spec], onOutput: onOutput)[0]
+  }
+
   /// Submits many tasks at once (one lock, one flush, a few frames).
   public func submit(_ specs: [TaskSpec]) -> [TaskHandle] {
+    submit(specs, onOutput: nil)
+  }
+
+  private func submit(_ specs: [TaskSpec], onOutput: OutputHandler?) -> [TaskHandle] {
     let limit = Int(connection.welcome.maxFrameSize) - 64
     var rejected: [(TaskHandle, TaskResult)] = []
     var failed: ShoalError?
@@ -100,6 +121,7 @@ public final class Executor: Sendable {
           continue
         }
         state.pending[handle.id] = handle
+        if let onOutput { state.outputHandlers[handle.id] = onOutput }
         state.outTasks.append(TaskEnvelope(id: handle.id, spec: spec))
       }
       return (handles, Self.needsFlush(&state))
@@ -243,13 +265,20 @@ public final class Executor: Sendable {
   }
 
   fileprivate func received(_ message: Message) {
+    if case .output(let output) = message {
+      let handler = state.withLock { $0.outputHandlers[output.id] }
+      handler?(output.stream, output.bytes)
+      return
+    }
     guard case .results(let results) = message else { return }
     var done: [(TaskHandle, TaskResult)] = []
     done.reserveCapacity(results.count)
     state.withLock { state in
+      let streaming = !state.outputHandlers.isEmpty
       for envelope in results {
         if let handle = state.pending.removeValue(forKey: envelope.id) {
           done.append((handle, envelope.result))
+          if streaming { state.outputHandlers.removeValue(forKey: envelope.id) }
         }
       }
     }
@@ -259,7 +288,10 @@ public final class Executor: Sendable {
   fileprivate func failAll(_ error: ShoalError) {
     let pending = state.withLock { state -> [TaskHandle] in
       if state.failure == nil { state.failure = error }
-      defer { state.pending = [:] }
+      defer {
+        state.pending = [:]
+        state.outputHandlers = [:]
+      }
       return Array(state.pending.values)
     }
     for handle in pending { handle.complete(.failure(error)) }

@@ -38,9 +38,15 @@ public struct ShellTaskRunner: Sendable {
     self.environment = environment
   }
 
+  /// Called with each piece of output as the program writes it.
+  public typealias OutputHandler = @Sendable (TaskOutput.Stream, [UInt8]) -> Void
+
   /// Runs `task`, killing it after `timeout`; cancelling the calling task kills it too
-  /// (the result is then `.cancelled`).
-  public func run(_ task: ShellTask, timeout: Duration? = nil) async -> TaskResult {
+  /// (the result is then `.cancelled`). `onOutput`, when given, sees every piece of
+  /// stdout and stderr as it is read (all of it, not cut at `outputLimit`).
+  public func run(
+    _ task: ShellTask, timeout: Duration? = nil, onOutput: OutputHandler? = nil
+  ) async -> TaskResult {
     _ = ShellTaskRunner.ignoreBrokenPipes
     let clock = ContinuousClock()
     let start = clock.now
@@ -87,7 +93,7 @@ public struct ShellTaskRunner: Sendable {
         let group = execution.processIdentifier.value
         return try await withTaskCancellationHandler {
           try await ShellTaskRunner.capture(
-            execution, stdin: stdin, limit: limit, timeout: timeout
+            execution, stdin: stdin, limit: limit, timeout: timeout, onOutput: onOutput
           ) {
             timedOut.store(true, ordering: .relaxed)
             kill(-group, SIGKILL)
@@ -133,7 +139,8 @@ public struct ShellTaskRunner: Sendable {
   /// once if `timeout` passes first.
   private static func capture(
     _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, stdin: [UInt8],
-    limit: Int, timeout: Duration?, onTimeout: @escaping @Sendable () -> Void
+    limit: Int, timeout: Duration?, onOutput: OutputHandler?,
+    onTimeout: @escaping @Sendable () -> Void
   ) async throws -> (CappedOutput, CappedOutput) {
     enum Piece: Sendable {
       case output(CappedOutput)
@@ -150,8 +157,12 @@ public struct ShellTaskRunner: Sendable {
       }
       let output = execution.standardOutput
       let errorOutput = execution.standardError
-      group.addTask { .output(try await read(output, limit: limit)) }
-      group.addTask { .errorOutput(try await read(errorOutput, limit: limit)) }
+      group.addTask {
+        .output(try await read(output, limit: limit) { onOutput?(.stdout, $0) })
+      }
+      group.addTask {
+        .errorOutput(try await read(errorOutput, limit: limit) { onOutput?(.stderr, $0) })
+      }
       if let timeout {
         group.addTask {
           try? await Task.sleep(for: timeout)
@@ -173,12 +184,15 @@ public struct ShellTaskRunner: Sendable {
     }
   }
 
-  private static func read(_ sequence: SubprocessOutputSequence, limit: Int) async throws
-    -> CappedOutput
-  {
+  private static func read(
+    _ sequence: SubprocessOutputSequence, limit: Int, onOutput: ([UInt8]) -> Void
+  ) async throws -> CappedOutput {
     var captured = CappedOutput(limit: limit)
     for try await buffer in sequence {
-      buffer.withUnsafeBytes { captured.append($0) }
+      buffer.withUnsafeBytes { bytes in
+        captured.append(bytes)
+        if !bytes.isEmpty { onOutput(Array(bytes)) }
+      }
     }
     return captured
   }

@@ -18,12 +18,15 @@ public struct TaskRunner: Sendable {
     self.workerName = workerName
   }
 
-  /// Runs `spec` to its result; never throws (every failure is a result).
-  public func run(_ spec: TaskSpec) async -> TaskResult {
+  /// Runs `spec` to its result; never throws (every failure is a result). A shell
+  /// task's output also goes to `onOutput` as it is produced, when given.
+  public func run(_ spec: TaskSpec, onOutput: ShellTaskRunner.OutputHandler? = nil) async
+    -> TaskResult
+  {
     var result: TaskResult
     switch spec.kind {
     case .shell(let task):
-      result = await shell.run(task, timeout: spec.timeout)
+      result = await shell.run(task, timeout: spec.timeout, onOutput: onOutput)
     case .swift(let call):
       if let timeout = spec.timeout {
         result = await runSwift(call, timeout: timeout)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Shoal
 import ShoalCore
+import Synchronization
 
 /// `shoal run -- CMD ARGS...`: one shell task on the cluster.
 struct RunCommand: AsyncParsableCommand {
@@ -9,8 +10,8 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Run one command on a worker and exit with its status.",
     discussion: """
-      Prints the command's stdout and stderr (each capped at 1 MiB; a note says when it
-      was cut) and exits with its exit status. A task that times out exits 124; one the
+      Streams the command's stdout and stderr as the command writes them (stdout to
+      stdout, stderr to stderr) and exits with its exit status. A task that times out exits 124; one the
       cluster could not run (lost, rejected) exits 1 with the reason on stderr.
 
       Examples:
@@ -33,12 +34,20 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let spec = task.spec(command[0], Array(command.dropFirst()))
+    // The output is printed as it arrives, so the result's (capped) copy is not, unless
+    // nothing came streamed on that stream (a worker that does not stream).
+    let streamed = StreamsSeen()
     let result = try await target.withExecutor { executor in
-      try await executor.submit(spec).result
+      try await executor.submit(spec) { stream, bytes in
+        streamed.streams.withLock { _ = $0.insert(stream) }
+        let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
+        handle.write(Data(bytes))
+      }.result
     }
-    FileHandle.standardOutput.write(Data(result.output))
-    FileHandle.standardError.write(Data(result.errorOutput))
-    if result.truncated {
+    let seen = streamed.streams.withLock { $0 }
+    if !seen.contains(.stdout) { FileHandle.standardOutput.write(Data(result.output)) }
+    if !seen.contains(.stderr) { FileHandle.standardError.write(Data(result.errorOutput)) }
+    if result.truncated && seen.isEmpty {
       FileHandle.standardError.write(Data("shoal: output cut at 1 MiB\n".utf8))
     }
     switch result.status {
@@ -55,4 +64,9 @@ struct RunCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
   }
+}
+
+/// The streams `shoal run` has printed streamed output of.
+private final class StreamsSeen: Sendable {
+  let streams = Mutex<Set<TaskOutput.Stream>>([])
 }
