@@ -39,7 +39,11 @@ public final class ThrowingCluster: ClusterBackend {
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { await supervisor.run() }
       if failIn == "run" {
-        try await launch(count: 1)
+        // Waits for a worker the core's scale call started (launching one here too
+        // would race scale for the same name), then fails with it running.
+        while !supervisor.statuses().contains(where: { $0.state == .running }) {
+          try await Task.sleep(for: .milliseconds(10))
+        }
         throw ShoalError(.backendFailed, "ThrowingCluster failed in run, as asked")
       }
       try await group.next()
