@@ -20,10 +20,14 @@ public struct SchedulerConfiguration: Sendable {
   public var retryLimit: Int
   /// The largest frame accepted from a peer after its hello.
   public var maxFrameSize: Int
-  /// Extra tasks per slot sent ahead to a worker while tasks are short (recent mean
-  /// under `prefetchBelow`), so that a worker never waits a round trip for its next task.
+  /// The most extra tasks per slot sent ahead to a worker while tasks are short (recent
+  /// mean under `prefetchBelow`), so that a worker never waits a round trip for its next
+  /// task. 0 turns prefetching off.
   public var prefetchPerSlot: Int
-  /// Tasks shorter than this on average are prefetched.
+  /// Tasks shorter than this on average are prefetched, as many per slot as fit in this
+  /// much run time (at least one, at most `prefetchPerSlot`): a worker holds at most
+  /// about this much work ahead of each slot, which bounds the imbalance at the end
+  /// of a batch.
   public var prefetchBelow: Duration
 
   /// A configuration; everything but the token has a default.
@@ -32,7 +36,7 @@ public struct SchedulerConfiguration: Sendable {
     heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(10),
     handshakeTimeout: Duration = .seconds(10), retryLimit: Int = 3,
     maxFrameSize: Int = WireProtocol.defaultMaxFrameSize, prefetchPerSlot: Int = 32,
-    prefetchBelow: Duration = .milliseconds(5)
+    prefetchBelow: Duration = .milliseconds(50)
   ) {
     self.host = host
     self.port = port

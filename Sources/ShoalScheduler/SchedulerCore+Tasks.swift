@@ -200,9 +200,8 @@ extension SchedulerCore {
   /// short) a few more per slot so that no worker waits a round trip for its next one.
   func assign() {
     guard queuedCount > 0, !workerOrder.isEmpty else { return }
-    let short = recentTaskDuration.map { $0 < configuration.prefetchBelow.seconds } ?? false
-    let depths =
-      short && configuration.prefetchPerSlot > 0 ? [1, 1 + configuration.prefetchPerSlot] : [1]
+    let prefetch = prefetchDepth
+    let depths = prefetch > 0 ? [1, 1 + prefetch] : [1]
     let count = workerOrder.count
     roundRobin = (roundRobin + 1) % count
     for depth in depths {
@@ -224,6 +223,19 @@ extension SchedulerCore {
         if queuedCount == 0 { return }
       }
     }
+  }
+
+  /// Extra tasks per slot a worker holds ahead: while recent tasks average under
+  /// `prefetchBelow`, as many as fit in that much run time per slot (at least one,
+  /// at most `prefetchPerSlot`). The work a worker holds ahead of a slot, and so the
+  /// imbalance prefetching can cause at the end of a batch, stays under about
+  /// `prefetchBelow` per slot.
+  var prefetchDepth: Int {
+    let most = configuration.prefetchPerSlot
+    let window = configuration.prefetchBelow.seconds
+    guard most > 0, let mean = recentTaskDuration, mean < window else { return 0 }
+    guard mean > 0 else { return most }
+    return max(1, min(most, Int(window / mean)))
   }
 
   private func nextQueued() -> UInt64? {

@@ -13,10 +13,9 @@ import NIOCore
 extension ByteBuffer {
   @inlinable
   mutating func writeWireString(_ string: String) {
-    let lengthIndex = writerIndex
-    writeInteger(UInt32(0))
-    let written = writeString(string)
-    setInteger(UInt32(written), at: lengthIndex)
+    // A native string knows its UTF-8 count: no placeholder to patch afterwards.
+    writeInteger(UInt32(string.utf8.count))
+    writeString(string)
   }
 
   @inlinable

@@ -66,19 +66,33 @@ extension Message {
       buffer.writeWireString(refusal.reason)
       buffer.writeWireString(refusal.message)
     case .submit(let tasks), .assign(let tasks):
-      buffer.writeInteger(UInt32(tasks.count))
-      for task in tasks {
-        buffer.writeInteger(task.id)
-        buffer.writeTaskSpec(task.spec)
+      // The whole batch in one write (see WireCursors.swift).
+      var size = 4
+      // By index: a debug build allocates a frame per element for a for-in loop.
+      for index in tasks.indices { size += 8 + tasks[index].spec.wireSize }
+      buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { memory in
+        var writer = WireWriter(memory)
+        writer.integer(UInt32(tasks.count))
+        for task in tasks {
+          writer.integer(task.id)
+          writer.taskSpec(task.spec)
+        }
+        return writer.offset
       }
     case .cancel(let ids), .handBack(let ids):
       buffer.writeInteger(UInt32(ids.count))
       for id in ids { buffer.writeInteger(id) }
     case .results(let results):
-      buffer.writeInteger(UInt32(results.count))
-      for result in results {
-        buffer.writeInteger(result.id)
-        buffer.writeTaskResult(result.result)
+      var size = 4
+      for index in results.indices { size += 8 + results[index].result.wireSize }
+      buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { memory in
+        var writer = WireWriter(memory)
+        writer.integer(UInt32(results.count))
+        for result in results {
+          writer.integer(result.id)
+          writer.taskResult(result.result)
+        }
+        return writer.offset
       }
     case .drain, .retire, .heartbeat:
       break
@@ -136,13 +150,19 @@ extension Message {
           reason: try buffer.readWireString("reason"),
           message: try buffer.readWireString("message")))
     case MessageType.submit, MessageType.assign:
-      let count = try buffer.readWireCount("tasks")
-      var tasks: [TaskEnvelope] = []
-      tasks.reserveCapacity(count)
-      for _ in 0..<count {
-        let id: UInt64 = try buffer.readWireInteger("id")
-        tasks.append(TaskEnvelope(id: id, spec: try buffer.readTaskSpec()))
+      // The whole batch in one read (see WireCursors.swift).
+      let (tasks, used) = try buffer.withUnsafeReadableBytes { memory in
+        var reader = WireReader(memory)
+        let count = try reader.count("tasks")
+        var tasks: [TaskEnvelope] = []
+        tasks.reserveCapacity(count)
+        for _ in 0..<count {
+          let id: UInt64 = try reader.integer("id")
+          tasks.append(TaskEnvelope(id: id, spec: try reader.taskSpec()))
+        }
+        return (tasks, reader.offset)
       }
+      buffer.moveReaderIndex(forwardBy: used)
       message = type == MessageType.submit ? .submit(tasks) : .assign(tasks)
     case MessageType.cancel, MessageType.handBack:
       let count = try buffer.readWireCount("ids")
@@ -151,13 +171,18 @@ extension Message {
       for _ in 0..<count { ids.append(try buffer.readWireInteger("id")) }
       message = type == MessageType.cancel ? .cancel(ids) : .handBack(ids)
     case MessageType.results:
-      let count = try buffer.readWireCount("results")
-      var results: [ResultEnvelope] = []
-      results.reserveCapacity(count)
-      for _ in 0..<count {
-        let id: UInt64 = try buffer.readWireInteger("id")
-        results.append(ResultEnvelope(id: id, result: try buffer.readTaskResult()))
+      let (results, used) = try buffer.withUnsafeReadableBytes { memory in
+        var reader = WireReader(memory)
+        let count = try reader.count("results")
+        var results: [ResultEnvelope] = []
+        results.reserveCapacity(count)
+        for _ in 0..<count {
+          let id: UInt64 = try reader.integer("id")
+          results.append(ResultEnvelope(id: id, result: try reader.taskResult()))
+        }
+        return (results, reader.offset)
       }
+      buffer.moveReaderIndex(forwardBy: used)
       message = .results(results)
     case MessageType.drain: message = .drain
     case MessageType.retire: message = .retire

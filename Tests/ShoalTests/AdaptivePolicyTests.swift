@@ -64,6 +64,11 @@ import Testing
     let tiny = AdaptiveLoad(
       queued: 0, running: 4, workers: 4, totalSlots: 4, recentTaskDuration: 0.001)
     #expect(policy().target(for: tiny).workers == 4)
+    // Tasks prefetched beyond the slots hold none: 2 workers with 12 tasks assigned
+    // (1 running + 5 prefetched each) of 10 ms ask for no more workers than they have.
+    let prefetched = AdaptiveLoad(
+      queued: 0, running: 12, workers: 2, totalSlots: 2, recentTaskDuration: 0.01)
+    #expect(policy().target(for: prefetched).workers == 2)
   }
 
   @Test func anyQueuedWorkWithNoWorkerAsksForOne() {

@@ -31,7 +31,8 @@ public struct AdaptiveLoad: Sendable, Hashable {
 ///
 /// - **target** = ceil((queued + running) x mean task duration / `target_duration`)
 ///   slots, where the mean is of recent tasks (0.5 s before any finished). Never more
-///   slots than there are tasks, never fewer than the running tasks occupy. Slots
+///   slots than there are tasks, never fewer than the running tasks occupy (tasks a
+///   worker holds ahead of its slots, prefetched, occupy none). Slots
 ///   become workers by the current slots per worker (or `slotsPerWorker` when no
 ///   worker is connected); any queued work with no worker asks for at least one.
 ///   The target is clamped to [`minimum`, `maximum`].
@@ -64,7 +65,8 @@ public struct AdaptivePolicy: Sendable {
     let targetSeconds = settings.targetDuration.seconds
     var slots = Int((Double(tasks) * duration / targetSeconds).rounded(.up))
     slots = min(slots, tasks)
-    slots = max(slots, load.running)
+    // Tasks prefetched beyond the slots (short tasks, `prefetchBelow`) occupy none.
+    slots = max(slots, load.totalSlots > 0 ? min(load.running, load.totalSlots) : load.running)
     let perWorker =
       load.workers > 0 && load.totalSlots > 0
       ? Double(load.totalSlots) / Double(load.workers) : Double(slotsPerWorker)

@@ -53,17 +53,50 @@ public struct AnyTask: Sendable {
     outputType = T.outputTypeName
     call = { bytes in
       let input: T.Input
-      do {
-        input = try JSONDecoder().decode(T.Input.self, from: Data(bytes))
-      } catch {
-        throw ShoalError(
-          .typeMismatch, "task `\(T.name)`: input does not decode as \(T.inputTypeName): \(error)")
+      if let scalar = JSONInt.decode(T.Input.self, from: bytes) {
+        input = scalar
+      } else {
+        do {
+          input = try JSONDecoder().decode(T.Input.self, from: Data(bytes))
+        } catch {
+          throw ShoalError(
+            .typeMismatch,
+            "task `\(T.name)`: input does not decode as \(T.inputTypeName): \(error)")
+        }
       }
       let output = try await T().run(input)
+      if let scalar = JSONInt.encode(output) { return scalar }
       return Array(try JSONEncoder().encode(output))
     }
   }
 
   /// Decodes `input`, runs the task, encodes its output.
   public func run(_ input: [UInt8]) async throws -> [UInt8] { try await call(input) }
+}
+
+/// A fast path for the commonest task input and output, a plain `Int`: the same bytes
+/// Foundation's `JSONEncoder` writes and the same value its `JSONDecoder` reads, without
+/// their per-call setup (most of a short task's cost on the worker). Anything but an
+/// `Int` in canonical form (optional `-`, digits, no leading zero, at most 18 digits) is
+/// left to Foundation.
+private enum JSONInt {
+  static func decode<Value>(_ type: Value.Type, from bytes: [UInt8]) -> Value? {
+    guard type == Int.self else { return nil }
+    let negative = bytes.first == UInt8(ascii: "-")
+    let digits = bytes.dropFirst(negative ? 1 : 0)
+    guard (1...18).contains(digits.count),
+      digits.first != UInt8(ascii: "0") || digits.count == 1 && !negative
+    else { return nil }
+    var value = 0
+    for byte in digits {
+      guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+      value = value * 10 + Int(byte - UInt8(ascii: "0"))
+    }
+    return (negative ? -value : value) as? Value
+  }
+
+  static func encode<Value>(_ value: Value) -> [UInt8]? {
+    guard Value.self == Int.self, let int = value as? Int else { return nil }
+    return Array(String(int).utf8)
+  }
 }
