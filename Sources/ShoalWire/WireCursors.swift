@@ -101,13 +101,7 @@ struct WireReader {
   }
 
   mutating func bytes(_ field: String) throws -> [UInt8] {
-    let span = try span(field)
-    return [UInt8](unsafeUninitializedCapacity: span.count) { memory, count in
-      if let base = memory.baseAddress, let source = span.baseAddress {
-        base.initialize(from: source.assumingMemoryBound(to: UInt8.self), count: span.count)
-      }
-      count = span.count
-    }
+    Array(try span(field))
   }
 
   mutating func flag(_ field: String) throws -> Bool {
