@@ -7,8 +7,13 @@ import Synchronization
 final class Outbox: Sendable {
   private struct State {
     var messages: [Message] = []
+    /// Results among `messages`.
+    var results = 0
     var closed = false
   }
+  /// While results keep coming in, a flush waits for up to this many: half the
+  /// scheduler's default prefetch, so the worker's own queue never runs dry waiting.
+  static let holdLimit = 16
   private let state = Mutex(State())
   private let wakeups: AsyncStream<Void>
   private let wake: AsyncStream<Void>.Continuation
@@ -21,6 +26,7 @@ final class Outbox: Sendable {
   func send(_ message: Message) {
     let queued = state.withLock { state -> Bool in
       guard !state.closed else { return false }
+      if case .results(let new) = message { state.results += new.count }
       if case .results(let new) = message, case .results(let old)? = state.messages.last {
         state.messages[state.messages.count - 1] = .results(old + new)
       } else if case .handBack(let new) = message, case .handBack(let old)? = state.messages.last {
@@ -43,8 +49,16 @@ final class Outbox: Sendable {
   func drain(_ write: ([Message]) async throws -> Void) async throws {
     for await _ in wakeups {
       // Let the tasks that are finishing right now add their results first: one frame
-      // and one syscall for all of them instead of one each.
-      await Task.yield()
+      // and one syscall for all of them instead of one each. While more keep arriving
+      // (tiny tasks run back to back from the worker's queue) wait a little longer, up
+      // to `holdLimit` results; a lone result waits for one yield, as before.
+      var seen = state.withLock { $0.results }
+      while true {
+        await Task.yield()
+        let now = state.withLock { $0.results }
+        guard now > seen, now < Self.holdLimit else { break }
+        seen = now
+      }
       try await flush(write)
     }
     try await flush(write)
@@ -52,7 +66,10 @@ final class Outbox: Sendable {
 
   private func flush(_ write: ([Message]) async throws -> Void) async throws {
     let messages = state.withLock { state -> [Message] in
-      defer { state.messages = [] }
+      defer {
+        state.messages = []
+        state.results = 0
+      }
       return state.messages
     }
     guard !messages.isEmpty else { return }
