@@ -31,8 +31,8 @@ public final class EmbeddedScheduler {
   public func connect() throws -> EmbeddedChannel {
     let channel = EmbeddedChannel(loop: loop)
     let handlers = channel.pipeline.syncOperations
-    try handlers.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
-    try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
+    try handlers.addHandler(ByteToMessageHandler(SchedulerFrameDecoder(maxFrameSize: maxFrameSize)))
+    try handlers.addHandler(MessageToByteHandler(SchedulerFrameEncoder()))
     try handlers.addHandler(PeerHandler(core: core))
     connections += 1
     try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40_000 + connections))

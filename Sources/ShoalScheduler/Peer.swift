@@ -31,8 +31,8 @@ final class Peer {
   var liveTasks = 0
 
   // Outgoing messages, written and flushed once per loop iteration.
-  var outTasks: [TaskEnvelope] = []
-  var outResults: [ResultEnvelope] = []
+  var outTasks: [ForwardedTask] = []
+  var outResults: [ForwardedResult] = []
   var outCancels: [UInt64] = []
   var outOther: [Message] = []
   var dirty = false
@@ -59,7 +59,8 @@ final class Peer {
 
 /// A task the scheduler knows about: queued, or assigned to a worker.
 struct TaskRecord {
-  var spec: TaskSpec
+  /// The spec as the client encoded it: the scheduler forwards it without decoding.
+  var spec: ByteBuffer
   /// The worker's peer id while assigned.
   var worker: UInt64?
   /// Names of the workers lost while running it.

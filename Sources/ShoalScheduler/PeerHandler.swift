@@ -4,8 +4,8 @@ import ShoalWire
 /// The last handler of every scheduler connection: feeds decoded messages into the
 /// scheduler's core, on the core's event loop. Each connection's errors stay its own.
 final class PeerHandler: ChannelInboundHandler {
-  typealias InboundIn = Message
-  typealias OutboundOut = Message
+  typealias InboundIn = SchedulerInbound
+  typealias OutboundOut = SchedulerOutbound
 
   private let core: SchedulerCore
   private var peer: Peer?

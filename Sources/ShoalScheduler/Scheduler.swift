@@ -54,8 +54,8 @@ public final class Scheduler: Service, Sendable {
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
             try handlers.addHandler(
-              ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
-            try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
+              ByteToMessageHandler(SchedulerFrameDecoder(maxFrameSize: maxFrameSize)))
+            try handlers.addHandler(MessageToByteHandler(SchedulerFrameEncoder()))
             try handlers.addHandler(PeerHandler(core: core.value))
           }
         }

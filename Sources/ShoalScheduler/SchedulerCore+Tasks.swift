@@ -2,7 +2,7 @@ import NIOCore
 import ShoalWire
 
 extension SchedulerCore {
-  func submit(_ envelopes: [TaskEnvelope], from client: Peer) {
+  func submit(_ envelopes: [ForwardedTask], from client: Peer) {
     tasks.reserveCapacity(tasks.count + envelopes.count)
     for envelope in envelopes {
       guard envelope.id <= TaskID.clientMask else {
@@ -43,15 +43,19 @@ extension SchedulerCore {
     }
   }
 
-  func finished(_ results: [ResultEnvelope], by worker: Peer) {
+  func finished(_ results: [ForwardedResult], by worker: Peer) {
     let now = NIODeadline.now()
     for envelope in results {
       guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
       completed += 1
-      noteDuration(envelope.result.duration)
+      noteDuration(envelope.duration)
       if !record.orphaned, let client = peers[TaskID.client(envelope.id)] {
-        reply(to: client, id: TaskID.task(envelope.id), envelope.result)
+        // The worker's bytes go to the client as they are, under the client's id.
+        var forwarded = envelope
+        forwarded.id = TaskID.task(envelope.id)
+        client.outResults.append(forwarded)
+        markDirty(client)
       }
     }
     workerMayBeIdle(worker, now: now)
@@ -172,7 +176,7 @@ extension SchedulerCore {
   }
 
   func reply(to client: Peer, id: UInt64, _ result: TaskResult) {
-    client.outResults.append(ResultEnvelope(id: id, result: result))
+    client.outResults.append(ForwardedResult(id: id, encoding: result))
     markDirty(client)
   }
 
@@ -213,7 +217,7 @@ extension SchedulerCore {
         while worker.assigned.count < limit, let id = nextQueued() {
           tasks[id]!.worker = worker.id
           worker.assigned.insert(id)
-          worker.outTasks.append(TaskEnvelope(id: id, spec: tasks[id]!.spec))
+          worker.outTasks.append(ForwardedTask(id: id, spec: tasks[id]!.spec))
           gave = true
         }
         if gave {

@@ -64,7 +64,8 @@ final class SchedulerCore {
       ])
     let context = peer.context
     context.writeAndFlush(
-      NIOAny(Message.refused(Refusal(reason: reason, message: message))), promise: nil)
+      NIOAny(SchedulerOutbound.message(.refused(Refusal(reason: reason, message: message)))),
+      promise: nil)
     context.close(promise: nil)
   }
 
@@ -79,27 +80,44 @@ final class SchedulerCore {
     scheduleFlush()
   }
 
-  func received(_ message: Message, from peer: Peer) {
+  func received(_ inbound: SchedulerInbound, from peer: Peer) {
     guard !peer.closing else { return }
     peer.heard = true
+    let message: Message
+    switch inbound {
+    case .message(let decoded): message = decoded
+    case .submit(let tasks):
+      guard peer.role == .client else { return refuse(MessageType.submit, from: peer) }
+      return submit(tasks, from: peer)
+    case .results(let results):
+      guard peer.role == .worker else { return refuse(MessageType.results, from: peer) }
+      return finished(results, by: peer)
+    }
     guard let role = peer.role else {
       handshake(message, from: peer)
       return
     }
     switch (message, role) {
     case (.heartbeat, _): break
-    case (.submit(let envelopes), .client): submit(envelopes, from: peer)
     case (.cancel(let ids), .client): cancel(ids, from: peer)
-    case (.results(let results), .worker): finished(results, by: peer)
     case (.handBack(let ids), .worker): handBack(ids, by: peer)
     case (.output(let output), .worker): forwardOutput(output, from: peer)
     case (.drain, .worker): drain(peer)
     case (.controlRequest(let request), .control): control(request, from: peer)
     default:
-      close(
-        peer, reason: "protocol",
-        message: "a \(role) may not send message type 0x\(String(message.typeByte, radix: 16))")
+      refuse(message.typeByte, from: peer)
     }
+  }
+
+  /// Closes `peer` for a message its role may not send (or anything but a hello first).
+  private func refuse(_ type: UInt8, from peer: Peer) {
+    guard let role = peer.role else {
+      close(peer, reason: "protocol", message: "the first message must be a hello")
+      return
+    }
+    close(
+      peer, reason: "protocol",
+      message: "a \(role) may not send message type 0x\(String(type, radix: 16))")
   }
 
   func protocolError(_ error: any Error, from peer: Peer) {
@@ -203,21 +221,23 @@ final class SchedulerCore {
       peer.dirty = false
       guard !peer.closing else { continue }
       let context = peer.context
-      for message in peer.outOther { context.write(NIOAny(message), promise: nil) }
+      for message in peer.outOther {
+        context.write(NIOAny(SchedulerOutbound.message(message)), promise: nil)
+      }
       peer.outOther.removeAll()
       if !peer.outCancels.isEmpty {
-        context.write(NIOAny(Message.cancel(peer.outCancels)), promise: nil)
+        context.write(NIOAny(SchedulerOutbound.message(.cancel(peer.outCancels))), promise: nil)
         peer.outCancels.removeAll()
       }
       if !peer.outTasks.isEmpty {
-        for batch in wireBatches(peer.outTasks, size: { $0.spec.estimatedWireSize + 8 }) {
-          context.write(NIOAny(Message.assign(batch)), promise: nil)
+        for batch in wireBatches(peer.outTasks, size: { $0.spec.readableBytes + 8 }) {
+          context.write(NIOAny(SchedulerOutbound.assign(batch)), promise: nil)
         }
         peer.outTasks.removeAll(keepingCapacity: true)
       }
       if !peer.outResults.isEmpty {
-        for batch in wireBatches(peer.outResults, size: { $0.result.estimatedWireSize + 8 }) {
-          context.write(NIOAny(Message.results(batch)), promise: nil)
+        for batch in wireBatches(peer.outResults, size: { $0.result.readableBytes + 8 }) {
+          context.write(NIOAny(SchedulerOutbound.results(batch)), promise: nil)
         }
         peer.outResults.removeAll(keepingCapacity: true)
       }

@@ -62,6 +62,13 @@ public struct FrameDecoder: ByteToMessageDecoder {
   /// Decodes the next message from `buffer`, or returns nil when the frame is not complete.
   /// Usable without a channel (the unit tests drive it directly).
   public mutating func decodeMessage(from buffer: inout ByteBuffer) throws -> Message? {
+    guard var frame = try decodeFrame(from: &buffer) else { return nil }
+    return try Message.read(from: &frame)
+  }
+
+  /// Cuts the next frame from `buffer` (its type byte and payload), or returns nil when
+  /// it is not complete; checks the length against the limits.
+  public mutating func decodeFrame(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
     if case .waitingForLength = state {
       guard let length = buffer.readInteger(as: UInt32.self) else { return nil }
       let limit = framesDecoded == 0 ? firstFrameLimit : maxFrameSize
@@ -75,11 +82,11 @@ public struct FrameDecoder: ByteToMessageDecoder {
       state = .waitingForFrame(length: Int(length))
     }
     guard case .waitingForFrame(let length) = state,
-      var frame = buffer.readSlice(length: length)
+      let frame = buffer.readSlice(length: length)
     else { return nil }
     state = .waitingForLength
     framesDecoded += 1
-    return try Message.read(from: &frame)
+    return frame
   }
 }
 

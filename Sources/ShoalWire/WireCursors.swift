@@ -4,6 +4,8 @@
 // its bounds, capacity and exclusivity checks) per integer, string and byte array.
 // The bytes are exactly those of the field-by-field encoding in ByteBuffer+Wire.swift.
 
+import NIOCore
+
 /// Writes wire fields into memory reserved beforehand for exactly `capacity` bytes.
 struct WireWriter {
   private let base: UnsafeMutableRawPointer
@@ -34,6 +36,16 @@ struct WireWriter {
     reserve(bytes.count)
     (base + offset).copyMemory(from: source, byteCount: bytes.count)
     offset += bytes.count
+  }
+
+  /// Copies the readable bytes of `buffer` as they are (no count in front).
+  mutating func verbatim(_ buffer: ByteBuffer) {
+    buffer.withUnsafeReadableBytes { bytes in
+      guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+      reserve(bytes.count)
+      (base + offset).copyMemory(from: source, byteCount: bytes.count)
+      offset += bytes.count
+    }
   }
 
   mutating func bytes(_ bytes: [UInt8]) {
@@ -87,7 +99,8 @@ struct WireReader {
     return count
   }
 
-  private mutating func span(_ field: String) throws -> UnsafeRawBufferPointer {
+  /// The next string or bytes field, in place.
+  mutating func span(_ field: String) throws -> UnsafeRawBufferPointer {
     let count = Int(try integer(as: UInt32.self, field))
     guard count <= remaining else {
       throw WireError(.malformed, "the payload ends inside `\(field)`")
