@@ -31,19 +31,21 @@ public enum WireProtocol {
 public func wireBatches<Item>(
   _ items: [Item], targetSize: Int = WireProtocol.batchTargetSize, size: (Item) -> Int
 ) -> [[Item]] {
+  // Cut points first, then one copy per batch; a list that fits in one frame (the
+  // usual case) is returned as it is, without copying its items.
   var batches: [[Item]] = []
-  var current: [Item] = []
+  var start = 0
   var bytes = 0
-  for item in items {
-    let itemSize = size(item)
-    if !current.isEmpty && bytes + itemSize > targetSize {
-      batches.append(current)
-      current = []
+  for index in items.indices {
+    let itemSize = size(items[index])
+    if index > start && bytes + itemSize > targetSize {
+      batches.append(Array(items[start..<index]))
+      start = index
       bytes = 0
     }
-    current.append(item)
     bytes += itemSize
   }
-  if !current.isEmpty { batches.append(current) }
+  if start == 0 { return items.isEmpty ? [] : [items] }
+  batches.append(Array(items[start...]))
   return batches
 }
