@@ -22,8 +22,8 @@ extension BackendConformance {
       throw ConformanceFailure(
         check: check.name,
         "cannot load `\(clusterClass)`: \(error.message)\n"
-          + "  hint: build the plugin library (`swift build --build-tests`, then"
-          + " `swift test --skip-build`), or point the kit at the folder that holds it:"
+          + "  hint: build the plugin library (`swift test` does; with --skip-build, run"
+          + " `swift build --build-tests` first), or point the kit at the folder that holds it:"
           + " `BackendConformance(..., pluginPath: [FOLDER])` or $SHOAL_PLUGIN_PATH")
     } catch {
       throw ConformanceFailure(
