@@ -120,6 +120,7 @@ let package = Package(
       name: "ContainerTests",
       dependencies: [
         "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+        "ShoalBackendTesting",
       ]),
     .testTarget(
       name: "WorkerTests",

@@ -10,7 +10,7 @@ import Synchronization
 /// `ContainerLabels`, so a `shoal` that was killed leaves nothing that the next start
 /// cannot find and remove. Workers give up after `worker_options.give_up_after`
 /// seconds without a scheduler, so no container outlives its cluster for long.
-public final class ContainerCluster: ClusterBackend, LeftoverCleaning {
+public final class ContainerCluster: ClusterBackend, LeftoverCleaning, SchedulerBindingProvider {
   /// The decoded kwargs.
   public let options: ContainerOptions
   private let state = Mutex(State())
@@ -36,6 +36,10 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning {
 
   /// `n_workers`.
   public var initialWorkers: Int { options.nWorkers }
+
+  /// Where the scheduler must listen for these containers to reach it (see
+  /// `ContainerOptions.schedulerBinding`).
+  public var schedulerBinding: SchedulerBinding? { options.schedulerBinding }
 
   private var client: RuntimeClient { RuntimeClient(runtime: options.runtime) }
 

@@ -1,5 +1,11 @@
 import ShoalCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// `cluster_kwargs` of `ContainerBackend.ContainerCluster`, decoded and checked.
 ///
 ///     cluster_kwargs:
@@ -10,6 +16,7 @@ import ShoalCore
 ///       env: {LOG_LEVEL: debug}
 ///       volumes: ["/srv/data:/data:ro"]
 ///       network: host                # host (default), bridge, or a network's name
+///       scheduler_listen: 0.0.0.0    # default: 127.0.0.1 on host, 0.0.0.0 on other networks
 ///       cpus: 1.5
 ///       memory: 512m
 ///       extra_args: ["--security-opt", "label=disable"]
@@ -32,6 +39,11 @@ public struct ContainerOptions: Sendable, Decodable {
   public var network: String
   /// The host name containers on a non-host network use to reach the scheduler.
   public var schedulerHost: String?
+  /// The address the scheduler listens on; nil: loopback on the host network, all
+  /// interfaces (`0.0.0.0`) on any other, since containers there reach the host
+  /// through the bridge's gateway, an address that exists only while a container
+  /// uses the bridge.
+  public var schedulerListen: String?
   /// CPU limit per container (`--cpus`).
   public var cpus: Double?
   /// Memory limit per container (`--memory`).
@@ -123,6 +135,7 @@ public struct ContainerOptions: Sendable, Decodable {
     case nWorkers = "n_workers"
     case workerOptions = "worker_options"
     case schedulerHost = "scheduler_host"
+    case schedulerListen = "scheduler_listen"
     case extraArgs = "extra_args"
     case namePrefix = "name_prefix"
     case stopGrace = "stop_grace"
@@ -166,6 +179,13 @@ public struct ContainerOptions: Sendable, Decodable {
     }
     if network.isEmpty { throw fail(.network, "network must be host, bridge or a network's name") }
     schedulerHost = try container.decodeIfPresent(String.self, forKey: .schedulerHost)
+    schedulerListen = try container.decodeIfPresent(String.self, forKey: .schedulerListen)
+    if let listen = schedulerListen, !ContainerOptions.isNumericAddress(listen) {
+      throw fail(
+        .schedulerListen,
+        "scheduler_listen must be an IP address of this machine (such as 0.0.0.0, 10.88.0.1 or ::), found \"\(listen)\""
+      )
+    }
     cpus = try container.decodeIfPresent(Double.self, forKey: .cpus)
     if let cpus {
       let online = HostSystem.onlineCPUs
@@ -194,6 +214,20 @@ public struct ContainerOptions: Sendable, Decodable {
     if !shoalPath.hasPrefix("/") {
       throw fail(.shoalPath, "shoal_path must be an absolute path inside the image")
     }
+  }
+
+  /// Whether `text` is a numeric IPv4 or IPv6 address (what a listening socket binds).
+  public static func isNumericAddress(_ text: String) -> Bool {
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+  }
+
+  /// The scheduler's listening address this cluster needs, or nil for the core's
+  /// default (loopback): `scheduler_listen`, else all interfaces off the host network.
+  public var schedulerBinding: SchedulerBinding? {
+    if let schedulerListen { return SchedulerBinding(host: schedulerListen) }
+    return network == "host" ? nil : SchedulerBinding(host: "0.0.0.0")
   }
 
   /// Whether `name` is usable as a container name (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`).

@@ -42,6 +42,15 @@ struct Configuration: Sendable {
     }
 
     var settings = ConnectSettings()
+    if let file = options.ssh_config {
+      let path = Configuration.expand(file, home: home)
+      guard Configuration.isReadableFile(path) else {
+        throw (kwargs["ssh_config"] ?? kwargs).error(
+          "ssh config file `\(path)` does not exist or is not a readable file",
+          hint: "fix the path, or remove `ssh_config` to use ~/.ssh/config")
+      }
+      settings.configFile = path
+    }
     settings.knownHostsFile = connect?.known_hosts_file.map { Configuration.expand($0, home: home) }
     if let policy = connect?.strict_host_key_checking {
       guard Configuration.hostKeyPolicies.contains(policy) else {
@@ -194,6 +203,12 @@ struct Configuration: Sendable {
     if path == "~" { return home }
     if path.hasPrefix("~/") { return home + path.dropFirst(1) }
     return path
+  }
+
+  /// Whether `path` is a regular file this process can read.
+  static func isReadableFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
   }
 
   /// Whether `name` can be a shell variable.

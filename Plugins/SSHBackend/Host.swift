@@ -36,6 +36,8 @@ struct Host: Sendable, Hashable, CustomStringConvertible {
 
 /// The settings shared by every `ssh` command of a cluster.
 struct ConnectSettings: Sendable, Hashable {
+  /// The ssh client configuration file (`-F`), when not ssh's own `~/.ssh/config`.
+  var configFile: String?
   /// `UserKnownHostsFile`, when set.
   var knownHostsFile: String?
   /// `StrictHostKeyChecking` (`yes`, `accept-new`, `no`), when set.

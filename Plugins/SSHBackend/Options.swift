@@ -9,6 +9,7 @@ import ShoalCore
 ///       worker_options: {nthreads: 2}
 ///       scheduler_options: {host: 0.0.0.0, address: tcp://head.example:0}
 ///       upload: true
+///       ssh_config: ~/cluster/ssh_config   # instead of ~/.ssh/config
 ///
 /// Decoding checks types, unknown keys ("did you mean ...?") and the shape of each
 /// value; `SSHConfiguration` then checks what needs the file system (identity files).
@@ -27,6 +28,8 @@ struct Options: Decodable {
   var upload: UploadOptions?
   /// Workers to start when the cluster is not adaptive; default: one per slot.
   var n_workers: Int?
+  /// An ssh client configuration file used instead of `~/.ssh/config` (`ssh -F`).
+  var ssh_config: String?
 }
 
 /// One entry of `hosts`: a plain name (`node1`, `shoal@node1`, an alias from

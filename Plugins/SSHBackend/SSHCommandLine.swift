@@ -1,7 +1,8 @@
 /// The `ssh` arguments for one host: the user's `ssh_options` first (ssh keeps the
 /// first value it sees, so they win), then Shoal's multiplexing and keep-alive
-/// options, then the host's own settings. Nothing else is forced: `~/.ssh/config`,
-/// the agent and `ProxyJump` apply as they would to a plain `ssh HOST`.
+/// options, then the host's own settings. Nothing else is forced: `~/.ssh/config`
+/// (or the `ssh_config` file, `-F`), the agent and `ProxyJump` apply as they would to
+/// a plain `ssh HOST`.
 struct SSHCommandLine: Sendable {
   /// The host.
   var host: Host
@@ -17,6 +18,8 @@ struct SSHCommandLine: Sendable {
   /// master connection itself.
   func options(master: Bool = false) -> [String] {
     var options: [String] = []
+    // `-F` replaces ~/.ssh/config; ssh passes it on to a `ProxyJump` host's ssh too.
+    if let file = settings.configFile { options += ["-F", file] }
     for option in settings.sshOptions { options += ["-o", option] }
     options += [
       "-o", "BatchMode=yes",

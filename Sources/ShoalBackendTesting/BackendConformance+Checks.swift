@@ -17,11 +17,19 @@ extension BackendConformance {
   func resolveBackend(check: Check) throws -> ResolvedBackend {
     do {
       return try ConformanceEnvironment.loader(explicit: pluginPath).backend(clusterClass)
+    } catch let error as ShoalError where error.code == .pluginNotFound {
+      // The loader's hint is for `shoal` (--plugin-path); a test sets the path otherwise.
+      throw ConformanceFailure(
+        check: check.name,
+        "cannot load `\(clusterClass)`: \(error.message)\n"
+          + "  hint: build the plugin library (`swift test` does; with --skip-build, run"
+          + " `swift build --build-tests` first), or point the kit at the folder that holds it:"
+          + " `BackendConformance(..., pluginPath: [FOLDER])` or $SHOAL_PLUGIN_PATH")
     } catch {
       throw ConformanceFailure(
         check: check.name,
-        "cannot load `\(clusterClass)`: \(error)\n  (build the plugin library first:"
-          + " `swift build --build-tests`; `swift test` alone does not build it)")
+        "cannot load `\(clusterClass)`: \(error)\n  (a library built before your last change"
+          + " is out of date: `swift build --build-tests`, or `swift test` without --skip-build)")
     }
   }
 
@@ -72,6 +80,24 @@ extension BackendConformance {
       try await cluster.waitForSize(workers)
       if await cluster.liveWorkers().contains(busy) {
         throw cluster.failure("stopped worker \(busy) is still reported as live")
+      }
+      // A retired worker may leave by itself, so that alone does not prove that
+      // `stop(workers:)` stops anything: stop an idle worker that was not retired.
+      guard let idle = await cluster.connectedWorkers().sorted().first else {
+        throw cluster.failure("no worker left connected after the scale-down")
+      }
+      do {
+        try await cluster.backend.stop(workers: [idle])
+      } catch {
+        throw cluster.failure("stop(workers: [\(idle)]) threw: \(error)")
+      }
+      try await cluster.waitUntil(
+        "stop(workers: [\(idle)]) on an idle worker that was not retired to make it disconnect"
+          + " from the scheduler and leave workers() (as live)"
+      ) {
+        let connected = await cluster.connectedWorkers()
+        let live = await cluster.liveWorkers()
+        return !connected.contains(idle) && !live.contains(idle)
       }
     }
   }

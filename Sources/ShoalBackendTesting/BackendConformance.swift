@@ -32,7 +32,9 @@ public struct BackendConformance: Sendable {
     /// Scaling up adds connected workers.
     public static let scaleUp = Check("scale_up")
     /// The core's scale-down path: the scheduler retires a busy worker (its task
-    /// finishes, nothing is lost), then `stop(workers:)` makes it go away.
+    /// finishes, nothing is lost), then `stop(workers:)` makes it go away; and
+    /// `stop(workers:)` on an idle worker that was not retired makes that one go too
+    /// (a retired worker may exit by itself, which proves nothing about `stop`).
     public static let scaleDownWithRetirement = Check("scale_down_with_retirement")
     /// A worker killed in the middle of a task is reported (restarted or exited), the
     /// cluster gets back to its size, and the task still succeeds.

@@ -37,10 +37,22 @@ enum ConformanceEnvironment {
         + " `swift build --build-tests`, or set SHOAL_EXECUTABLE")
   }
 
-  /// The plugin search path: `explicit` folders, `$SHOAL_PLUGIN_PATH`, the build folder.
+  /// The plugin search path: `explicit` folders, `$SHOAL_PLUGIN_PATH`, the build folder,
+  /// each labelled the way a test sets it (not the way `shoal` does: a test has no
+  /// `--plugin-path`, and the build folder is the test binary's).
   static func loader(explicit: [String]) -> PluginLoader {
-    PluginLoader(
-      searchPath: .standard(commandLine: explicit, executableDirectory: buildFolder))
+    let standard = PluginSearchPath.standard(
+      commandLine: explicit, executableDirectory: buildFolder)
+    let folders = standard.folders.map { folder in
+      var folder = folder
+      switch folder.origin {
+      case "--plugin-path": folder.origin = "pluginPath: of BackendConformance"
+      case "next to the shoal executable": folder.origin = "next to the test binary"
+      default: break
+      }
+      return folder
+    }
+    return PluginLoader(searchPath: PluginSearchPath(folders: folders))
   }
 
   /// A new private folder for a cluster's state and logs.

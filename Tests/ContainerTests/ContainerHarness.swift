@@ -27,11 +27,14 @@ struct ContainerHarness {
     _ = try Podman.image.get()
     defer { Podman.removeAll(label: "shoal.cluster-name", value: name) }
     let token = UUID().uuidString
-    let scheduler = Scheduler(
-      configuration: SchedulerConfiguration(token: token), logger: Logger(label: "test.scheduler"))
     let loader = PluginLoader(searchPath: .standard(environment: [:]))
     let backend = try loader.backend("ContainerBackend.ContainerCluster").make(
       kwargs.rooted(at: "clusters.\(name).cluster_kwargs"))
+    // Where the backend asks the scheduler to listen, as the core does.
+    let binding = (backend as? any SchedulerBindingProvider)?.schedulerBinding
+    let scheduler = Scheduler(
+      configuration: SchedulerConfiguration(host: binding?.host ?? "127.0.0.1", token: token),
+      logger: Logger(label: "test.scheduler"))
     let state = try TemporaryDirectory.make("shoal-ct-state")
     let messages = MessageLog()
     try await withThrowingTaskGroup(of: Void.self) { group in

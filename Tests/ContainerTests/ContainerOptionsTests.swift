@@ -48,6 +48,25 @@ import Testing
     #expect(options.pull == .missing)
   }
 
+  @Test func schedulerListensOnLoopbackOnTheHostNetworkAndEverywhereElseOnABridge() throws {
+    #expect(try decode(["runtime": "podman"]).schedulerBinding == nil)
+    #expect(
+      try decode(["runtime": "podman", "network": "bridge"]).schedulerBinding?.host == "0.0.0.0")
+    let chosen = try decode([
+      "runtime": "podman", "network": "bridge", "scheduler_listen": "10.88.0.1",
+    ])
+    #expect(chosen.schedulerBinding?.host == "10.88.0.1")
+    #expect(
+      try decode(["runtime": "podman", "scheduler_listen": "::"]).schedulerBinding?.host == "::")
+  }
+
+  @Test func schedulerListenMustBeAnAddress() {
+    let failure = error(["runtime": "podman", "network": "bridge", "scheduler_listen": "my-host"])
+    #expect(failure?.code == .invalidValue)
+    #expect(failure?.keyPath == "\(Self.root).scheduler_listen")
+    #expect(failure?.message.contains("must be an IP address of this machine") == true)
+  }
+
   @Test func unknownKeySuggestsTheRightOne() {
     let failure = error(["runtime": "podman", "n_worker": 2])
     #expect(failure?.code == .unknownKey)

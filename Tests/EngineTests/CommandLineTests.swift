@@ -134,11 +134,14 @@ struct SchedulerProcess {
     #expect(noSuchCluster.status != 0)
     #expect(noSuchCluster.stderr.contains("nosuch"), "\(noSuchCluster.stderr)")
     #expect(noSuchCluster.stderr.contains("only"), "\(noSuchCluster.stderr)")
+    // Like every other command: `error: ...`, not ArgumentParser's `Error: ...`.
+    #expect(noSuchCluster.stderr.hasPrefix("error: "), "\(noSuchCluster.stderr)")
 
     let malformed = try CommandRunner.shoal(
       ["run", "--address", "tcp://nowhere", "--token-file", tokenFile, "--", "true"])
     #expect(malformed.status != 0)
     #expect(malformed.stderr.contains("malformed scheduler address"))
+    #expect(malformed.stderr.hasPrefix("error: "), "\(malformed.stderr)")
 
     let noToken = try CommandRunner.shoal(
       ["run", "--address", scheduler.address, "--", "true"], environment: isolated)
@@ -151,6 +154,8 @@ struct SchedulerProcess {
       stdin: "a\n")
     #expect(refused.status != 0)
     #expect(refused.stderr.contains("wrong token"))
+    #expect(refused.stderr.contains("error: "), "\(refused.stderr)")
+    #expect(!refused.stderr.contains("Error: "), "\(refused.stderr)")
 
     #expect(try await scheduler.stop() == 0)
     let unreachable = try CommandRunner.shoal(

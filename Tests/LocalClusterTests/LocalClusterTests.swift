@@ -222,6 +222,44 @@ import Testing
     #expect(error?.message.contains("bad-shoal: cannot do anything") == true)
   }
 
+  /// Workers that crash-loop before connecting: the error shows why, from the worker's
+  /// own log, and names that log, wherever LocalCluster (`STATE/logs/NAME.log`) or a
+  /// backend written from `shoal plugin new` (`STATE/NAME.log`) put it.
+  @Test(arguments: [
+    (
+      "LocalCluster", "{n_workers: 1, worker_options: {extra_arguments: [--nthreads, '0']}}",
+      "/logs/crash-0.log"
+    ),
+    ("FaultyPlugin.CrashingCluster", "{n_workers: 1}", "/crash-0.log"),
+  ])
+  func workersThatExitBeforeConnectingAreReportedWithTheirLog(
+    _ clusterClass: String, _ kwargs: String, _ logFile: String
+  ) async throws {
+    let config = try ClusterTesting.config(
+      """
+      version: 1
+      clusters:
+        crash:
+          cluster_class: \(clusterClass)
+          cluster_kwargs: \(kwargs)
+      """)
+    let runtime = try ClusterRuntime(
+      spec: try config.cluster(named: "crash"), loader: ClusterTesting.loader,
+      options: ClusterTesting.options(try ClusterTesting.stateFolder()),
+      logger: ClusterTesting.logger)
+    let error = await #expect(throws: ShoalError.self) {
+      try await ClusterTesting.running(runtime) { _ in }
+    }
+    let log = runtime.stateDirectory + logFile
+    #expect(error?.code == .backendFailed)
+    #expect(error?.message.contains("worker crash-0 of cluster `crash` did not start") == true)
+    #expect(
+      error?.message.contains("--nthreads must be 1 or more, found 0") == true,
+      "\(error.map { "\($0)" } ?? "")")
+    #expect(error?.message.contains("the end of \(log)") == true, "\(error.map { "\($0)" } ?? "")")
+    #expect(error?.hint?.contains("see its log \(log)") == true, "\(error?.hint ?? "")")
+  }
+
   @Test func anAdaptiveMaximumAboveCapacityIsClamped() async throws {
     let config = try ClusterTesting.config(
       """

@@ -42,6 +42,13 @@ import Testing
     #expect(failure.message.contains("to report that conformance-0 died"))
   }
 
+  @Test func stopThatStopsNothingFailsScaleDownWithRetirement() async throws {
+    let failure = try await failure("IdleStopCluster", .scaleDownWithRetirement)
+    #expect(failure.check == "scale_down_with_retirement")
+    #expect(failure.message.contains("stop(workers: [conformance-"), "\(failure.message)")
+    #expect(failure.message.contains("that was not retired"), "\(failure.message)")
+  }
+
   @Test func widenedAdaptBoundsFailAdaptSettings() async throws {
     let failure = try await failure("GreedyCluster", .adaptSettings)
     #expect(failure.message.contains("not inside the requested bounds"))
@@ -70,5 +77,15 @@ import Testing
     let failure = try await failure("NoSuchCluster", .start)
     #expect(failure.message.contains("cannot load `FaultyPlugin.NoSuchCluster`"))
     #expect(failure.message.contains("swift build --build-tests"))
+    let missing = try await #require(throws: ConformanceFailure.self) {
+      try await BackendConformance(clusterClass: "NoSuchBackend.NoSuchCluster").run(.start)
+    }
+    // A test sets the path with pluginPath: or $SHOAL_PLUGIN_PATH; it has no --plugin-path.
+    #expect(missing.message.contains("(next to the test binary)"), "\(missing.message)")
+    #expect(missing.message.contains("pluginPath: [FOLDER]"), "\(missing.message)")
+    #expect(missing.message.contains("$SHOAL_PLUGIN_PATH"), "\(missing.message)")
+    #expect(!missing.message.contains("--plugin-path"), "\(missing.message)")
+    #expect(!missing.message.contains("shoal executable"), "\(missing.message)")
+    #expect(!missing.message.contains("does not build"), "\(missing.message)")
   }
 }

@@ -10,6 +10,8 @@ import ShoalTestSupport
 ///     10.N.M.1/30  (veth sXXXXh0) <----> (veth sXXXXn0)  10.N.M.2/30, sshd :22
 ///     10.N.M.5/30  (veth sXXXXh1) <----> (veth sXXXXn1)  10.N.M.6/30, sshd :22
 ///
+/// (`hide(_:behind:port:)` moves a host's sshd to a link only another host reaches.)
+///
 /// Each namespace's default route points at its link's root side, so every host
 /// reaches the scheduler at `schedulerHost` (the first link's root-side address).
 /// `close()` kills every sshd by pid, deletes the namespaces and links and the
@@ -27,6 +29,10 @@ final class SSHHosts: @unchecked Sendable {
     var gateway: String
     /// Its sshd's pid, while it runs.
     var sshd: Int32?
+    /// The address its sshd listens on: `address` unless it was hidden behind another host.
+    var sshAddress: String
+    /// The port its sshd listens on.
+    var sshPort: Int = 22
   }
 
   /// The test folder: keys, sshd configs, logs.
@@ -40,6 +46,10 @@ final class SSHHosts: @unchecked Sendable {
   /// The hosts.
   private(set) var machines: [Machine] = []
   private let tag: String
+  /// The `10.N.M` prefix of every address here.
+  private var subnet = ""
+  /// Routes added to the root namespace, deleted by `close()`.
+  private var rootRoutes: [String] = []
 
   /// Why real SSH hosts cannot be made here, or nil when they can.
   static let unavailableReason: String? = {
@@ -77,11 +87,12 @@ final class SSHHosts: @unchecked Sendable {
       try SSHHosts.sh("ssh-keygen -q -t ed25519 -N '' -f \(directory)/hostkey -C shoal-host")
       try FileManager.default.copyItem(
         atPath: clientKey + ".pub", toPath: directory + "/authorized_keys")
-      let subnet = try SSHHosts.freeSubnet()
+      subnet = try SSHHosts.freeSubnet()
       for index in 0..<count {
         let machine = Machine(
           namespace: "shoal-test-\(tag)-\(index)", link: "s\(tag)h\(index)",
-          address: "\(subnet).\(4 * index + 2)", gateway: "\(subnet).\(4 * index + 1)")
+          address: "\(subnet).\(4 * index + 2)", gateway: "\(subnet).\(4 * index + 1)",
+          sshAddress: "\(subnet).\(4 * index + 2)")
         machines.append(machine)
         try SSHHosts.sh(
           """
@@ -111,8 +122,8 @@ final class SSHHosts: @unchecked Sendable {
     let machine = machines[index]
     let config = "\(directory)/sshd-\(index).conf"
     try """
-    ListenAddress \(machine.address)
-    Port 22
+    ListenAddress \(machine.sshAddress)
+    Port \(machine.sshPort)
     HostKey \(directory)/hostkey
     AuthorizedKeysFile \(directory)/authorized_keys
     PidFile \(directory)/sshd-\(index).pid
@@ -135,9 +146,9 @@ final class SSHHosts: @unchecked Sendable {
     machines[index].sshd = sshd
     let deadline = Date().addingTimeInterval(20)
     while Date() < deadline {
-      if (try? SSHHosts.sh("ip netns exec \(machine.namespace) ss -Htln 'sport = :22'"))?.contains(
-        ":22") == true
-      {
+      let listening = try? SSHHosts.sh(
+        "ip netns exec \(machine.namespace) ss -Htln 'sport = :\(machine.sshPort)'")
+      if listening?.contains("\(machine.sshAddress):\(machine.sshPort)") == true {
         return
       }
       if kill(sshd, 0) != 0 {
@@ -146,6 +157,43 @@ final class SSHHosts: @unchecked Sendable {
       usleep(20_000)
     }
     throw HarnessError("sshd in \(machine.namespace) did not listen within 20 s: \(log(index))")
+  }
+
+  /// Hides host `index` behind host `jump`: a veth pair of their own links the two
+  /// namespaces, host `index`'s sshd is restarted listening only on its end of it (on
+  /// `port`), and the root namespace gets an `unreachable` route for that link, so
+  /// only `jump` can reach that sshd. Host `index` keeps its own link to the root
+  /// namespace, so its workers still reach the scheduler. Returns the sshd's address.
+  ///
+  ///     root ----- jump ----- index   (sshd on index's end of the jump link only)
+  ///       \___________________/      (index's own link: worker -> scheduler)
+  @discardableResult
+  func hide(_ index: Int, behind jump: Int, port: Int) throws -> String {
+    let base = 128 + 4 * index
+    let (jumpSide, hostSide) = ("\(subnet).\(base + 1)", "\(subnet).\(base + 2)")
+    let (jumpLink, hostLink) = ("s\(tag)j\(index)", "s\(tag)k\(index)")
+    let (jumpSpace, hostSpace) = (machines[jump].namespace, machines[index].namespace)
+    let route = "unreachable \(subnet).\(base)/30"
+    try SSHHosts.sh("ip route add \(route)")
+    rootRoutes.append(route)
+    try SSHHosts.sh(
+      """
+      ip link add \(jumpLink) type veth peer name \(hostLink)
+      ip link set \(jumpLink) netns \(jumpSpace)
+      ip link set \(hostLink) netns \(hostSpace)
+      ip netns exec \(jumpSpace) ip addr add \(jumpSide)/30 dev \(jumpLink)
+      ip netns exec \(jumpSpace) ip link set \(jumpLink) up
+      ip netns exec \(hostSpace) ip addr add \(hostSide)/30 dev \(hostLink)
+      ip netns exec \(hostSpace) ip link set \(hostLink) up
+      """)
+    if let pid = machines[index].sshd {
+      kill(pid, SIGKILL)
+      machines[index].sshd = nil
+    }
+    machines[index].sshAddress = hostSide
+    machines[index].sshPort = port
+    try startSSHD(index)
+    return hostSide
   }
 
   /// Kills everything running in host `index`'s namespace (its sshd, the sessions,
@@ -178,6 +226,8 @@ final class SSHHosts: @unchecked Sendable {
       )
     }
     machines.removeAll()
+    for route in rootRoutes { _ = try? SSHHosts.sh("ip route del \(route)") }
+    rootRoutes.removeAll()
     try? FileManager.default.removeItem(atPath: directory)
   }
 

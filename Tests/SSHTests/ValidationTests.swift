@@ -58,6 +58,23 @@ import Testing
     #expect(error.hint?.contains("ssh-keygen") == true)
   }
 
+  @Test func missingSSHConfigFile() throws {
+    let missing = try error("{hosts: [a], ssh_config: /nonexistent/ssh_config}")
+    #expect(missing.code == .invalidValue)
+    #expect(
+      missing.message
+        == "ssh config file `/nonexistent/ssh_config` does not exist or is not a readable file")
+    #expect(missing.keyPath == "clusters.lab.cluster_kwargs.ssh_config")
+    #expect(missing.location?.line == 5 && missing.location?.column == 46)
+    #expect(missing.hint?.contains("remove `ssh_config` to use ~/.ssh/config") == true)
+    // A folder is not a config file; a readable file is accepted.
+    let folder = try TemporaryDirectory.make("shoal-ssh-config")
+    #expect(
+      try error("{hosts: [a], ssh_config: \(folder)}").keyPath?.hasSuffix("ssh_config") == true)
+    let file = try TemporaryDirectory.write("Host a\n  Port 2222\n")
+    #expect(try check("{hosts: [a], ssh_config: \(file)}").error == nil)
+  }
+
   @Test func unknownHostKeyPolicy() throws {
     let error = try error("{hosts: [a], connect_options: {strict_host_key_checking: accept_new}}")
     #expect(

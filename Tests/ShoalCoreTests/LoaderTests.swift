@@ -33,6 +33,21 @@ import Testing
     #expect(error?.message.contains("(next to the shoal executable)") == true)
   }
 
+  @Test func misspeltModuleSuggestsALibraryOnThePath() {
+    let error = #expect(throws: ShoalError.self) {
+      try loader.backend("FixturePlugins.FixtureCluster")
+    }
+    #expect(error?.code == .pluginNotFound)
+    #expect(
+      error?.message.contains("for module `FixturePlugins` (did you mean `FixturePlugin`, ")
+        == true,
+      "\(error.map { "\($0)" } ?? "")")
+    #expect(error?.message.contains("/libFixturePlugin.so?); searched:\n") == true)
+    // Nothing close: no suggestion.
+    let far = #expect(throws: ShoalError.self) { try loader.backend("Unrelated.Cluster") }
+    #expect(far?.message.contains("did you mean") == false, "\(far.map { "\($0)" } ?? "")")
+  }
+
   @Test func missingClassListsExports() {
     let error = #expect(throws: ShoalError.self) {
       try loader.backend("FixturePlugin.FixtureClustr")

@@ -289,12 +289,16 @@ public final class ClusterRuntime: Sendable {
         if failed || status.restarts >= 2 {
           let what =
             failed ? "\(status.state)" : "exited \(status.restarts + 1) times before connecting"
+          let log = workerLog(status.name)
+          let logAdvice =
+            log.map { "see its log \($0.path)" } ?? "see the worker logs in \(stateDirectory)"
           throw ShoalError(
             .backendFailed,
             "worker \(status.name) of cluster `\(spec.name)` did not start: \(what)"
-              + logTail(status.name),
-            hint: "run `\(options.workerExecutable) worker --help` to check the worker executable;"
-              + " set SHOAL_WORKER_EXECUTABLE to another one")
+              + (log.map { "; the end of \($0.path):\n" + $0.tail } ?? ""),
+            hint:
+              "\(logAdvice); run `\(options.workerExecutable) worker --help` to check the worker"
+              + " executable and its options; set SHOAL_WORKER_EXECUTABLE to another one")
         }
       }
       if ContinuousClock.now >= deadline {
@@ -308,14 +312,24 @@ public final class ClusterRuntime: Sendable {
     }
   }
 
-  /// The last lines of a worker's log, when the backend wrote one where LocalCluster does.
-  func logTail(_ worker: String) -> String {
-    let path = stateDirectory + "/logs/\(worker).log"
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else {
-      return ""
+  /// A worker's log and its last lines, when the backend wrote one where LocalCluster
+  /// (`STATE/logs/NAME.log`) or the `shoal plugin new` scaffold (`STATE/NAME.log`) does.
+  func workerLog(_ worker: String) -> (path: String, tail: String)? {
+    for path in [stateDirectory + "/logs/\(worker).log", stateDirectory + "/\(worker).log"] {
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+        !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+      else { continue }
+      let all = text.split(separator: "\n")
+      var lines = Array(all.suffix(5))
+      // A usage message after the error would push the error itself out of the tail.
+      if !lines.contains(where: { $0.lowercased().contains("error") }),
+        let error = all.dropLast(5).last(where: { $0.lowercased().contains("error") })
+      {
+        lines.insert(error, at: 0)
+      }
+      return (path, lines.map { "    " + $0 }.joined(separator: "\n"))
     }
-    let lines = text.split(separator: "\n").suffix(5).map { "    " + $0 }.joined(separator: "\n")
-    return "; the end of \(path):\n" + lines
+    return nil
   }
 
   /// Retires every worker through the scheduler (their tasks finish), then stops them.

@@ -40,6 +40,11 @@ struct MapCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    try await withErrorReporting { try await runTasks() }
+  }
+
+  /// Runs one task per input line; its failures are reported as `error: ...`.
+  private func runTasks() async throws {
     let lines = try readLines()
     let specs = lines.map { line -> TaskSpec in
       let substituted =

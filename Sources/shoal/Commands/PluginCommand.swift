@@ -73,7 +73,7 @@ struct PluginNewCommand: AsyncParsableCommand {
         Next:
           cd \(scaffold.directory)
           swift build --build-tests && swift test --skip-build
-          SHOAL_PLUGIN_PATH=$PWD/.build/debug shoal validate
+          shoal validate          # clusters.yaml has plugin_path: [.build/debug]
         """)
     } catch let error as ShoalError {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -33,6 +33,11 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    try await withErrorReporting { try await runTask() }
+  }
+
+  /// Runs the command as a task; its failures are reported as `error: ...`.
+  private func runTask() async throws {
     let spec = task.spec(command[0], Array(command.dropFirst()))
     // The output is printed as it arrives, so the result's (capped) copy is not, unless
     // nothing came streamed on that stream (a worker that does not stream).

@@ -60,9 +60,12 @@ extension PluginTemplate {
         if threadsPerWorker < 1, let node = kwargs["threads_per_worker"] {
           throw node.error("threads_per_worker must be 1 or more, found \(threadsPerWorker)")
         }
-        if maxWorkers < max(1, initialWorkers), let node = kwargs["max_workers"] ?? kwargs["n_workers"] {
+        if maxWorkers < max(1, initialWorkers),
+          let node = kwargs["max_workers"] ?? kwargs["n_workers"]
+        {
           throw node.error(
-            "max_workers (\(maxWorkers)) must be at least 1 and at least n_workers (\(initialWorkers))")
+            "max_workers (\(maxWorkers)) must be at least 1 and at least n_workers (\(initialWorkers))",
+            hint: "raise max_workers or lower n_workers")
         }
       }
 

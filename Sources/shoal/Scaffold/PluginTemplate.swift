@@ -69,8 +69,8 @@ enum PluginTemplate {
 
     /// Shoal's conformance kit against __CLASS__, loaded from lib__MODULE__.so in the build
     /// folder exactly as `shoal` loads it, with a real scheduler and real `shoal worker`
-    /// processes. Run `swift build --build-tests && swift test --skip-build`
-    /// (`swift test` alone does not build the plugin library).
+    /// processes. Run `swift test` (or, after `swift build --build-tests`,
+    /// `swift test --skip-build`, which saves the build step).
     @Suite(.serialized) struct __CLASS__ConformanceTests {
       let kit = BackendConformance(clusterClass: "__MODULE__.__CLASS__", kwargs: ["n_workers": 1])
 
@@ -85,12 +85,12 @@ enum PluginTemplate {
   /// A `clusters.yaml` that selects the plugin.
   static let clusters = #"""
     # Run from this folder after `swift build`:
-    #   export SHOAL_PLUGIN_PATH=$PWD/.build/debug
     #   shoal validate
     #   seq 8 | shoal map --inputs - -- sh -c 'echo $(({} * {}))'
     #   shoal up mine --detach && shoal ps && shoal down mine
     version: 1
     default: mine
+    plugin_path: [.build/debug]     # relative to this file: where `swift build` puts lib__MODULE__.so
     clusters:
       mine:
         cluster_class: __MODULE__.__CLASS__
@@ -108,7 +108,7 @@ enum PluginTemplate {
     swift build --build-tests             # lib__MODULE__.so, the tests, and shoal for them
     swift test --skip-build               # Shoal's conformance kit against __CLASS__
     readelf -d .build/debug/lib__MODULE__.so | grep NEEDED   # must list libShoalCore.so
-    SHOAL_PLUGIN_PATH=$PWD/.build/debug shoal validate        # uses ./clusters.yaml
+    shoal validate                        # uses ./clusters.yaml (plugin_path: [.build/debug])
     ```
 
     Put `lib__MODULE__.so` in a folder on `SHOAL_PLUGIN_PATH`, in `plugin_path:` of your

@@ -13,6 +13,8 @@ public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
     plugin.export(BlindCluster.self)
     plugin.export(GreedyCluster.self)
     plugin.export(StubbornCluster.self)
+    plugin.export(IdleStopCluster.self)
+    plugin.export(CrashingCluster.self)
     // A factory that drops its kwargs on the floor.
     plugin.export(factory: "make_ignoring") { _ in try IgnoringCluster(kwargs: .empty()) }
     // UnexportedCluster, ClusterOptions and WorkerTemplate are deliberately not exported.

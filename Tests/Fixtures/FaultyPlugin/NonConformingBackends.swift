@@ -57,10 +57,15 @@ public class MisbehavingCluster: ClusterBackend, @unchecked Sendable {
     }
     await supervisor.stop(stop)
     for name in start {
-      let launch = context.workerLaunch(
-        name: connectName(name), nthreads: 1, extraArguments: ["--give-up-after", "15"])
-      try await supervisor.launch(name: name, ProcessSupervisor.Command(launch))
+      try await supervisor.launch(name: name, command(for: name, context: context))
     }
+  }
+
+  /// The process that runs worker `name`.
+  func command(for name: String, context: ClusterContext) -> ProcessSupervisor.Command {
+    let launch = context.workerLaunch(
+      name: connectName(name), nthreads: 1, extraArguments: ["--give-up-after", "15"])
+    return ProcessSupervisor.Command(launch)
   }
 
   public func stop(workers names: [String]) async throws {
@@ -113,5 +118,24 @@ public final class StubbornCluster: MisbehavingCluster {
   public override func run(context: ClusterContext) async throws {
     try await super.run(context: context)
     await HangingCluster.forever()
+  }
+}
+
+/// `stop(workers:)` forgets the names and stops nothing: a retired worker still goes
+/// (it exits by itself), an idle one that was not retired stays.
+public final class IdleStopCluster: MisbehavingCluster, @unchecked Sendable {
+  public override func stop(workers names: [String]) async throws {
+    self.names.withLock { $0.removeAll { names.contains($0) } }
+  }
+}
+
+/// Its workers refuse to start (`--nthreads 0`) and log why where the `shoal plugin
+/// new` scaffold puts worker logs: `STATE/NAME.log`. Not a conformance bug: the core
+/// must show that log when the workers never connect.
+public final class CrashingCluster: MisbehavingCluster, @unchecked Sendable {
+  override func command(for name: String, context: ClusterContext) -> ProcessSupervisor.Command {
+    let launch = context.workerLaunch(
+      name: name, nthreads: 0, extraArguments: ["--give-up-after", "15"])
+    return ProcessSupervisor.Command(launch, logFile: context.stateDirectory + "/\(name).log")
   }
 }

@@ -3,8 +3,8 @@ import Testing
 
 /// Shoal's conformance kit against ExampleCluster, loaded from libExampleBackend.so in the build
 /// folder exactly as `shoal` loads it, with a real scheduler and real `shoal worker`
-/// processes. Run `swift build --build-tests && swift test --skip-build`
-/// (`swift test` alone does not build the plugin library).
+/// processes. Run `swift test` (or, after `swift build --build-tests`,
+/// `swift test --skip-build`, which saves the build step).
 @Suite(.serialized) struct ExampleClusterConformanceTests {
   let kit = BackendConformance(clusterClass: "ExampleBackend.ExampleCluster", kwargs: ["n_workers": 1])
 

@@ -53,10 +53,17 @@ public struct PluginLoader: Sendable {
   /// Loads `libModule.so` from the search path.
   public func load(module: String) throws -> LoadedPlugin {
     guard let path = searchPath.find(module: module) else {
+      // A misspelt module (`SleepBackend` for libSleepyBackend.so) gets a suggestion
+      // among the libraries that are on the path.
+      let libraries = searchPath.libraries()
+      let near = Suggestion.closest(to: module, in: libraries.map(\.module)).flatMap { name in
+        libraries.first { $0.module == name }
+      }
       throw ShoalError(
         .pluginNotFound,
-        "no plugin library `\(ImportPath.libraryFile(module: module))` for module `\(module)`;"
-          + " searched:\n\(searchPath.listing)",
+        "no plugin library `\(ImportPath.libraryFile(module: module))` for module `\(module)`"
+          + (near.map { " (did you mean `\($0.module)`, \($0.path)?)" } ?? "")
+          + "; searched:\n\(searchPath.listing)",
         hint:
           "build it (`swift build`), then put the .so in one of these folders, set SHOAL_PLUGIN_PATH, or pass --plugin-path"
       )
