@@ -65,7 +65,7 @@ public struct ClusterTarget: Sendable {
         ClusterTarget(kind: .existing, name: spec.name, address: existing, token: token()))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
-      logger.debug("joining the detached cluster `\(spec.name)` at \(joined.address)")
+      logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")
       return try await body(joined)
     }
     var options = options
