@@ -54,7 +54,6 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning, Scheduler
       policy: .init(stopGrace: .seconds(options.stopGrace + 5)), log: context.log)
     do {
       try await removeLeftovers(clusterName: context.clusterName, log: context.log)
-      try HostSystem.makeDirectory(context.stateDirectory + "/logs")
       let image = try await ImageResolver(options: options, client: client, context: context)
         .resolve()
       state.withLock {

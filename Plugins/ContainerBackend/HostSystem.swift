@@ -81,18 +81,6 @@ enum HostSystem {
     return current == start
   }
 
-  /// Makes `path` and its parents (mode 0755); existing folders are fine.
-  static func makeDirectory(_ path: String) throws {
-    var current = ""
-    for component in path.split(separator: "/") {
-      current += "/" + component
-      if mkdir(current, 0o755) != 0 && errno != EEXIST {
-        throw ShoalError(
-          .backendFailed, "cannot create \(current): \(String(cString: strerror(errno)))")
-      }
-    }
-  }
-
   /// The number of online CPUs.
   static var onlineCPUs: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }

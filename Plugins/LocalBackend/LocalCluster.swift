@@ -93,7 +93,6 @@ public final class LocalCluster: ClusterBackend {
   /// Supervises the workers until cancelled, then stops all of them.
   public func run(context: ClusterContext) async throws {
     let supervisor = ProcessSupervisor(policy: LocalCluster.policy, log: context.log)
-    try ensureDirectory(context.stateDirectory + "/logs")
     state.withLock {
       $0.context = context
       $0.supervisor = supervisor
@@ -188,18 +187,6 @@ public final class LocalCluster: ClusterBackend {
     }
     throw ShoalError(
       .invalidState, "the local cluster is not running (run(context:) was not called)")
-  }
-
-  private func ensureDirectory(_ path: String) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-      current += "/" + part
-      if mkdir(current, 0o755) != 0 && errno != EEXIST {
-        throw ShoalError(
-          .backendFailed,
-          "cannot create \(current): \(String(cString: strerror(errno)))")
-      }
-    }
   }
 
   static func format(_ seconds: Double) -> String {

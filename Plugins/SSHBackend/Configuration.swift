@@ -29,7 +29,7 @@ struct Configuration: Sendable {
   static let managedOptions = ["controlmaster", "controlpath", "controlpersist", "batchmode"]
 
   /// Decodes and checks `kwargs`; throws `ShoalError` naming the offending node.
-  init(kwargs: Kwargs, environment: [String: String] = Configuration.processEnvironment()) throws {
+  init(kwargs: Kwargs, environment: [String: String] = PluginSearchPath.environment()) throws {
     let options = try kwargs.decode(Options.self)
     let home = environment["HOME"] ?? "/"
     let connectNode = kwargs["connect_options"]
@@ -225,19 +225,5 @@ struct Configuration: Sendable {
   static func item(_ node: Kwargs, _ index: Int) -> Kwargs? {
     guard case .list(let items) = node.value, index < items.count else { return nil }
     return items[index]
-  }
-
-  /// This process's environment.
-  static func processEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      pointer += 1
-    }
-    return result
   }
 }

@@ -198,6 +198,33 @@ import Testing
     }
   }
 
+  @Test func aLogFileInFoldersThatDoNotExistYetGetsThem() async throws {
+    let folder = NSTemporaryDirectory() + "shoal-ps-\(UUID().uuidString.prefix(8))"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let logFile = folder + "/logs/w-0.log"
+    try await supervising { supervisor in
+      try await supervisor.launch(
+        name: "echo",
+        .init(executable: "/bin/sh", arguments: ["-c", "echo hello; sleep 30"], logFile: logFile))
+      let logged = await eventually {
+        ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "") == "hello\n"
+      }
+      #expect(logged)
+      await supervisor.stop(["echo"])
+    }
+  }
+
+  @Test func aLogFolderThatCannotBeMadeIsAClearError() async throws {
+    try await supervising { supervisor in
+      let error = await #expect(throws: ShoalError.self) {
+        try await supervisor.launch(
+          name: "x",
+          .init(executable: "/bin/true", arguments: [], logFile: "/proc/shoal-no-such/w.log"))
+      }
+      #expect(error?.message.contains("cannot create /proc/shoal-no-such") == true)
+    }
+  }
+
   @Test func aMissingExecutableIsAClearError() async throws {
     try await supervising { supervisor in
       let error = await #expect(throws: ShoalError.self) {

@@ -11,6 +11,7 @@ enum Spawner {
   /// the executable (or the log file) and the system's reason.
   static func spawn(_ command: ProcessSupervisor.Command) throws -> Int32 {
     let outputPath = command.logFile ?? "/dev/null"
+    if let logFile = command.logFile { try makeParentFolders(of: logFile) }
     let output = open(outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard output >= 0 else {
       throw ShoalError(
@@ -115,6 +116,19 @@ enum Spawner {
       entries.append("\(key)=\(value)")
     }
     return entries
+  }
+
+  /// Makes the folders above `file` (mode 0755) that do not exist yet, so a backend
+  /// can name a log file in a folder of its state directory without creating it.
+  static func makeParentFolders(of file: String) throws {
+    var current = file.hasPrefix("/") ? "" : "."
+    for part in file.split(separator: "/").dropLast() {
+      current += "/" + part
+      if mkdir(current, 0o755) != 0 && errno != EEXIST {
+        throw ShoalError(
+          .backendFailed, "cannot create \(current) for a log file: \(errorText(errno))")
+      }
+    }
   }
 
   static func errorText(_ code: Int32) -> String {
