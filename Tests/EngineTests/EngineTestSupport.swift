@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Shoal
 import ShoalScheduler
+import ShoalTestSupport
 import ShoalWire
 import Synchronization
 import Testing
@@ -29,19 +30,6 @@ func withScheduler(
     }
     group.cancelAll()
   }
-}
-
-/// Polls `condition` until it holds, for at most `timeout` (a bounded wait, not a timing).
-func eventually(
-  _ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + timeout
-  while ContinuousClock.now < deadline {
-    if try await condition() { return }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-  Issue.record("timed out waiting until \(what)")
-  throw CancellationError()
 }
 
 /// A connection that sends raw bytes and collects everything the scheduler answers

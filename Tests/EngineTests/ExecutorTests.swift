@@ -1,6 +1,7 @@
 import Shoal
 import ShoalCore
 import ShoalScheduler
+import ShoalTestSupport
 import Synchronization
 import Testing
 

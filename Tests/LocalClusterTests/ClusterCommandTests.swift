@@ -128,7 +128,7 @@ import Testing
     #expect(workers.count == 2)
     defer { ClusterTesting.killAll(workers) }
     kill(owner, SIGKILL)
-    let gone = await ClusterTesting.eventually(20) {
+    let gone = await eventually(20) {
       workers.allSatisfy { !ClusterTesting.isAlive($0) }
     }
     #expect(gone)

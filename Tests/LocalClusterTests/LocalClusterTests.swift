@@ -60,7 +60,7 @@ import Testing
     try await ClusterTesting.running(runtime) { _ in
       #expect(await runtime.status().workers.count == 1)
       try await runtime.scale(to: 3)
-      let three = await ClusterTesting.eventually {
+      let three = await eventually {
         await runtime.status().workers.filter { $0.slots > 0 }.count == 3
       }
       #expect(three)
@@ -132,7 +132,7 @@ import Testing
       #expect(ran.sorted() == (0..<count).map(String.init).sorted())
       #expect(peak.value.withLock { $0 } == 3)
       // Idle: back to the minimum.
-      let idle = await ClusterTesting.eventually(30) {
+      let idle = await eventually(30) {
         await runtime.status().workers.isEmpty
       }
       #expect(idle)
@@ -162,7 +162,7 @@ import Testing
       #expect(before.count == 2)
       let victim = try #require(before.first)
       kill(victim, SIGKILL)
-      let replaced = await ClusterTesting.eventually {
+      let replaced = await eventually {
         let now = await ClusterTesting.workerPIDs(runtime)
         let connected = await runtime.status().workers.filter { $0.slots > 0 }.count
         return now.count == 2 && !now.contains(victim) && connected == 2

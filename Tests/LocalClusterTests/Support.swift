@@ -69,18 +69,6 @@ enum ClusterTesting {
     return !stat.contains(") Z ")
   }
 
-  /// Polls `condition` for up to `seconds`.
-  static func eventually(
-    _ seconds: Double = 30, _ condition: @Sendable () async -> Bool
-  ) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if await condition() { return true }
-      try? await Task.sleep(for: .milliseconds(20))
-    }
-    return await condition()
-  }
-
   /// Live `shoal worker` processes for which `matches(commandLine, environment)` holds
   /// (both with NUL separators turned into spaces/newlines). Tests run in parallel with
   /// other suites that start workers too, so each test finds its own by a marker.

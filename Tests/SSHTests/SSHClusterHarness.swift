@@ -67,16 +67,6 @@ struct SSHClusterHarness: Sendable {
   }
 }
 
-/// Waits up to `seconds` for `condition`; returns whether it became true.
-func eventually(_ seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(50))
-  }
-  return await condition()
-}
-
 /// Local processes whose command line contains `text` (an ssh control path, ...).
 func localProcesses(containing text: String) -> [Int32] {
   let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -135,18 +135,6 @@ final class TestCluster: @unchecked Sendable {
   }
 }
 
-/// Polls `condition` until it holds, for at most `timeout` (a bounded wait, not a timing).
-func eventually(
-  _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + timeout
-  while ContinuousClock.now < deadline {
-    if try await condition() { return }
-    try await Task.sleep(for: .milliseconds(25))
-  }
-  throw ProcessFailure(message: "timed out waiting until \(what)")
-}
-
 func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 /// A call of a task in libTestTasks (the test cannot link the library's types: the
