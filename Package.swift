@@ -94,7 +94,7 @@ let package = Package(
     backend("LocalBackend"),
     // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
     // target so that SSHTests can test them without linking the plugin's entry point.
-    .target(name: "SSHSupport", path: "Plugins/SSHSupport"),
+    .target(name: "SSHSupport", dependencies: [core], path: "Plugins/SSHSupport"),
     .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
 

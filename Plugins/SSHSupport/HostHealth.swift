@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// Whether a host may get new workers, and when a failing host is tried again: a
 /// pure record, driven by the reconciler with explicit times so that tests control
 /// the clock.
@@ -32,13 +34,7 @@ package struct HostHealth: Sendable, Hashable {
 
   /// The wait after `failures` consecutive failures.
   package static func backoff(afterFailures failures: Int) -> Duration {
-    var delay = initialBackoff
-    var remaining = max(0, failures - 1)
-    while remaining > 0 && delay < maximumBackoff {
-      delay = delay * 2
-      remaining -= 1
-    }
-    return min(delay, maximumBackoff)
+    RetryDelay.doubling(from: initialBackoff, upTo: maximumBackoff, afterFailures: failures)
   }
 
   /// Records a failure at `now`; returns the wait before the next attempt.

@@ -41,13 +41,7 @@ extension ProcessSupervisor {
 
     /// The wait before restarting a process that has exited `exits` times in the window.
     public func backoff(afterExits exits: Int) -> Duration {
-      var delay = initialBackoff
-      var remaining = max(0, exits - 1)
-      while remaining > 0 && delay < maximumBackoff {
-        delay = delay * 2
-        remaining -= 1
-      }
-      return min(delay, maximumBackoff)
+      RetryDelay.doubling(from: initialBackoff, upTo: maximumBackoff, afterFailures: exits)
     }
   }
 
