@@ -1,9 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// ShoalCore (the plugin SDK) is its own package, linked as one shared library:
-// see Sources/ShoalCore/Package.swift and docs/design.md ("one ShoalCore per process").
-let core: Target.Dependency = .product(name: "ShoalCore", package: "ShoalCore")
+// ShoalCore is the plugin SDK: an ordinary target, linked statically into `shoal` and
+// into every plugin. Core and plugins talk only through the C ABI of CShoalPlugin
+// (docs/plugin-abi.md); ShoalPluginHost is the core's side of it (the loader).
+let core: Target.Dependency = "ShoalCore"
+let host: Target.Dependency = "ShoalPluginHost"
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
@@ -19,12 +21,22 @@ func fixture(_ name: String) -> Target {
   .target(name: name, dependencies: [core], path: "Tests/Fixtures/\(name)")
 }
 
+/// The test fixtures' libraries are products only when the test command builds them
+/// (`SHOAL_TEST_FIXTURES=1`, set by Scripts/test), so that a user's `swift build`
+/// never ships FaultyPlugin and friends next to `shoal`.
+let fixtureNames = ["FixturePlugin", "FaultyPlugin", "TestTasks", "NotAPlugin"]
+let fixtureProducts: [Product] =
+  Context.environment["SHOAL_TEST_FIXTURES"] == "1"
+  ? fixtureNames.map { .library(name: $0, type: .dynamic, targets: [$0]) } : []
+
 let package = Package(
   name: "Shoal",
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "shoal", targets: ["shoal"]),
     .library(name: "Shoal", targets: ["Shoal"]),
+    // The plugin SDK that third-party backends and task libraries depend on.
+    .library(name: "ShoalCore", targets: ["ShoalCore"]),
     // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
     .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),
     // For the benchmark package (Benchmarks/Package.swift): the engine's modules directly.
@@ -34,15 +46,8 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
-    // Test fixtures: built so that the loader tests can dlopen them from the build folder.
-    .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
-    .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
-    .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
-    .library(name: "FaultyPlugin", type: .dynamic, targets: ["FaultyPlugin"]),
-    .library(name: "TestTasks", type: .dynamic, targets: ["TestTasks"]),
-  ],
+  ] + fixtureProducts,
   dependencies: [
-    .package(path: "Sources/ShoalCore"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -51,6 +56,12 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
+    // The plugin ABI: a C header (include/shoal_plugin.h), documented in docs/plugin-abi.md.
+    .target(name: "CShoalPlugin"),
+    .target(name: "ShoalCore", dependencies: ["CShoalPlugin"]),
+    .target(
+      name: "ShoalPluginHost", dependencies: [core, "CShoalPlugin"],
+      linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ShoalWire", dependencies: [nioCore]),
     .target(
       name: "ShoalScheduler",
@@ -62,26 +73,26 @@ let package = Package(
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "CWorkerSupport", core, host, nioCore, nioPosix, logging, lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     .target(
       name: "Shoal",
       dependencies: [
-        core, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
+        core, host, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .target(
       name: "ShoalBackendTesting",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging]),
 
     // The scheduler's hot path on an EmbeddedEventLoop, for callgrind: the CI guard
     // Benchmarks/hotpath-guard counts its instructions and allocations per task.
@@ -99,45 +110,44 @@ let package = Package(
     backend("ContainerBackend"),
 
     fixture("FixturePlugin"),
-    fixture("OldABIPlugin"),
     fixture("FaultyPlugin"),
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
     .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
-    .testTarget(name: "ShoalCoreTests", dependencies: [core]),
+    .testTarget(name: "ShoalCoreTests", dependencies: [core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "ShoalWireTests",
       dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
     .testTarget(
       name: "EngineTests",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, nioCore, nioPosix,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, host, nioCore, nioPosix,
         logging,
       ]),
-    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core, host], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(
       name: "WorkerTests",
       dependencies: [
-        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging, "ShoalTestSupport",
       ]),
     .testTarget(
       name: "LocalClusterTests",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests",
-      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
+      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging]),
     .testTarget(
       name: "SSHTests",
       dependencies: [
-        "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, logging,
+        "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
         "ShoalTestSupport",
       ]),
   ]

@@ -1,5 +1,6 @@
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalPluginHost
 import Testing
 
 /// LocalCluster's kwargs, through the loader as the core uses it (never by linking

@@ -1,5 +1,6 @@
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import Testing
 
 /// Loads backends through the real loader from the build folder (the test binary sits

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalCore
+import ShoalPluginHost
 
 /// Where a command's work goes, and who owns that cluster.
 public struct ClusterTarget: Sendable {

@@ -52,7 +52,7 @@ struct PluginsCommand: AsyncParsableCommand {
         continue
       }
       func names(_ list: [String]) -> String { list.isEmpty ? "-" : list.joined(separator: ", ") }
-      text += "    ABI \(library.abiVersion.map(String.init) ?? "?")\n"
+      text += "    ABI \(library.abiVersion ?? "?"), built with \(library.sdk ?? "?")\n"
       text += "    classes:   \(names(library.classes))\n"
       text += "    factories: \(names(library.factories))\n"
       text += "    tasks:     \(names(library.tasks))\n"

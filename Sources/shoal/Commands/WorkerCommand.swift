@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalWorker
 
 #if canImport(Glibc)

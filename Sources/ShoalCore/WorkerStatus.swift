@@ -18,6 +18,19 @@ public struct WorkerStatus: Sendable, Hashable, CustomStringConvertible {
     /// It could not be started, or failed for good; the reason says why.
     public static func failed(_ reason: String) -> State { State(base: .failed(reason)) }
 
+    /// The state's kind, for the plugin ABI's JSON.
+    enum Kind { case exited(Int32), failed(String), other(String) }
+    var kind: Kind {
+      switch base {
+      case .exited(let status): return .exited(status)
+      case .failed(let reason): return .failed(reason)
+      default: return .other(description)
+      }
+    }
+
+    /// Whether the worker failed for good (could not start, or gave up restarting).
+    public var isFailed: Bool { if case .failed = base { return true } else { return false } }
+
     /// Whether the worker is gone (exited or failed).
     public var isFinal: Bool {
       switch base {

@@ -49,6 +49,10 @@ public struct ShoalError: Error, Sendable, CustomStringConvertible, Equatable {
     public static let connectionFailed = Code("connection_failed")
     /// A peer broke the protocol or presented wrong credentials.
     public static let protocolViolation = Code("protocol_violation")
+    /// An operation was cancelled.
+    public static let cancelled = Code("cancelled")
+    /// A task threw: the message is its error.
+    public static let taskFailed = Code("task_failed")
     /// A cluster operation that does not fit the cluster's current state.
     public static let invalidState = Code("invalid_state")
   }
