@@ -16,8 +16,11 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
   private let handle: OpaquePointer
   private let label: String
   private let description: ABIPayload.Description
-  /// The log sink `run` was given; kept alive until this backend is released.
-  private let runLog = Mutex<PluginLogSink?>(nil)
+  /// The log context `run` was given; delivered to until this backend is released.
+  private let runLog = Mutex<UInt>(0)
+  /// Whether a `run` has not replied yet: the handle is then never released (the ABI
+  /// promises the plugin that `release` comes after `run` replied).
+  private let runOutstanding = Mutex(false)
 
   init(kwargs: Kwargs) throws {
     throw ShoalError(.invalidState, "a plugin backend is made by the plugin loader")
@@ -61,7 +64,10 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
     }
   }
 
-  deinit { entry.pointee.release?(handle) }
+  deinit {
+    if !runOutstanding.withLock({ $0 }) { entry.pointee.release?(handle) }
+    PluginLogSinks.unregister(UnsafeMutableRawPointer(bitPattern: runLog.withLock { $0 }))
+  }
 
   var initialWorkers: Int { description.initialWorkers }
 
@@ -84,19 +90,25 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
   }
 
   func run(context: ClusterContext) async throws {
-    let sink = PluginLogSink(context.log)
-    runLog.withLock { $0 = sink }
+    let log = PluginLogSinks.register(context.log)
+    let previous = runLog.withLock { old in
+      defer { old = UInt(bitPattern: log) }
+      return old
+    }
+    PluginLogSinks.unregister(UnsafeMutableRawPointer(bitPattern: previous))
     let json = ABIPayload.encode(context)
-    let pointers = Pointers(entry: entry, handle: handle, log: sink.context)
+    let pointers = Pointers(entry: entry, handle: handle, log: log)
+    runOutstanding.withLock { $0 = true }
     let reply = try await PluginCalls.asynchronous(
       awaitReplyAfterCancel: true, cancel: { pointers.entry.pointee.cancel_run?(pointers.handle) }
     ) { reply, replyContext in
       json.withUnsafeBufferPointer { buffer in
         pointers.entry.pointee.run?(
-          pointers.handle, buffer.baseAddress, buffer.count, PluginLogSink.logFunction,
+          pointers.handle, buffer.baseAddress, buffer.count, PluginLogSinks.logFunction,
           pointers.log, reply, replyContext)
       }
     }
+    runOutstanding.withLock { $0 = false }
     guard reply.succeeded else { throw try failure(reply) }
   }
 
@@ -140,17 +152,17 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
     guard minor >= 1, description.removesLeftovers, entry.pointee.remove_leftovers != nil else {
       return []
     }
-    let sink = PluginLogSink(log)
+    let sink = PluginLogSinks.register(log)
+    defer { PluginLogSinks.unregister(sink) }
     let name = Array(clusterName.utf8)
-    let pointers = Pointers(entry: entry, handle: handle, log: sink.context)
+    let pointers = Pointers(entry: entry, handle: handle, log: sink)
     let reply = try await PluginCalls.asynchronous { reply, context in
       name.withUnsafeBufferPointer { buffer in
         pointers.entry.pointee.remove_leftovers?(
-          pointers.handle, buffer.baseAddress, buffer.count, PluginLogSink.logFunction,
+          pointers.handle, buffer.baseAddress, buffer.count, PluginLogSinks.logFunction,
           pointers.log, reply, context)
       }
     }
-    withExtendedLifetime(sink) {}
     guard reply.succeeded else { throw try failure(reply) }
     do {
       return try ABIPayload.names(reply.bytes)

@@ -101,26 +101,46 @@ enum PluginCalls {
   }
 }
 
-/// A log sink the core hands to a plugin: the C function and a retained context.
-final class PluginLogSink: Sendable {
-  let log: EventLog
-  init(_ log: EventLog) { self.log = log }
+/// The log sinks the core hands to plugins. A plugin gets an id as its log context,
+/// never a pointer: a plugin that logs after the core stopped listening (a `run`
+/// that was abandoned, a worker supervisor still winding down) is dropped, not a
+/// dangling pointer.
+enum PluginLogSinks {
+  private struct Registry: Sendable {
+    var next: UInt = 1
+    var sinks: [UInt: EventLog] = [:]
+  }
+  private static let registry = Mutex(Registry())
+
+  /// Registers `log`; pass the returned context with `logFunction`.
+  static func register(_ log: EventLog) -> UnsafeMutableRawPointer? {
+    let id = registry.withLock { registry in
+      let id = registry.next
+      registry.next += 1
+      registry.sinks[id] = log
+      return id
+    }
+    return UnsafeMutableRawPointer(bitPattern: id)
+  }
+
+  /// Stops delivering messages of `context`.
+  static func unregister(_ context: UnsafeMutableRawPointer?) {
+    _ = registry.withLock { $0.sinks.removeValue(forKey: UInt(bitPattern: context)) }
+  }
 
   /// The C function every log context is passed with.
   static let logFunction: shoal_log_fn = { context, level, message, length in
-    guard let context else { return }
-    let sink = Unmanaged<PluginLogSink>.fromOpaque(context).takeUnretainedValue()
+    guard let log = PluginLogSinks.registry.withLock({ $0.sinks[UInt(bitPattern: context)] })
+    else { return }
     let text =
       (message != nil && length > 0)
-      ? String(decoding: UnsafeBufferPointer(start: message, count: length), as: UTF8.self) : ""
+      ? String(decoding: UnsafeBufferPointer(start: message, count: min(length, 1 << 20)), as: UTF8.self)
+      : ""
     switch level {
-    case Int32(SHOAL_LOG_DEBUG): sink.log.debug(text)
-    case Int32(SHOAL_LOG_INFO): sink.log.info(text)
-    case Int32(SHOAL_LOG_WARNING): sink.log.warning(text)
-    default: sink.log.error(text)
+    case Int32(SHOAL_LOG_DEBUG): log.debug(text)
+    case Int32(SHOAL_LOG_INFO): log.info(text)
+    case Int32(SHOAL_LOG_WARNING): log.warning(text)
+    default: log.error(text)
     }
   }
-
-  /// The context pointer (valid while this sink is alive).
-  var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 }
