@@ -24,7 +24,7 @@ struct Options: Decodable {
   var scheduler_options: SchedulerOptions?
   /// The `shoal` binary on the hosts (a host entry's own `remote_shoal` wins).
   var remote_shoal: String?
-  /// Copy `shoal`, libShoalCore and the task libraries to the hosts before starting.
+  /// Copy `shoal` and the task libraries to the hosts before starting.
   var upload: UploadOptions?
   /// Workers to start when the cluster is not adaptive; default: one per slot.
   var n_workers: Int?

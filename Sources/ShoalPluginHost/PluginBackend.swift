@@ -16,6 +16,9 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
   private let handle: OpaquePointer
   private let label: String
   private let description: ABIPayload.Description
+  /// The cluster_kwargs the backend was made from: errors of any call that name a key
+  /// path come back at that node's position.
+  private let kwargs: Kwargs
   /// The log context `run` was given; delivered to until this backend is released.
   private let runLog = Mutex<UInt>(0)
   /// Whether a `run` has not replied yet: the handle is then never released (the ABI
@@ -32,12 +35,14 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
     entry = pluginClass.entry
     minor = pluginClass.minor
     self.label = label
+    self.kwargs = kwargs
     let json = kwargs.abiJSON.bytes
     let entry = self.entry
     var created: OpaquePointer? = nil
     let reply = try PluginCalls.synchronous("\(label): create") { reply, context in
       created = json.withUnsafeBufferPointer { buffer in
-        entry.pointee.create?(entry.pointee.class_context, buffer.baseAddress, buffer.count, reply, context)
+        entry.pointee.create?(
+          entry.pointee.class_context, buffer.baseAddress, buffer.count, reply, context)
       }
     }
     guard reply.succeeded, let created else {
@@ -52,7 +57,7 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
         entry.pointee.describe?(created, reply, context)
       }
       guard described.succeeded else {
-        throw ABIError.decode(described.bytes, plugin: pluginClass.library)
+        throw ABIError.decode(described.bytes, kwargs: kwargs, plugin: pluginClass.library)
       }
       description = try ABIPayload.description(described.bytes)
     } catch let error as ABIPayload.Malformed {
@@ -81,7 +86,7 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
         entry.pointee.adapt?(handle, buffer.baseAddress, buffer.count, reply, context)
       }
     }
-    guard reply.succeeded else { throw ABIError.decode(reply.bytes, plugin: label) }
+    guard reply.succeeded else { throw ABIError.decode(reply.bytes, kwargs: kwargs, plugin: label) }
     do {
       return try ABIPayload.adaptSettings(reply.bytes)
     } catch {
@@ -125,7 +130,8 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
     let pointers = Pointers(entry: entry, handle: handle, log: nil)
     let reply = try await PluginCalls.asynchronous { reply, context in
       json.withUnsafeBufferPointer { buffer in
-        pointers.entry.pointee.stop_workers?(pointers.handle, buffer.baseAddress, buffer.count, reply, context)
+        pointers.entry.pointee.stop_workers?(
+          pointers.handle, buffer.baseAddress, buffer.count, reply, context)
       }
     }
     guard reply.succeeded else { throw try failure(reply) }
@@ -172,7 +178,7 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
   }
 
   private func failure(_ reply: PluginCalls.Reply) throws -> ShoalError {
-    ABIError.decode(reply.bytes, plugin: label)
+    ABIError.decode(reply.bytes, kwargs: kwargs, plugin: label)
   }
 
   /// The C pointers a call needs, carried into `@Sendable` closures.

@@ -55,7 +55,8 @@ enum PluginCalls {
     guard let reply = box.withLock({ $0 }) else {
       forget(context)
       throw ShoalError(
-        .backendFailed, "\(what) returned without replying; the plugin ABI requires a reply before"
+        .backendFailed,
+        "\(what) returned without replying; the plugin ABI requires a reply before"
           + " a synchronous call returns (docs/plugin-abi.md)")
     }
     return reply
@@ -67,9 +68,12 @@ enum PluginCalls {
     awaitReplyAfterCancel: Bool = false, cancel: (@Sendable () -> Void)? = nil,
     _ call: @Sendable (shoal_reply_fn, UnsafeMutableRawPointer?) -> Void
   ) async throws -> Reply {
-    let state = Mutex<(continuation: CheckedContinuation<Reply, any Error>?, reply: Reply?, context: UInt)>((nil, nil, 0))
+    let state = Mutex<
+      (continuation: CheckedContinuation<Reply, any Error>?, reply: Reply?, context: UInt)
+    >((nil, nil, 0))
     return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Reply, any Error>) in
         state.withLock { $0.continuation = continuation }
         let context = register { reply in
           let waiting = state.withLock { state -> CheckedContinuation<Reply, any Error>? in
@@ -134,7 +138,8 @@ enum PluginLogSinks {
     else { return }
     let text =
       (message != nil && length > 0)
-      ? String(decoding: UnsafeBufferPointer(start: message, count: min(length, 1 << 20)), as: UTF8.self)
+      ? String(
+        decoding: UnsafeBufferPointer(start: message, count: min(length, 1 << 20)), as: UTF8.self)
       : ""
     switch level {
     case Int32(SHOAL_LOG_DEBUG): log.debug(text)

@@ -90,7 +90,8 @@ public struct PluginLoader: Sendable {
       shoal_version: UnsafePointer(hostVersion.pointer))
     guard let raw = withUnsafePointer(to: &host, { tableFunction(UnsafeRawPointer($0)) }) else {
       throw ShoalError(
-        .notAPlugin, "\(path): `\(PluginABI.tableSymbol)` returned NULL (the plugin refused this"
+        .notAPlugin,
+        "\(path): `\(PluginABI.tableSymbol)` returned NULL (the plugin refused this"
           + " shoal, plugin ABI \(abiVersion))",
         hint: "see the plugin's documentation for the shoal versions it supports; rebuild it"
           + " against this shoal's ShoalCore")

@@ -159,7 +159,6 @@ struct SSHClusterTests {
         }
       }
       #expect(FileManager.default.fileExists(atPath: folder + "/libTestTasks.so"))
-      #expect(FileManager.default.fileExists(atPath: folder + "/libShoalCore.so"))
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
       let specs = (1...6).map { value in
         TaskSpec(

@@ -147,7 +147,7 @@ struct SSHConnectionTests {
         backend, context: try harness.context(address: "tcp://\(hosts.schedulerHost):1", log: log)
       ) { _ in }
       if round == 0 {
-        #expect(log.contains("uploaded shoal, libShoalCore.so to"), "\(log.text)")
+        #expect(log.contains("uploaded shoal to"), "\(log.text)")
       } else {
         #expect(!log.contains("uploaded"), "\(log.text)")
       }

@@ -30,8 +30,12 @@ import Testing
     let folder = try CPluginBuild.probe(["FIXTURE_MINOR=\(PluginABI.minor + 1)"])
     let error = try #require(throws: ShoalError.self) { try loader(folder).load(module: "Probe") }
     #expect(error.code == .abiMismatch)
-    #expect(error.message.contains("\(folder)/libProbe.so was built for plugin ABI \(PluginABI.major).\(PluginABI.minor + 1)"))
-    #expect(error.message.contains("this shoal loads plugin ABI \(PluginABI.major).0 to \(PluginLoader.abiVersion)"))
+    #expect(
+      error.message.contains(
+        "\(folder)/libProbe.so was built for plugin ABI \(PluginABI.major).\(PluginABI.minor + 1)"))
+    #expect(
+      error.message.contains(
+        "this shoal loads plugin ABI \(PluginABI.major).0 to \(PluginLoader.abiVersion)"))
     #expect(error.hint?.contains("needs a newer shoal") == true)
   }
 
@@ -41,7 +45,9 @@ import Testing
     let error = try #require(throws: ShoalError.self) { try loader(folder).load(module: "Probe") }
     #expect(error.code == .abiMismatch)
     #expect(error.message.contains("built for plugin ABI \(major).\(PluginABI.minor)"))
-    #expect(error.hint?.contains(major < PluginABI.major ? "rebuild the plugin" : "upgrade shoal") == true)
+    #expect(
+      error.hint?.contains(major < PluginABI.major ? "rebuild the plugin" : "upgrade shoal") == true
+    )
   }
 
   @Test func pluginOfTheSwiftTypedABIOneIsToldToRebuild() throws {
@@ -71,7 +77,9 @@ import Testing
     let resolved = try loader(folder).backend("Probe.Probe")
     let error = try #require(throws: ShoalError.self) { try resolved.make(.empty()) }
     #expect(error.code == .backendFailed)
-    #expect(error.message.contains("reported an error that is not a valid error object: `it broke <not json>`"))
+    #expect(
+      error.message.contains(
+        "reported an error that is not a valid error object: `it broke <not json>`"))
   }
 
   @Test func synchronousCallWithoutAReplyIsRefused() throws {
@@ -87,8 +95,12 @@ import Testing
     let resolved = try loader(folder).backend("Probe.Probe")
     let location = SourceLocation(file: "clusters.yaml", line: 7, column: 18)
     let kwargs = Kwargs(
-      .map([("n_workers", SourceLocation(file: "clusters.yaml", line: 7, column: 7),
-             Kwargs(.scalar("3", quoted: false), location: location))]),
+      .map([
+        (
+          "n_workers", SourceLocation(file: "clusters.yaml", line: 7, column: 7),
+          Kwargs(.scalar("3", quoted: false), location: location)
+        )
+      ]),
       location: SourceLocation(file: "clusters.yaml", line: 7, column: 5)
     ).rooted(at: "clusters.odd.cluster_kwargs")
     let error = try #require(throws: ShoalError.self) { try resolved.make(kwargs) }

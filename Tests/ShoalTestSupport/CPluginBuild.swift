@@ -11,7 +11,9 @@ public enum CPluginBuild {
   public static func library(
     module: String, sources: [String], defines: [String] = [], variant: String = ""
   ) throws -> String {
-    let folder = NSTemporaryDirectory() + "shoal-cplugin-\(module)\(variant)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let folder =
+      NSTemporaryDirectory()
+      + "shoal-cplugin-\(module)\(variant)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let output = try CommandRunner.run(
       "/usr/bin/env",

@@ -28,8 +28,7 @@ public enum ABIError {
   /// The error a plugin sent (core side). `kwargs`, when the call was about them,
   /// turns the key path into a position and a full key path; `plugin` names the
   /// library in the message about an error object that is malformed.
-  public static func decode(_ bytes: [UInt8], kwargs: Kwargs? = nil, plugin: String) -> ShoalError
-  {
+  public static func decode(_ bytes: [UInt8], kwargs: Kwargs? = nil, plugin: String) -> ShoalError {
     guard let json = try? JSONValue(parsing: bytes), let code = json["code"]?.string,
       !code.isEmpty, let message = json["message"]?.string
     else {

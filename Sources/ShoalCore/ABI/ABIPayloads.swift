@@ -72,7 +72,9 @@ public enum ABIPayload {
   {
     let json = try parse(bytes, "the cluster context")
     func field(_ name: String) throws(Malformed) -> String {
-      guard let value = json[name]?.string else { throw Malformed("the cluster context has no `\(name)`") }
+      guard let value = json[name]?.string else {
+        throw Malformed("the cluster context has no `\(name)`")
+      }
       return value
     }
     return ClusterContext(

@@ -97,7 +97,9 @@ enum BackendBridge {
       },
       adapt: { backend, settings, length, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         do {
           let requested = try ABIPayload.adaptSettings(bytes(settings, length))
           reply.succeed(ABIPayload.encode(try handle.backend.adapt(requested)))
@@ -107,7 +109,9 @@ enum BackendBridge {
       },
       describe: { backend, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         reply.succeed(
           ABIPayload.encode(
             ABIPayload.Description(
@@ -117,7 +121,9 @@ enum BackendBridge {
       },
       run: { backend, context, length, log, logContext, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         do {
           let log = LogTarget(function: log, context: logContext).eventLog
           handle.startRun(
@@ -129,7 +135,9 @@ enum BackendBridge {
       cancel_run: { backend in BackendBridge.handle(backend)?.cancelRun() },
       scale: { backend, count, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         BackendBridge.async(reply) {
           try await handle.backend.scale(to: Int(count))
           return []
@@ -137,7 +145,9 @@ enum BackendBridge {
       },
       stop_workers: { backend, names, length, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         let list = bytes(names, length)
         BackendBridge.async(reply) {
           try await handle.backend.stop(workers: try ABIPayload.names(list))
@@ -146,7 +156,9 @@ enum BackendBridge {
       },
       workers: { backend, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         BackendBridge.async(reply) { ABIPayload.encode(await handle.backend.workers()) }
       },
       release: { backend in
@@ -155,11 +167,15 @@ enum BackendBridge {
       },
       remove_leftovers: { backend, name, length, log, logContext, reply, replyContext in
         let reply = ReplyTarget(function: reply, context: replyContext)
-        guard let handle = BackendBridge.handle(backend) else { return reply.fail(BackendBridge.missingHandle()) }
+        guard let handle = BackendBridge.handle(backend) else {
+          return reply.fail(BackendBridge.missingHandle())
+        }
         let clusterName = String(decoding: bytes(name, length), as: UTF8.self)
         let log = LogTarget(function: log, context: logContext).eventLog
         BackendBridge.async(reply) {
-          guard let cleaner = handle.backend as? any LeftoverCleaning else { return ABIPayload.encode(names: []) }
+          guard let cleaner = handle.backend as? any LeftoverCleaning else {
+            return ABIPayload.encode(names: [])
+          }
           return ABIPayload.encode(
             names: try await cleaner.removeLeftovers(clusterName: clusterName, log: log))
         }

@@ -56,8 +56,10 @@ extension JSONValue {
       let start = index
       while index < bytes.count,
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index])
-          || [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"),
-            UInt8(ascii: "E")].contains(bytes[index])
+          || [
+            UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"),
+            UInt8(ascii: "E"),
+          ].contains(bytes[index])
       {
         index += 1
       }

@@ -30,7 +30,9 @@ public indirect enum JSONValue: Sendable, Equatable {
   }
 
   /// The string, when this is one.
-  public var string: String? { if case .string(let text) = self { return text } else { return nil } }
+  public var string: String? {
+    if case .string(let text) = self { return text } else { return nil }
+  }
 
   /// The integer, when this is a number without fraction that fits.
   public var int: Int? { if case .number(let text) = self { return Int(text) } else { return nil } }

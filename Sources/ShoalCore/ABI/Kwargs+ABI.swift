@@ -41,7 +41,8 @@ extension Kwargs {
     let location = Kwargs.abiLocation(path: path, atKey: false)
     switch json {
     case .null: self.init(.null, location: location, path: path)
-    case .bool(let value): self.init(.scalar(value ? "true" : "false", quoted: false), location: location, path: path)
+    case .bool(let value):
+      self.init(.scalar(value ? "true" : "false", quoted: false), location: location, path: path)
     case .number(let text): self.init(.scalar(text, quoted: false), location: location, path: path)
     case .string(let text): self.init(.scalar(text, quoted: true), location: location, path: path)
     case .array(let items):

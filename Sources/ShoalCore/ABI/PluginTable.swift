@@ -1,10 +1,11 @@
 internal import CShoalPlugin
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-import Synchronization
 
 /// The C table of one plugin (plugin side): its classes and tasks as C structs whose
 /// function pointers call into the exported Swift types. Built once, never freed.
@@ -26,7 +27,8 @@ struct PluginTable: @unchecked Sendable {
       let entry = UnsafeMutablePointer<shoal_cluster_class>.allocate(capacity: 1)
       entry.initialize(
         to: BackendBridge.classStruct(
-          name: strdup(name), isFactory: exports.factory(name) != nil && exports.backendClass(name) == nil,
+          name: strdup(name),
+          isFactory: exports.factory(name) != nil && exports.backendClass(name) == nil,
           context: BackendBridge.ClassContext(name: name, exports: exports)))
       classes[index] = UnsafePointer(entry)
     }

@@ -1,4 +1,5 @@
 internal import CShoalPlugin
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -31,13 +32,15 @@ enum TaskBridge {
         }
         let task = Unmanaged<Context>.fromOpaque(taskContext).takeUnretainedValue().task
         let input = bytes(input, length)
+        let thread = CallThread()
         let call = Call(
-          task: Task {
+          task: Task(executorPreference: thread) {
             do {
               reply.succeed(try await task.run(input))
             } catch {
               reply.fail(error)
             }
+            thread.finish()
           })
         return OpaquePointer(Unmanaged.passRetained(call).toOpaque())
       },

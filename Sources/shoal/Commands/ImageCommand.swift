@@ -15,7 +15,7 @@ struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Assemble a worker image from this build and import it (nothing is pulled).",
       discussion: """
-        The image holds /opt/shoal (shoal, libShoalCore.so and every plugin and task
+        The image holds /opt/shoal (shoal and every plugin and task
         library next to this shoal), the dynamic Swift runtime and system libraries
         that ldd lists, and busybox as /bin/sh so that shell tasks run. It is imported
         with `podman import` (or `docker import`).

@@ -166,8 +166,8 @@ public final class ExampleCluster: ClusterBackend {
   }
 }
 
-/// The one C symbol Shoal looks up in libExampleBackend.so: the plugin table (ABI
-/// version, exported classes), which the SDK builds from the registrations below.
+/// The one C symbol Shoal looks up in libExampleBackend.so: the plugin's table (its ABI
+/// version and exported classes), which the SDK builds from these registrations.
 @_cdecl("shoal_plugin_table")
 public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
   PluginABI.table(host) { $0.export(ExampleCluster.self) }
