@@ -11,7 +11,7 @@ import Testing
     try CPluginBuild.library(
       module: "CBackend",
       sources: [BuildProducts.repositoryRoot + "/Examples/CBackend/CCluster.c"],
-      defines: ["_GNU_SOURCE"], variant: "example")
+      variant: "example")
   }
 
   @Test(arguments: BackendConformance.Check.allCases)

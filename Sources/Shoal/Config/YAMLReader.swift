@@ -1,3 +1,4 @@
+import Foundation
 import ShoalCore
 import Yams
 
@@ -144,5 +145,14 @@ struct YAMLReader {
     default:
       return ShoalError(.invalidConfig, "invalid YAML: \(error)", location: location(nil))
     }
+  }
+}
+
+/// Reads a YAML text as `cluster_kwargs` (an empty text is an empty mapping), for the
+/// conformance kit's `Kwargs(yaml:)`.
+public enum ClusterKwargsText {
+  /// The node of `text`, positions in `file`.
+  public static func read(_ text: String, file: String) throws -> Kwargs {
+    try YAMLReader(file: file, expansion: Expansion(environment: ProcessInfo.processInfo.environment)).read(text) ?? .empty()
   }
 }
