@@ -425,7 +425,14 @@ static void do_scale(job *j) {
   shoal_backend *b = j->b;
   pid_t surplus[MAX_WORKERS];
   int n_surplus = 0, error = 0;
+  /* The core calls run and scale concurrently: wait up to 10 s for run to arrive. */
   pthread_mutex_lock(&b->lock);
+  for (int waited = 0; !b->running && waited < 500; waited++) {
+    pthread_mutex_unlock(&b->lock);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    pthread_mutex_lock(&b->lock);
+  }
   if (!b->running) {
     pthread_mutex_unlock(&b->lock);
     reply_error(j->reply, j->reply_context, "invalid_state", "the cluster is not running", NULL, 0,

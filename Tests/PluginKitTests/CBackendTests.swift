@@ -45,7 +45,7 @@ import Testing
     let text = validate.stdout + validate.stderr
     #expect(validate.status != 0)
     #expect(
-      text.contains("\(config):9:26: clusters.typo.cluster_kwargs: unknown key `n_worker`"),
+      text.contains("\(config):9:22: clusters.typo.cluster_kwargs: unknown key `n_worker`"),
       "\(text)")
 
     let state = try TemporaryDirectory.make()
