@@ -8,8 +8,8 @@ struct ClustersListCommand: AsyncParsableCommand {
     commandName: "list",
     abstract: "List the declared clusters: name, mode, class or address, adapt bounds.",
     discussion: """
-      Modes: `local` (LocalBackend.LocalCluster with a fixed size),
-      `temporary` (any other class, or adaptive; created for one run),
+      Modes: `local` (LocalBackend.LocalCluster with a fixed size), \
+      `temporary` (any other class, or adaptive; created for one run), \
       `existing` (reached by address). `*` marks the default cluster.
       """)
 

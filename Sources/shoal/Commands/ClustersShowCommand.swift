@@ -8,7 +8,7 @@ struct ClustersShowCommand: AsyncParsableCommand {
     commandName: "show",
     abstract: "Show one cluster with defaults filled in and the library its class comes from.",
     discussion: """
-      Loads the cluster's plugin and makes the backend (starting nothing), so the
+      Loads the cluster's plugin and makes the backend (starting nothing), so the \
       output shows what `shoal up NAME` would use. Without NAME, the default cluster.
 
       Examples:

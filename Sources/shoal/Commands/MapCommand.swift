@@ -9,9 +9,9 @@ struct MapCommand: AsyncParsableCommand {
     commandName: "map",
     abstract: "Run a command once per input line across the cluster.",
     discussion: """
-      Each line of --inputs (a file, or - for stdin) becomes one task: `{}` in the
-      command is replaced by the line (without any `{}`, the line is added as the last
-      argument). Outputs are printed in input order. Progress goes to stderr: a bar on a
+      Each line of --inputs (a file, or - for stdin) becomes one task: `{}` in the \
+      command is replaced by the line (without any `{}`, the line is added as the last \
+      argument). Outputs are printed in input order. Progress goes to stderr: a bar on a \
       terminal, plain lines otherwise. Ends with a summary; exits 1 if any task failed.
 
       Example:

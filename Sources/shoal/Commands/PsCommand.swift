@@ -9,9 +9,9 @@ struct PsCommand: AsyncParsableCommand {
     commandName: "ps",
     abstract: "List the clusters started with `shoal up --detach`, with their workers.",
     discussion: """
-      For each cluster: its state (running, closing, dead when its process is gone,
-      unresponsive when it did not answer within --timeout), address, queued and
-      running tasks; each worker's state, slots, running tasks and restarts; and for
+      For each cluster: its state (running, closing, dead when its process is gone, \
+      unresponsive when it did not answer within --timeout), address, queued and \
+      running tasks; each worker's state, slots, running tasks and restarts; and for \
       adaptive clusters the bounds, the target and the last scaling decisions.
 
       Examples:
@@ -21,6 +21,7 @@ struct PsCommand: AsyncParsableCommand {
 
   @Argument(help: "Only these clusters.") var names: [String] = []
   @Flag(help: "Print JSON instead of tables.") var json = false
+  @OptionGroup var options: ConfigOptions
   @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
 
   func run() async throws {

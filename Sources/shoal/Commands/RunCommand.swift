@@ -10,8 +10,8 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Run one command on a worker and exit with its status.",
     discussion: """
-      Streams the command's stdout and stderr as the command writes them (stdout to
-      stdout, stderr to stderr) and exits with its exit status. A task that times out exits 124; one the
+      Streams the command's stdout and stderr as the command writes them (stdout to \
+      stdout, stderr to stderr) and exits with its exit status. A task that times out exits 124; one the \
       cluster could not run (lost, rejected) exits 1 with the reason on stderr.
 
       Examples:
@@ -54,6 +54,12 @@ struct RunCommand: AsyncParsableCommand {
     if !seen.contains(.stderr) { FileHandle.standardError.write(Data(result.errorOutput)) }
     if result.truncated && seen.isEmpty {
       FileHandle.standardError.write(Data("shoal: output cut at 1 MiB\n".utf8))
+    }
+    if let reason = TaskOutcome.notStarted(result) {
+      // The command never ran (not found, no such working directory): the same
+      // message as `shoal map`, and exit 1 as for anything the cluster could not run.
+      StandardError.write("error: \(reason)\n")
+      throw ExitCode(1)
     }
     switch result.status {
     case .succeeded:

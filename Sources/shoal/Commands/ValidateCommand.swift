@@ -8,10 +8,10 @@ struct ValidateCommand: AsyncParsableCommand {
     commandName: "validate",
     abstract: "Check clusters.yaml and every cluster's backend, starting nothing.",
     discussion: """
-      Parses the file (syntax, types, unknown keys, address conflicts, adapt bounds,
-      `default`, `version`), then loads each `cluster_class` from the plugin search
-      path and makes the backend from its `cluster_kwargs`, which validates them.
-      Every problem is printed as `error: FILE:LINE:COL: key.path: message`; the exit
+      Parses the file (syntax, types, unknown keys, address conflicts, adapt bounds, \
+      `default`, `version`), then loads each `cluster_class` from the plugin search \
+      path and makes the backend from its `cluster_kwargs`, which validates them. \
+      Every problem is printed as `error: FILE:LINE:COL: key.path: message`; the exit \
       status is 0 only when there is none.
 
       Examples:
