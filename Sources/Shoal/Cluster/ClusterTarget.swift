@@ -34,9 +34,12 @@ public struct ClusterTarget: Sendable {
   ///    throws or is cancelled).
   ///
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
-  /// temporary cluster brings its own).
+  /// temporary cluster brings its own). An `address:` cluster with `token_file:` reads
+  /// its token from that file, unless `tokenGivenExplicitly` (a `--token-file` on the
+  /// command line, which wins).
   public static func with<T>(
     cluster name: String?, address: String?, token: () throws -> String,
+    tokenGivenExplicitly: Bool = false,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
     logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
@@ -61,8 +64,11 @@ public struct ClusterTarget: Sendable {
       spec = ClusterSpec(name: defaultLocalName)
     }
     if let existing = spec.address {
+      let value =
+        try spec.tokenFile.flatMap { tokenGivenExplicitly ? nil : try TokenFile.read($0) }
+        ?? token()
       return try await body(
-        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: token()))
+        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: value))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
       logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")

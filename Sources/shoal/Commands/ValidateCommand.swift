@@ -30,10 +30,8 @@ struct ValidateCommand: AsyncParsableCommand {
       for error in errors { ErrorReporting.report(error) }
       guard errors.isEmpty else { throw ExitCode.failure }
       for check in checks {
-        if let requested = check.cluster.adapt, let granted = check.adapt, granted != requested {
-          print(
-            "note: \(check.cluster.keyPath).adapt_kwargs: the backend adjusted the bounds"
-              + " from \(requested) to \(granted)")
+        if let note = check.adaptNote {
+          print("note: \(check.cluster.keyPath).adapt_kwargs: \(note)")
         }
       }
       let names = config.clusterNames.joined(separator: ", ")
