@@ -19,22 +19,37 @@ struct ClustersListCommand: AsyncParsableCommand {
   func run() async throws {
     try withErrorReporting {
       let config = try options.loadConfig()
+      // Adaptive clusters' backends are loaded (nothing starts) for the bounds they
+      // will really use: a backend clamps the maximum to its capacity.
+      let loader = options.loader(config: config)
+      var summaries = config.summaries
+      for (index, spec) in config.clusters.enumerated() where spec.adapt != nil {
+        let check = ShoalConfig.checkBackend(spec, loader: loader)
+        if let granted = check.adapt, granted != spec.adapt {
+          summaries[index].effectiveAdapt = .init(granted)
+          summaries[index].adaptNote = check.adaptNote
+        }
+      }
       if json {
         try JSONOutput.print(
           ClustersListing(
-            file: config.file, defaultCluster: config.defaultCluster, clusters: config.summaries))
+            file: config.file, defaultCluster: config.defaultCluster, clusters: summaries))
         return
       }
       var rows = [["NAME", "MODE", "CLASS / ADDRESS", "ADAPT"]]
-      for summary in config.summaries {
+      for summary in summaries {
         rows.append([
           summary.name + (summary.isDefault ? " *" : ""),
           summary.mode,
           summary.clusterClass ?? summary.address ?? "",
-          summary.adapt.map { "\($0.minimum)..\($0.maximum.map(String.init) ?? "∞")" } ?? "-",
+          summary.effectiveAdapt.map { "\($0.text) (declared \(summary.adapt?.text ?? "-"))" }
+            ?? summary.adapt?.text ?? "-",
         ])
       }
       print(Table.render(rows), terminator: "")
+      for summary in summaries {
+        if let note = summary.adaptNote { print("note: \(summary.name): \(note)") }
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Shoal
 import ShoalCore
 import Synchronization
+import UnixSignals
 
 /// `shoal run -- CMD ARGS...`: one shell task on the cluster.
 struct RunCommand: AsyncParsableCommand {
@@ -43,11 +44,24 @@ struct RunCommand: AsyncParsableCommand {
     // nothing came streamed on that stream (a worker that does not stream).
     let streamed = StreamsSeen()
     let result = try await target.withExecutor { executor in
-      try await executor.submit(spec) { stream, bytes in
+      let task = executor.submit(spec) { stream, bytes in
         streamed.streams.withLock { _ = $0.insert(stream) }
         let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
         handle.write(Data(bytes))
-      }.result
+      }
+      // Ctrl-C (or SIGTERM) cancels the task; the cluster then closes as usual. A
+      // second one exits at once.
+      let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+      let watcher = Task {
+        var received = 0
+        for await _ in signals {
+          received += 1
+          if received > 1 { exit(130) }
+          executor.cancel(task)
+        }
+      }
+      defer { watcher.cancel() }
+      return try await task.result
     }
     let seen = streamed.streams.withLock { $0 }
     if !seen.contains(.stdout) { FileHandle.standardOutput.write(Data(result.output)) }
@@ -66,6 +80,9 @@ struct RunCommand: AsyncParsableCommand {
       return
     case .failed where result.exitCode != nil:
       throw ExitCode(result.exitCode!)
+    case .cancelled:
+      StandardError.write("shoal: interrupted; the task was cancelled\n")
+      throw ExitCode(130)
     case .timedOut:
       FileHandle.standardError.write(Data("shoal: \(result.message ?? "timed out")\n".utf8))
       throw ExitCode(124)

@@ -40,6 +40,9 @@ struct TargetOptions: ParsableArguments {
 
   @OptionGroup var config: ConfigOptions
 
+  /// `--connect-timeout`, in seconds.
+  var connectTimeoutSeconds: Double { connectTimeout }
+
   func validate() throws {
     guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
     if let cluster, let address {
