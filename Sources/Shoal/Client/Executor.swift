@@ -26,6 +26,8 @@ public final class Executor: Sendable {
     var outputHandlers: [UInt64: OutputHandler] = [:]
     var outTasks: [TaskEnvelope] = []
     var outCancels: [UInt64] = []
+    /// Tasks with retries left (`TaskSpec.retries`): their spec and how many are left.
+    var retrying: [UInt64: (spec: TaskSpec, left: Int, attempts: Int)] = [:]
     var flushScheduled = false
     var failure: ShoalError?
   }
@@ -121,6 +123,7 @@ public final class Executor: Sendable {
           continue
         }
         state.pending[handle.id] = handle
+        if spec.retries > 0 { state.retrying[handle.id] = (spec, spec.retries, 1) }
         if let onOutput { state.outputHandlers[handle.id] = onOutput }
         state.outTasks.append(TaskEnvelope(id: handle.id, spec: spec))
       }
@@ -273,15 +276,33 @@ public final class Executor: Sendable {
     guard case .results(let results) = message else { return }
     var done: [(TaskHandle, TaskResult)] = []
     done.reserveCapacity(results.count)
-    state.withLock { state in
+    let flushRetries = state.withLock { state -> Bool in
       let streaming = !state.outputHandlers.isEmpty
+      var resent = false
       for envelope in results {
+        var result = envelope.result
+        if !state.retrying.isEmpty, let retry = state.retrying[envelope.id] {
+          // A failed or timed-out task with retries left runs again under the same id.
+          let retriable = result.status == .failed || result.status == .timedOut
+          if retriable && retry.left > 0 && state.pending[envelope.id] != nil {
+            state.retrying[envelope.id] = (retry.spec, retry.left - 1, retry.attempts + 1)
+            state.outTasks.append(TaskEnvelope(id: envelope.id, spec: retry.spec))
+            resent = true
+            continue
+          }
+          state.retrying.removeValue(forKey: envelope.id)
+          if retry.attempts > 1 && result.status != .succeeded {
+            result.message = (result.message.map { $0 + " " } ?? "") + "(\(retry.attempts) attempts)"
+          }
+        }
         if let handle = state.pending.removeValue(forKey: envelope.id) {
-          done.append((handle, envelope.result))
+          done.append((handle, result))
           if streaming { state.outputHandlers.removeValue(forKey: envelope.id) }
         }
       }
+      return resent && Self.needsFlush(&state)
     }
+    if flushRetries { flush() }
     for (handle, result) in done { handle.complete(.success(result)) }
   }
 
@@ -291,6 +312,7 @@ public final class Executor: Sendable {
       defer {
         state.pending = [:]
         state.outputHandlers = [:]
+        state.retrying = [:]
       }
       return Array(state.pending.values)
     }

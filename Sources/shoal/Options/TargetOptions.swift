@@ -109,8 +109,15 @@ struct ShellTaskOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The folder to run the task in, on the worker.", valueName: "dir"))
   var cwd: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Run a task that fails or times out up to this many more times (Dask's retries=).",
+      valueName: "n"))
+  var retries = 0
+
   func validate() throws {
     if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    if retries < 0 { throw ValidationError("--retries must be 0 or more, found \(retries)") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
     }
@@ -125,6 +132,6 @@ struct ShellTaskOptions: ParsableArguments {
     }
     return .shell(
       command, arguments, environment: variables, workingDirectory: cwd,
-      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
+      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, retries: retries)
   }
 }
