@@ -18,6 +18,8 @@ import Synchronization
 public final class Executor: Sendable {
   private let connection: SchedulerConnection
   private let state: Mutex<State>
+  /// A temporary cluster this executor started (`connect(cluster:)`), closed with it.
+  private let owned = Mutex<OwnedCluster?>(nil)
 
   private struct State {
     var nextID: UInt64 = 1
@@ -40,6 +42,12 @@ public final class Executor: Sendable {
   deinit {
     failAll(ShoalError(.connectionFailed, "the executor was released"))
     connection.channel.close(promise: nil)
+    owned.withLock { $0 }?.close()
+  }
+
+  /// Makes `cluster` close when this executor closes.
+  func onClose(_ cluster: OwnedCluster) {
+    owned.withLock { $0 = cluster }
   }
 
   /// Connects to the scheduler at `address` (`tcp://HOST:PORT`). A malformed address
@@ -140,10 +148,13 @@ public final class Executor: Sendable {
   /// Submits a call of the typed Swift task `T` (its library must be loaded by the
   /// workers: `shoal worker --tasks MODULE`). The input travels as JSON with the type
   /// names, which the worker checks against its own.
+  /// `retries`: how many more times to run it when it fails or times out.
   public func submit<T: TaskFunction>(
-    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil
+    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil, retries: Int = 0
   ) throws -> TypedTaskHandle<T> {
-    TypedTaskHandle(handle: submit(try Self.call(type, input, timeout: timeout)))
+    var spec = try Self.call(type, input, timeout: timeout)
+    spec.retries = retries
+    return TypedTaskHandle(handle: submit(spec))
   }
 
   static func call<T: TaskFunction>(_ type: T.Type, _ input: T.Input, timeout: Duration?) throws
@@ -230,10 +241,19 @@ public final class Executor: Sendable {
   public func cancel(_ handle: TaskHandle) { cancel([handle]) }
 
   /// Closes the connection; tasks still pending fail with `connection_failed` (the
-  /// scheduler drops this client's queued tasks and cancels its running ones).
+  /// scheduler drops this client's queued tasks and cancels its running ones). A
+  /// temporary cluster that `connect(cluster:)` started is closed too (its workers
+  /// retired and stopped) before this returns.
   public func close() async {
     failAll(ShoalError(.connectionFailed, "the executor was closed"))
     try? await connection.channel.close()
+    if let cluster = owned.withLock({ value -> OwnedCluster? in
+      defer { value = nil }
+      return value
+    }) {
+      cluster.close()
+      await cluster.wait()
+    }
   }
 
   // MARK: On the event loop
