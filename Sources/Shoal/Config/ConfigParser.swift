@@ -161,9 +161,9 @@ struct ConfigParser {
     }
     var collector = ErrorCollector()
     _ = try collector.attempt { try Self.checkKeys(of: node, accepted: Self.clusterKeys) }
-    let timeouts =
-      try collector.attempt { try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) } }
-      ?? nil ?? ClusterTimeouts()
+    let timeouts: ClusterTimeouts =
+      (try collector.attempt { try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) } })
+      .flatMap { $0 } ?? ClusterTimeouts()
 
     if let addressNode = node["address"] {
       let address = try collector.attempt { try parseAddress(addressNode) }

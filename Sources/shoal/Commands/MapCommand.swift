@@ -86,7 +86,7 @@ struct MapCommand: AsyncParsableCommand {
         var received = 0
         for await _ in signals {
           received += 1
-          if received > 1 { exit(130) }
+          if received > 1 { Foundation.exit(130) }
           run.stop("interrupted", executor: executor)
         }
       }

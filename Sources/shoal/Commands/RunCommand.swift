@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         var received = 0
         for await _ in signals {
           received += 1
-          if received > 1 { exit(130) }
+          if received > 1 { Foundation.exit(130) }
           executor.cancel(task)
         }
       }
