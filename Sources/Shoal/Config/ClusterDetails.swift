@@ -114,7 +114,8 @@ public struct ClusterDetails: Sendable, Encodable {
     resolvedClass = check.resolved?.importPath.description
     library = check.resolved?.path
     kind = check.resolved.map { $0.isFactory ? "factory" : "class" }
-    clusterKwargs = spec.clusterClass == nil ? nil : spec.clusterKwargs
+    // `Kwargs?.none`, not `nil`: Kwargs is ExpressibleByNilLiteral (a YAML null).
+    clusterKwargs = spec.clusterClass == nil ? Kwargs?.none : spec.clusterKwargs
     initialWorkers = check.initialWorkers
     adapt = (check.adapt ?? spec.adapt).map(Adapt.init)
     address = spec.address

@@ -85,8 +85,10 @@ struct MapReport {
     var text = ""
     for (reason, indexes) in reasons where indexes.count > 1 {
       let shown = indexes.sorted().prefix(10).map { String($0 + 1) }.joined(separator: ", ")
+      // A long reason (a PATH) was printed in full once: refer to that line.
+      let what = reason.count <= 60 ? "with \(reason)" : "like line \(indexes[0] + 1)"
       text +=
-        "shoal map: \(indexes.count) lines failed with \(reason) (lines \(shown)"
+        "shoal map: \(indexes.count) lines failed \(what) (lines \(shown)"
         + (indexes.count > 10 ? ", …" : "") + ")\n"
     }
     let seconds = elapsed
