@@ -90,11 +90,12 @@ enum Terminal {
     _ arguments: [String], columns: Int, prompt: String = "", input: String = "",
     environment: [String: String] = [:], currentDirectory: String? = nil
   ) throws -> String {
-    let script = try TemporaryDirectory.write(driver, named: "pty.py")
+    let script = try TemporaryDirectory.write(driver, named: "s17-terminal.py")
     let result = try CommandRunner.run(
       "/usr/bin/python3",
       [script, String(columns), prompt, input, BuildProducts.shoal] + arguments,
       environment: environment, currentDirectory: currentDirectory, timeout: 150)
-    return result.stdout
+    // Nothing shown is a failure of the driver itself: say why.
+    return result.stdout.isEmpty ? "pty driver failed (\(result.status)): \(result.stderr)" : result.stdout
   }
 }
