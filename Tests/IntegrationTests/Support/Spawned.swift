@@ -58,7 +58,7 @@ final class Spawned: @unchecked Sendable {
 
 /// Runs a command on a pseudo-terminal (python3's `pty`), as a user at a terminal of
 /// `columns` columns would: stdin, stdout and stderr are the terminal. `input` is typed
-/// once `prompt` appears in the output (then Ctrl-D). Returns everything the terminal
+/// once `prompt` appears in the output (then Ctrl-D); `SIGINT` sends that instead. Returns everything the terminal
 /// showed, escape sequences and `\r` included.
 enum Terminal {
   static let driver = """
@@ -80,7 +80,10 @@ enum Terminal {
                 break
             out += chunk
         if prompt and not sent and prompt.encode() in out:
-            os.write(fd, typed.encode() + b"\\x04")
+            if typed == "SIGINT":
+                os.kill(pid, 2)
+            else:
+                os.write(fd, typed.encode() + b"\\x04")
             sent = True
     os.waitpid(pid, 0)
     sys.stdout.buffer.write(out)
