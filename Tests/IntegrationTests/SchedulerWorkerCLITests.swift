@@ -23,26 +23,27 @@ import Testing
     let descriptor: Int32
     let port: Int
     init() throws {
-      descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
       var address = sockaddr_in()
       address.sin_family = sa_family_t(AF_INET)
       address.sin_addr.s_addr = inet_addr("127.0.0.1")
       address.sin_port = 0
       let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+          bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
       }
-      guard bound == 0, listen(descriptor, 1) == 0 else {
-        close(descriptor)
+      guard bound == 0, listen(fd, 1) == 0 else {
+        close(fd)
         throw TestFailure("cannot bind a test port")
       }
       var length = socklen_t(MemoryLayout<sockaddr_in>.size)
       _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          getsockname(descriptor, $0, &length)
+          getsockname(fd, $0, &length)
         }
       }
+      descriptor = fd
       port = Int(UInt16(bigEndian: address.sin_port))
     }
     deinit { close(descriptor) }
