@@ -34,7 +34,7 @@ import Testing
 
     let table = try shoal("ps")
     #expect(table.status == 0, "\(table.stderr)")
-    let header = try #require(table.stdout.split(separator: "\n").first { $0.contains("WORKER") })
+    let header = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("  WORKER ") })
     for column in ["DONE", "FAILED", "CPU", "MEMORY", "UP"] {
       #expect(header.contains(column), "\(table.stdout)")
     }
