@@ -66,7 +66,8 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdout.hasPrefix(
-        "note: clusters.b.adapt_kwargs: the backend adjusted the bounds from 0..10 to 0..3\n"),
+        "note: clusters.b.adapt_kwargs: maximum 10 lowered to 3, the most workers LocalBackend.LocalCluster can run"
+      ) && result.stdout.contains("effective bounds 0..3\n"),
       "\(result.stdout)")
   }
 }
