@@ -45,7 +45,8 @@ import Testing
 
   @Test(arguments: [
     ["ps"], ["down", "s17-none"], ["scale", "s17-none", "1"], ["adapt", "s17-none"],
-    ["logs", "s17-none"], ["scheduler", "--port", "70000"], ["worker", "nowhere:1", "--nthreads", "0"],
+    ["logs", "s17-none"], ["scheduler", "--port", "70000"],
+    ["worker", "nowhere:1", "--nthreads", "0"],
     ["validate"], ["clusters"], ["plugins"], ["image", "build", "--build-dir", "/nonexistent/s17"],
     ["run", "--timeout", "0", "--", "true"], ["map", "-j", "0", "--", "true"],
   ])
@@ -57,7 +58,8 @@ import Testing
     // Before a `--` (run, map), else at the end; a worker takes --config only (its
     // --plugin-path is its own option, for task libraries).
     let common =
-      arguments[0] == "worker" ? ["--config", config] : ["--config", config, "--plugin-path", folder]
+      arguments[0] == "worker"
+      ? ["--config", config] : ["--config", config, "--plugin-path", folder]
     var full = arguments
     full.insert(contentsOf: common, at: arguments.firstIndex(of: "--") ?? arguments.count)
     let result = try CommandRunner.shoal(
@@ -161,7 +163,8 @@ import Testing
     let bad = try TemporaryDirectory.write("clusters:\n  a: {address: 127.0.0.1}\n")
     let refused = try CommandRunner.shoal(["validate", "--config", bad])
     #expect(refused.status == 1)
-    #expect(refused.stderr.contains("expected a scheduler address `tcp://HOST:PORT` (or `HOST:PORT`)"))
+    #expect(
+      refused.stderr.contains("expected a scheduler address `tcp://HOST:PORT` (or `HOST:PORT`)"))
     let orphan = try TemporaryDirectory.write("clusters:\n  a: {token_file: t}\n")
     let noAddress = try CommandRunner.shoal(["validate", "--config", orphan])
     #expect(noAddress.status == 1)

@@ -8,7 +8,8 @@ import Testing
     let folder = try TemporaryDirectory.make("s17-ps")
     let environment = ["SHOAL_STATE_DIR": folder + "/state"]
     let config = folder + "/clusters.yaml"
-    try "version: 1\nclusters:\n  s17ps:\n    cluster_kwargs: {n_workers: 2, threads_per_worker: 1}\n"
+    try
+      "version: 1\nclusters:\n  s17ps:\n    cluster_kwargs: {n_workers: 2, threads_per_worker: 1}\n"
       .write(toFile: config, atomically: true, encoding: .utf8)
     func shoal(_ arguments: String...) throws -> CommandOutput {
       try CommandRunner.shoal(
@@ -34,7 +35,8 @@ import Testing
 
     let table = try shoal("ps")
     #expect(table.status == 0, "\(table.stderr)")
-    let header = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("  WORKER ") })
+    let header = try #require(
+      table.stdout.split(separator: "\n").first { $0.hasPrefix("  WORKER ") })
     for column in ["DONE", "FAILED", "CPU", "MEMORY", "UP"] {
       #expect(header.contains(column), "\(table.stdout)")
     }

@@ -12,7 +12,8 @@ import Testing
   init() throws {
     folder = try TemporaryDirectory.make("s17-map")
     config = folder + "/clusters.yaml"
-    try "version: 1\nclusters:\n  local:\n    cluster_kwargs: {n_workers: 2, threads_per_worker: 1}\n"
+    try
+      "version: 1\nclusters:\n  local:\n    cluster_kwargs: {n_workers: 2, threads_per_worker: 1}\n"
       .write(toFile: config, atomically: true, encoding: .utf8)
     environment = ["SHOAL_STATE_DIR": folder + "/state"]
   }
@@ -32,13 +33,17 @@ import Testing
   @Test func aCommandThatDoesNotExistIsReportedTheSameWayByRunAndMap() throws {
     let run = try shoal(["run", "--", "s17-nosuchcmd", "x"])
     #expect(run.status == 1)
-    #expect(run.stderr.hasPrefix("error: command not found: s17-nosuchcmd (searched PATH="), "\(run.stderr)")
+    #expect(
+      run.stderr.hasPrefix("error: command not found: s17-nosuchcmd (searched PATH="),
+      "\(run.stderr)")
 
     let map = try shoal(["map", "--", "s17-nosuchcmd", "{}"], stdin: "a\nb\nc\n")
     #expect(map.status == 1)
     let lines = map.stderr.split(separator: "\n")
     // Printed once, in full, then counted.
-    #expect(lines.filter { $0.contains("command not found: s17-nosuchcmd (searched PATH=") }.count == 1, "\(map.stderr)")
+    #expect(
+      lines.filter { $0.contains("command not found: s17-nosuchcmd (searched PATH=") }.count == 1,
+      "\(map.stderr)")
     #expect(map.stderr.contains(": command not found: s17-nosuchcmd (searched PATH="))
     #expect(map.stderr.contains("shoal map: 3 lines failed like line "), "\(map.stderr)")
     #expect(map.stderr.contains("(lines 1, 2, 3)"))
@@ -48,11 +53,14 @@ import Testing
 
   @Test func failuresAreReportedOnceAndBeforeTheProgressThatCountsThem() throws {
     let inputs = (1...6).map(String.init).joined(separator: "\n") + "\n"
-    let map = try shoal(["map", "-j", "1", "--", "sh", "-c", "echo {}; test {} -ne 2 && test {} -ne 4"], stdin: inputs)
+    let map = try shoal(
+      ["map", "-j", "1", "--", "sh", "-c", "echo {}; test {} -ne 2 && test {} -ne 4"], stdin: inputs
+    )
     #expect(map.status == 1)
     #expect(map.stdout == "1\n2\n3\n4\n5\n6\n")
     let stderr = map.stderr
-    let failure = try #require(stderr.range(of: "shoal map: line 2 `2`: exit status 1\n"), "\(stderr)")
+    let failure = try #require(
+      stderr.range(of: "shoal map: line 2 `2`: exit status 1\n"), "\(stderr)")
     let counted = try #require(stderr.range(of: "2/6 done, 1 failed"), "\(stderr)")
     #expect(failure.lowerBound < counted.lowerBound)
     // The same reason again (line 4) is counted, not printed again.
@@ -65,10 +73,12 @@ import Testing
 
   @Test func failFastStopsAtTheFirstFailure() throws {
     let inputs = (1...30).map(String.init).joined(separator: "\n") + "\n"
-    let map = try shoal(["map", "-j", "1", "--fail-fast", "--", "sh", "-c", "test {} -ne 3"], stdin: inputs)
+    let map = try shoal(
+      ["map", "-j", "1", "--fail-fast", "--", "sh", "-c", "test {} -ne 3"], stdin: inputs)
     #expect(map.status == 1)
     #expect(map.stderr.contains("stopped at the first failure (--fail-fast)"), "\(map.stderr)")
-    #expect(map.stderr.contains("30 tasks, 2 succeeded, 1 failed, 27 not finished"), "\(map.stderr)")
+    #expect(
+      map.stderr.contains("30 tasks, 2 succeeded, 1 failed, 27 not finished"), "\(map.stderr)")
     #expect(temporaryFolders.isEmpty)
   }
 
@@ -76,20 +86,25 @@ import Testing
     let map = try shoal(["map", "--", "echo", "n"], stdin: "1\n2\n")
     #expect(map.status == 0)
     #expect(map.stdout == "n 1\nn 2\n")
-    #expect(map.stderr.hasPrefix("warning: the command has no {}: each input line is added as its last argument (`echo n LINE`)"), "\(map.stderr)")
+    #expect(
+      map.stderr.hasPrefix(
+        "warning: the command has no {}: each input line is added as its last argument (`echo n LINE`)"
+      ), "\(map.stderr)")
     let quiet = try shoal(["map", "--", "echo", "{}"], stdin: "1\n")
     #expect(!quiet.stderr.contains("warning"))
   }
 
   @Test func retriesRunAFailingTaskAgain() throws {
     let counter = folder + "/count-\(UUID().uuidString.prefix(6))"
-    let script = "n=$(cat \(counter) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(counter); [ $n -ge 3 ]"
+    let script =
+      "n=$(cat \(counter) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(counter); [ $n -ge 3 ]"
     let run = try shoal(["run", "--retries", "2", "--", "sh", "-c", script])
     #expect(run.status == 0, "\(run.stderr)")
     #expect(try String(contentsOfFile: counter, encoding: .utf8) == "3\n")
 
     try FileManager.default.removeItem(atPath: counter)
-    let map = try shoal(["map", "--retries", "1", "--", "sh", "-c", script + " # {}"], stdin: "x\n")
+    let map = try shoal(
+      ["map", "--retries", "1", "--", "sh", "-c", script + " # {}"], stdin: "x\n")
     #expect(map.status == 1)
     #expect(try String(contentsOfFile: counter, encoding: .utf8) == "2\n")
     let bad = try shoal(["map", "--retries", "-1", "--", "true"], stdin: "")
@@ -98,7 +113,8 @@ import Testing
 
   @Test func ctrlCReportsWhatFinishedAndClosesTheCluster() async throws {
     let map = try Spawned(
-      ["map", "--config", config, "--", "sh", "-c", "test {} = 0 || sleep {}"], environment: environment,
+      ["map", "--config", config, "--", "sh", "-c", "test {} = 0 || sleep {}"],
+      environment: environment,
       currentDirectory: folder, stdin: "0\n60\n60\n")
     defer { map.stop() }
     try await eventually("the first task is done", timeout: .seconds(60)) {
@@ -133,9 +149,11 @@ import Testing
     let screen = try Terminal.run(
       ["map", "--config", config, "--inputs", inputs, "--", "sh", "-c", "sleep 0.4; echo {}"],
       columns: 100, environment: environment, currentDirectory: folder)
-    let bars = screen.components(separatedBy: "\r").filter { $0.hasPrefix("[#") || $0.hasPrefix("[.") }
-      .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }
-      .map { $0.components(separatedBy: "\n")[0] }
+    let bars = screen.components(separatedBy: "\r").filter {
+      $0.hasPrefix("[#") || $0.hasPrefix("[.")
+    }
+    .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }
+    .map { $0.components(separatedBy: "\n")[0] }
     #expect(!bars.isEmpty, "\(screen)")
     for bar in bars {
       #expect(bar.count <= 99, "\(bar)")
@@ -158,7 +176,9 @@ import Testing
       ["map", "--config", config, "--", "echo", "got", "{}"], columns: 100,
       prompt: "end them with Ctrl-D", input: "a\nb\n", environment: environment,
       currentDirectory: folder)
-    #expect(screen.contains("shoal map: reading input lines from the terminal; end them with Ctrl-D"), "\(screen)")
+    #expect(
+      screen.contains("shoal map: reading input lines from the terminal; end them with Ctrl-D"),
+      "\(screen)")
     #expect(screen.contains("got a"))
     #expect(screen.contains("got b"))
     #expect(screen.contains("2 tasks, 2 succeeded"))

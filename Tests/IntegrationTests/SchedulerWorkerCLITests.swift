@@ -142,13 +142,17 @@ import Testing
     defer { scheduler.stop() }
     let worker = try Spawned(["worker", address, "--token-file", tokenFile, "--nthreads", "1"])
     defer { worker.stop() }
-    try await eventually("the worker connects") { worker.stderr.contains("connected") || !worker.process.isRunning }
+    try await eventually("the worker connects") {
+      worker.stderr.contains("connected") || !worker.process.isRunning
+    }
     scheduler.signal(SIGTERM)
     #expect(await scheduler.exitStatus(within: 30) == 0)
     // The default --give-up-after is 60 s: the worker exits with status 3 after it.
     let status = await worker.exitStatus(within: 120)
     #expect(status == 3, "\(worker.stderr)")
-    #expect(worker.stderr.contains("(--give-up-after 60 s)") || worker.stderr.contains("--give-up-after 60"), "\(worker.stderr)")
+    #expect(
+      worker.stderr.contains("(--give-up-after 60 s)")
+        || worker.stderr.contains("--give-up-after 60"), "\(worker.stderr)")
   }
 
   @Test func logLinesOnATerminalClearTheLineFirst() throws {

@@ -24,11 +24,13 @@ import Testing
     defer { ClusterTesting.killAll(pids) }
     #expect(pids.count == 2)
     let results = try await executor.map((1...4).map { TaskSpec.shell("echo", ["\($0)"]) })
-    #expect(results.map { String(decoding: $0.output, as: UTF8.self) } == ["1\n", "2\n", "3\n", "4\n"])
+    #expect(
+      results.map { String(decoding: $0.output, as: UTF8.self) } == ["1\n", "2\n", "3\n", "4\n"])
 
     // A failing task with retries runs again; its result says how many attempts.
     let counter = try TemporaryDirectory.make("s17-retry") + "/n"
-    let script = "n=$(cat \(counter) 2>/dev/null || echo 0); echo $((n+1)) > \(counter); [ $n -ge 5 ]"
+    let script =
+      "n=$(cat \(counter) 2>/dev/null || echo 0); echo $((n+1)) > \(counter); [ $n -ge 5 ]"
     let failed = try await executor.submit(.shell("sh", ["-c", script], retries: 2)).result
     #expect(failed.status == .failed)
     #expect(failed.message?.hasSuffix("(3 attempts)") == true, "\(failed)")

@@ -56,7 +56,8 @@ extension Executor {
       spec = ClusterSpec(name: ClusterTarget.defaultLocalName)
     }
     if let address = spec.address {
-      let token = try spec.tokenFile.map { try TokenFile.read($0) }
+      let token =
+        try spec.tokenFile.map { try TokenFile.read($0) }
         ?? TokenFile.resolve(tokenFile: nil, environment: environment)
       return try await connect(address: address, token: token, timeout: timeout)
     }
@@ -78,7 +79,8 @@ extension Executor {
     let executor: Executor
     do {
       let endpoint = try await runtime.ready()
-      executor = try await connect(address: endpoint.address, token: endpoint.token, timeout: timeout)
+      executor = try await connect(
+        address: endpoint.address, token: endpoint.token, timeout: timeout)
     } catch {
       runtime.close()
       await running.value

@@ -312,7 +312,8 @@ public final class Executor: Sendable {
           }
           state.retrying.removeValue(forKey: envelope.id)
           if retry.attempts > 1 && result.status != .succeeded {
-            result.message = (result.message.map { $0 + " " } ?? "") + "(\(retry.attempts) attempts)"
+            result.message =
+              (result.message.map { $0 + " " } ?? "") + "(\(retry.attempts) attempts)"
           }
         }
         if let handle = state.pending.removeValue(forKey: envelope.id) {

@@ -55,7 +55,8 @@ struct ConfigParser {
     }
     try ConfigErrors.throwIfAny(collector.errors)
     return ShoalConfig(
-      file: file, absolutePath: absolutePath, version: version, defaultCluster: defaultCluster ?? nil,
+      file: file, absolutePath: absolutePath, version: version,
+      defaultCluster: defaultCluster ?? nil,
       pluginPath: pluginPath, clusters: clusters, environment: environment)
   }
 
@@ -169,12 +170,15 @@ struct ConfigParser {
       let address = try collector.attempt { try parseAddress(addressNode) }
       for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
         let entryLocation = Self.keyLocation(of: key, in: node)
-        try ConfigErrors.throwIfAny(collector.errors + [ShoalError(
-          .invalidConfig,
-          "`address` connects to an existing cluster and cannot be combined with `\(key)`",
-          location: entryLocation, keyPath: node.path,
-          hint: "remove `\(key)` to use the running cluster at \(address ?? "that address"),"
-            + " or remove `address` to create a cluster")])
+        try ConfigErrors.throwIfAny(
+          collector.errors + [
+            ShoalError(
+              .invalidConfig,
+              "`address` connects to an existing cluster and cannot be combined with `\(key)`",
+              location: entryLocation, keyPath: node.path,
+              hint: "remove `\(key)` to use the running cluster at \(address ?? "that address"),"
+                + " or remove `address` to create a cluster")
+          ])
       }
       let tokenFile = try collector.attempt { try parseTokenFile(node["token_file"]) } ?? nil
       try ConfigErrors.throwIfAny(collector.errors)

@@ -78,7 +78,8 @@ struct TargetOptions: ParsableArguments {
     return try await ClusterTarget.with(
       cluster: cluster, address: address,
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
-      tokenGivenExplicitly: tokenFile != nil, config: shoalConfig, loader: config.loader(config: shoalConfig),
+      tokenGivenExplicitly: tokenFile != nil, config: shoalConfig,
+      loader: config.loader(config: shoalConfig),
       options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
   }
 

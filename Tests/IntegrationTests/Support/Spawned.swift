@@ -99,6 +99,7 @@ enum Terminal {
       [script, String(columns), prompt, input, BuildProducts.shoal] + arguments,
       environment: environment, currentDirectory: currentDirectory, timeout: 150)
     // Nothing shown is a failure of the driver itself: say why.
-    return result.stdout.isEmpty ? "pty driver failed (\(result.status)): \(result.stderr)" : result.stdout
+    return result.stdout.isEmpty
+      ? "pty driver failed (\(result.status)): \(result.stderr)" : result.stdout
   }
 }
