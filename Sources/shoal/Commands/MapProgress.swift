@@ -42,7 +42,7 @@ struct MapProgress {
       shown = true
     } else {
       let step = max(1, total / 10)
-      if done == total || done - lastPlain >= step {
+      if (done == total && lastPlain != total) || done - lastPlain >= step {
         lastPlain = done
         write("shoal map: \(done)/\(total) done" + (failed > 0 ? ", \(failed) failed" : "") + "\n")
       }
