@@ -48,7 +48,9 @@ public struct PluginSearchPath: Sendable, Hashable {
     if let executableDirectory {
       folders.append(Folder(path: executableDirectory, origin: "next to the shoal executable"))
       // An installed shoal (Scripts/install): PREFIX/bin/shoal, PREFIX/lib/shoal/plugins.
-      let installed = executableDirectory + "/../lib/shoal/plugins"
+      let parent =
+        executableDirectory.lastIndex(of: "/").map { String(executableDirectory[..<$0]) } ?? ""
+      let installed = parent + "/lib/shoal/plugins"
       if access(installed, F_OK) == 0 {
         folders.append(Folder(path: installed, origin: "the plugins of an installed shoal"))
       }
