@@ -190,7 +190,7 @@ import Testing
   /// at 2000 columns no sentence is broken across lines.
   @Test func helpTextIsNotWrappedByHand() throws {
     let commands = [
-      ["scheduler"], ["worker"], ["run"], ["map"], ["ps"], ["up"], ["scale"], ["adapt"],
+      [], ["scheduler"], ["worker"], ["run"], ["map"], ["ps"], ["up"], ["scale"], ["adapt"],
       ["down"], ["logs"], ["validate"], ["clusters", "list"], ["clusters", "show"],
       ["plugins"], ["init"], ["image", "build"],
     ]
@@ -206,6 +206,10 @@ import Testing
       }
       // The discussion: between OVERVIEW and USAGE. A prose line that ends without
       // punctuation and is followed by a line going on in lower case was broken.
+      // Examples (indented) fit in 80 columns, where the parser would break them.
+      for example in lines[overview..<usage] where example.hasPrefix("  ") {
+        #expect(example.count <= 80, "\(command): example wider than 80 columns: `\(example)`")
+      }
       let discussion = lines[overview..<usage].filter { !$0.hasPrefix("  ") }
       for (line, next) in zip(discussion, discussion.dropFirst())
       where !line.isEmpty && !next.isEmpty {

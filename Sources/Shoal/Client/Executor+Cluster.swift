@@ -64,7 +64,9 @@ extension Executor {
     if let joined = try ClusterTarget.detached(spec.name, stateFolder: options.stateFolder) {
       return try await connect(address: joined.address, token: joined.token, timeout: timeout)
     }
-    var logger = Logger(label: "shoal.cluster")
+    // Warnings of the cluster (a backend lowering the maximum, a worker restarted) go to
+    // stderr, never into the app's stdout.
+    var logger = Logger(label: "shoal.cluster") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = .warning
     var runOptions = options
     runOptions.recorded = false

@@ -22,7 +22,7 @@ struct ImageCommand: ParsableCommand {
 
         Examples:
           shoal image build
-          shoal image build --tag localhost/my-workers:1 --library .build/debug/libMyTasks.so
+          shoal image build --tag localhost/my-workers:1 --library ./libMyTasks.so
           shoal image build --base debian-rootfs.tar --runtime docker
         """)
 

@@ -20,7 +20,8 @@ struct MapCommand: AsyncParsableCommand {
       finished is reported, the rest cancelled).
 
       Example:
-        seq 1000 | shoal map --address tcp://127.0.0.1:8786 -j 100 -- sh -c 'echo $(({} * {}))'
+        seq 1000 | shoal map -j 100 -- sh -c 'echo $(({} * {}))'
+        shoal map --inputs hosts.txt --fail-fast --retries 2 -- ping -c 1 {}
       """)
 
   @OptionGroup var target: TargetOptions

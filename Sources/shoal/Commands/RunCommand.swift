@@ -16,8 +16,8 @@ struct RunCommand: AsyncParsableCommand {
       cluster could not run (lost, rejected) exits 1 with the reason on stderr.
 
       Examples:
-        shoal run -- hostname                       on the default cluster of clusters.yaml
-        shoal run --cluster burst -- hostname       a temporary (or detached) cluster `burst`
+        shoal run -- hostname                    the default cluster of clusters.yaml
+        shoal run --cluster burst -- hostname    the cluster `burst`
         shoal run --address tcp://127.0.0.1:8786 --env NAME=x -- sh -c 'echo $NAME'
       """)
 
