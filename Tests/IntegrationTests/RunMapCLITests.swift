@@ -129,6 +129,36 @@ import Testing
     #expect(temporaryFolders.isEmpty, "\(temporaryFolders)")
   }
 
+  @Test func ctrlCWhileTheClusterStartsSubmitsNothingAndCleansUp() async throws {
+    // Workers that take two seconds to start: the interrupt comes before the cluster is up.
+    let slow = try TemporaryDirectory.write(
+      "#!/bin/sh\nsleep 2\nexec '\(BuildProducts.shoal)' \"$@\"\n", named: "slow-shoal")
+    chmod(slow, 0o755)
+    var slowly = environment
+    slowly["SHOAL_WORKER_EXECUTABLE"] = slow
+    let map = try Spawned(
+      ["map", "--config", config, "--", "echo", "{}"], environment: slowly,
+      currentDirectory: folder, stdin: "a\nb\n")
+    defer { map.stop() }
+    try await Task.sleep(for: .milliseconds(700))
+    map.signal(SIGINT)
+    let status = await map.exitStatus(within: 90)
+    #expect(status == 130, "\(map.stderr)")
+    #expect(map.stdout.isEmpty)
+    #expect(map.stderr.contains("2 tasks, 0 succeeded, 2 not finished in "), "\(map.stderr)")
+    #expect(temporaryFolders.isEmpty, "\(temporaryFolders)")
+
+    let run = try Spawned(
+      ["run", "--config", config, "--", "echo", "never"], environment: slowly,
+      currentDirectory: folder)
+    defer { run.stop() }
+    try await Task.sleep(for: .milliseconds(700))
+    run.signal(SIGINT)
+    #expect(await run.exitStatus(within: 90) == 130, "\(run.stderr)")
+    #expect(run.stdout.isEmpty)
+    #expect(temporaryFolders.isEmpty, "\(temporaryFolders)")
+  }
+
   @Test func aClusterThatFailsToStartKeepsItsLogsButOnlyTheNewestFive() throws {
     var failing = environment
     failing["SHOAL_WORKER_EXECUTABLE"] = "/bin/false"

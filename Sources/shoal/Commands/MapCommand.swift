@@ -77,21 +77,22 @@ struct MapCommand: AsyncParsableCommand {
     let report = MapReport(lines: lines, terminal: isatty(STDERR_FILENO) == 1)
     let run = MapRun(specs: specs, report: report, jobs: jobs, failFast: failFast)
     let timeout = Duration.milliseconds(Int64(target.connectTimeoutSeconds * 1000))
+    // Ctrl-C (or SIGTERM) stops the run: the rest is cancelled (or, while the cluster
+    // starts, nothing is submitted), what finished is reported, a temporary cluster is
+    // closed; a second one exits at once.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+    let watcher = Task {
+      var received = 0
+      for await _ in signals {
+        received += 1
+        if received > 1 { Foundation.exit(130) }
+        run.stop("interrupted")
+      }
+    }
+    defer { watcher.cancel() }
     let finished = try await target.withTarget { cluster in
       let executor = try await Executor.connect(
         address: cluster.address, token: cluster.token, timeout: timeout)
-      // Ctrl-C (or SIGTERM) stops the run: the rest is cancelled, what finished is
-      // reported, a temporary cluster is closed; a second one exits at once.
-      let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-      let watcher = Task {
-        var received = 0
-        for await _ in signals {
-          received += 1
-          if received > 1 { Foundation.exit(130) }
-          run.stop("interrupted", executor: executor)
-        }
-      }
-      defer { watcher.cancel() }
       do {
         let finished = try await run.run(on: executor, token: cluster.token)
         await executor.close()

@@ -11,6 +11,8 @@ final class MapRun: Sendable {
     var report: MapReport
     var handles: [TaskHandle] = []
     var stopped: String?
+    /// The executor, once `run(on:)` started.
+    var executor: Executor?
   }
 
   private let state: Mutex<State>
@@ -30,6 +32,7 @@ final class MapRun: Sendable {
 
   /// Runs every task (or until `stop`), then returns the report.
   func run(on executor: Executor, token: String) async throws -> MapReport {
+    state.withLock { $0.executor = executor }
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { await self.tick(address: executor.address, token: token) }
       defer { group.cancelAll() }
@@ -41,14 +44,15 @@ final class MapRun: Sendable {
     }
   }
 
-  /// Stops the run: nothing more is submitted, tasks not finished are cancelled.
-  func stop(_ reason: String, executor: Executor) {
-    let handles = state.withLock { state -> [TaskHandle] in
-      guard state.stopped == nil else { return [] }
+  /// Stops the run: nothing more is submitted, tasks not finished are cancelled. Before
+  /// `run(on:)`, the run will submit nothing.
+  func stop(_ reason: String) {
+    let (handles, executor) = state.withLock { state -> ([TaskHandle], Executor?) in
+      guard state.stopped == nil else { return ([], nil) }
       state.stopped = reason
-      return state.handles
+      return (state.handles, state.executor)
     }
-    executor.cancel(handles)
+    executor?.cancel(handles)
   }
 
   private func submit(_ index: Int, _ executor: Executor) -> TaskHandle? {
@@ -61,7 +65,7 @@ final class MapRun: Sendable {
     }
   }
 
-  private func collect(_ result: TaskResult, index: Int, executor: Executor) {
+  private func collect(_ result: TaskResult, index: Int) {
     let stopNow = state.withLock { state -> Bool in
       // After a stop, the cancelled tasks are not finished work: they are not reported.
       if state.stopped != nil && result.status == .cancelled {
@@ -71,7 +75,7 @@ final class MapRun: Sendable {
       state.report.add(result, index: index)
       return failFast && result.status != .succeeded && state.stopped == nil
     }
-    if stopNow { stop("stopped at the first failure (--fail-fast)", executor: executor) }
+    if stopNow { stop("stopped at the first failure (--fail-fast)") }
   }
 
   private func submitAndCollect(_ executor: Executor) async throws {
@@ -87,7 +91,7 @@ final class MapRun: Sendable {
         }
         while next < jobs { add() }
         while let (index, result) = try await group.next() {
-          collect(result, index: index, executor: executor)
+          collect(result, index: index)
           add()
         }
       }
@@ -100,7 +104,7 @@ final class MapRun: Sendable {
         return handles
       }
       for try await done in executor.completions(of: handles) {
-        collect(done.result, index: done.index, executor: executor)
+        collect(done.result, index: done.index)
       }
     }
   }

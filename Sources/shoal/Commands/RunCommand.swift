@@ -43,24 +43,26 @@ struct RunCommand: AsyncParsableCommand {
     // The output is printed as it arrives, so the result's (capped) copy is not, unless
     // nothing came streamed on that stream (a worker that does not stream).
     let streamed = StreamsSeen()
-    let result = try await target.withExecutor { executor in
+    // Ctrl-C (or SIGTERM) cancels the task (or, while the cluster starts, keeps it from
+    // being submitted); the cluster then closes as usual. A second one exits at once.
+    let interrupt = Interrupt()
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+    let watcher = Task {
+      var received = 0
+      for await _ in signals {
+        received += 1
+        if received > 1 { Foundation.exit(130) }
+        interrupt.fire()
+      }
+    }
+    defer { watcher.cancel() }
+    let result = try await target.withExecutor { executor -> TaskResult in
       let task = executor.submit(spec) { stream, bytes in
         streamed.streams.withLock { _ = $0.insert(stream) }
         let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
         handle.write(Data(bytes))
       }
-      // Ctrl-C (or SIGTERM) cancels the task; the cluster then closes as usual. A
-      // second one exits at once.
-      let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-      let watcher = Task {
-        var received = 0
-        for await _ in signals {
-          received += 1
-          if received > 1 { Foundation.exit(130) }
-          executor.cancel(task)
-        }
-      }
-      defer { watcher.cancel() }
+      interrupt.onFire { executor.cancel(task) }
       return try await task.result
     }
     let seen = streamed.streams.withLock { $0 }
@@ -91,6 +93,28 @@ struct RunCommand: AsyncParsableCommand {
         Data("shoal: task \(result.status): \(result.message ?? "")\n".utf8))
       throw ExitCode(1)
     }
+  }
+}
+
+/// A Ctrl-C that may come before there is anything to cancel: the action registered
+/// later runs at once.
+private final class Interrupt: Sendable {
+  private let state = Mutex<(fired: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+  func fire() {
+    let action = state.withLock { state -> (@Sendable () -> Void)? in
+      state.fired = true
+      return state.action
+    }
+    action?()
+  }
+
+  func onFire(_ action: @escaping @Sendable () -> Void) {
+    let fired = state.withLock { state -> Bool in
+      state.action = action
+      return state.fired
+    }
+    if fired { action() }
   }
 }
 
