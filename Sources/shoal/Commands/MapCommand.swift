@@ -35,6 +35,11 @@ struct MapCommand: AsyncParsableCommand {
     help: ArgumentHelp("At most this many tasks at once (default: all).", valueName: "n"))
   var jobs: Int?
 
+  @Flag(
+    name: .customLong("fail-fast"),
+    help: "Stop at the first task that does not succeed: cancel the rest, report what finished.")
+  var failFast = false
+
   @Argument(parsing: .postTerminator, help: "The command, with {} for the input line, after --.")
   var command: [String] = []
 
@@ -44,11 +49,6 @@ struct MapCommand: AsyncParsableCommand {
     }
     if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
   }
-
-  @Flag(
-    name: .customLong("fail-fast"),
-    help: "Stop at the first task that does not succeed: cancel the rest, report what finished.")
-  var failFast = false
 
   func run() async throws {
     try await withErrorReporting { try await runTasks() }
