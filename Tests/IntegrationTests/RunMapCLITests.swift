@@ -37,6 +37,10 @@ import Testing
       run.stderr.hasPrefix("error: command not found: s17-nosuchcmd (searched PATH="),
       "\(run.stderr)")
 
+    let nowhere = try shoal(["run", "--cwd", "/nonexistent/s17", "--", "true"])
+    #expect(nowhere.status == 1)
+    #expect(nowhere.stderr == "error: working directory not found: /nonexistent/s17\n")
+
     let map = try shoal(["map", "--", "s17-nosuchcmd", "{}"], stdin: "a\nb\nc\n")
     #expect(map.status == 1)
     let lines = map.stderr.split(separator: "\n")
