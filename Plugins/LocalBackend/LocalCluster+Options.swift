@@ -39,6 +39,19 @@ extension LocalCluster {
       workingDirectory = try container.decodeIfPresent(String.self, forKey: .workingDirectory)
       taskLibraries = try container.decodeIfPresent([String].self, forKey: .taskLibraries)
       workerOptions = try container.decodeIfPresent(WorkerOptions.self, forKey: .workerOptions)
+      if let workingDirectory {
+        // Checked here, so that `shoal validate` reports it and no worker is started in
+        // a folder that does not exist (the spawn error would blame the executable).
+        var info = stat()
+        if stat(workingDirectory, &info) != 0 {
+          throw fail(
+            .workingDirectory,
+            "working_directory \(workingDirectory) does not exist; create it or fix the path")
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+          throw fail(.workingDirectory, "working_directory \(workingDirectory) is not a folder")
+        }
+      }
       if let nWorkers, nWorkers < 0 {
         throw fail(.nWorkers, "n_workers must be 0 or more, found \(nWorkers)")
       }

@@ -8,7 +8,8 @@
 ///
 /// Order: `--plugin-path`, `$SHOAL_PLUGIN_PATH` (colon-separated), the config's
 /// `plugin_path`, then the folder of the running executable (so that a plain
-/// `swift build` finds the in-tree backends next to `shoal`).
+/// `swift build` finds the in-tree backends next to `shoal`), then
+/// `../lib/shoal/plugins` from it when that exists (an installed shoal).
 public struct PluginSearchPath: Sendable, Hashable {
   /// One folder and where it came from, for error messages.
   public struct Folder: Sendable, Hashable, CustomStringConvertible {
@@ -46,6 +47,13 @@ public struct PluginSearchPath: Sendable, Hashable {
     for path in config { folders.append(Folder(path: path, origin: "plugin_path in the config")) }
     if let executableDirectory {
       folders.append(Folder(path: executableDirectory, origin: "next to the shoal executable"))
+      // An installed shoal (Scripts/install): PREFIX/bin/shoal, PREFIX/lib/shoal/plugins.
+      let parent =
+        executableDirectory.lastIndex(of: "/").map { String(executableDirectory[..<$0]) } ?? ""
+      let installed = parent + "/lib/shoal/plugins"
+      if access(installed, F_OK) == 0 {
+        folders.append(Folder(path: installed, origin: "the plugins of an installed shoal"))
+      }
     }
     var seen = Set<String>()
     return PluginSearchPath(folders: folders.filter { seen.insert($0.path).inserted })

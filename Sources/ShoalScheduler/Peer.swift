@@ -24,6 +24,9 @@ final class Peer {
   var retiring = false
   var toldToRetire = false
   var idleSince: NIODeadline?
+  /// Results it sent (for `shoal ps`), and how many of them did not succeed.
+  var finishedTasks = 0
+  var failedTasks = 0
   var retireWaiters: [EventLoopPromise<String?>] = []
 
   // Client state.

@@ -62,7 +62,9 @@ public final class Scheduler: Service, Sendable {
         .bind(host: configuration.host, port: configuration.port).get()
     } catch {
       let failure = SchedulerError(
-        .cannotListen, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        .cannotListen,
+        "cannot listen on \(configuration.host):\(configuration.port): \(SocketErrorText.describe(error))"
+      )
       address.fail(failure)
       throw failure
     }

@@ -49,6 +49,11 @@ extension SchedulerCore {
       guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
       completed += 1
+      worker.finishedTasks += 1
+      // The result's first byte is its status (0: succeeded); the rest stays unread.
+      if envelope.result.getInteger(at: envelope.result.readerIndex, as: UInt8.self) != 0 {
+        worker.failedTasks += 1
+      }
       noteDuration(envelope.duration)
       if !record.orphaned, let client = peers[TaskID.client(envelope.id)] {
         // The worker's bytes go to the client as they are, under the client's id.

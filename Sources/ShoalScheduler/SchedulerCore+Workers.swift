@@ -73,7 +73,9 @@ extension SchedulerCore {
           name: worker.name, slots: worker.slots, running: worker.assigned.count,
           retiring: worker.retiring, draining: worker.draining,
           idleSeconds: worker.assigned.isEmpty
-            ? worker.idleSince.map { Double((now - $0).nanoseconds) / 1e9 } : nil))
+            ? worker.idleSince.map { Double((now - $0).nanoseconds) / 1e9 } : nil,
+          completed: worker.finishedTasks, failed: worker.failedTasks,
+          connectedSeconds: Double((now - worker.connectedAt).nanoseconds) / 1e9))
     }
     return load
   }

@@ -48,11 +48,18 @@ public struct WorkerLoad: Sendable, Codable, Equatable {
   public var draining: Bool
   /// Seconds since it last had nothing to do; nil while busy.
   public var idleSeconds: Double?
+  /// Tasks it finished (any status) since it connected; nil from an older scheduler.
+  public var completed: Int?
+  /// Of those, the ones that did not succeed.
+  public var failed: Int?
+  /// Seconds since it connected.
+  public var connectedSeconds: Double?
 
   /// A worker's load.
   public init(
     name: String, slots: Int, running: Int, retiring: Bool = false, draining: Bool = false,
-    idleSeconds: Double? = nil
+    idleSeconds: Double? = nil, completed: Int? = nil, failed: Int? = nil,
+    connectedSeconds: Double? = nil
   ) {
     self.name = name
     self.slots = slots
@@ -60,5 +67,8 @@ public struct WorkerLoad: Sendable, Codable, Equatable {
     self.retiring = retiring
     self.draining = draining
     self.idleSeconds = idleSeconds
+    self.completed = completed
+    self.failed = failed
+    self.connectedSeconds = connectedSeconds
   }
 }

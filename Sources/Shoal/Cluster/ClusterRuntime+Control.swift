@@ -51,6 +51,10 @@ extension ClusterRuntime {
     status.completed = load.completed
     status.totalSlots = load.totalSlots
     status.workers = ClusterStatus.workers(backend: await backend.workers(), load: load)
+    let usage = await ProcessUsage.sample(status.workers.compactMap(\.pid))
+    for index in status.workers.indices {
+      if let pid = status.workers[index].pid { status.workers[index].usage = usage[pid] }
+    }
     if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings
       status.adaptive = ClusterStatus.Adaptive(

@@ -20,6 +20,21 @@ public struct ClusterStatus: Codable, Sendable {
     public var restarts: Int
     /// Where it runs (pid, host, container).
     public var location: String?
+    /// Tasks it finished since it connected (any status).
+    public var completed: Int?
+    /// Of those, the ones that did not succeed.
+    public var failed: Int?
+    /// Seconds since it connected to the scheduler.
+    public var uptimeSeconds: Double?
+    /// CPU and memory of its process and its tasks, for a worker that is a local
+    /// process (`pid N`); nil for workers elsewhere (SSH hosts, containers).
+    public var usage: ProcessUsage?
+
+    /// The pid of a local worker process (`location` is `pid N`).
+    public var pid: Int32? {
+      guard let location, location.hasPrefix("pid ") else { return nil }
+      return Int32(location.dropFirst(4))
+    }
   }
 
   /// The adaptive loop's state.
@@ -94,13 +109,15 @@ public struct ClusterStatus: Codable, Sendable {
         Worker(
           name: status.name, state: "\(status.state)", slots: connected?.slots ?? 0,
           running: connected?.running ?? 0, retiring: connected?.retiring ?? false,
-          restarts: status.restarts, location: status.location))
+          restarts: status.restarts, location: status.location, completed: connected?.completed,
+          failed: connected?.failed, uptimeSeconds: connected?.connectedSeconds))
     }
     for worker in load.workers where !seen.contains(worker.name) {
       rows.append(
         Worker(
           name: worker.name, state: "connected", slots: worker.slots, running: worker.running,
-          retiring: worker.retiring, restarts: 0, location: nil))
+          retiring: worker.retiring, restarts: 0, location: nil, completed: worker.completed,
+          failed: worker.failed, uptimeSeconds: worker.connectedSeconds))
     }
     return rows
   }

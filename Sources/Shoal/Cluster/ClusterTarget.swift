@@ -35,9 +35,12 @@ public struct ClusterTarget: Sendable {
   ///    throws or is cancelled).
   ///
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
-  /// temporary cluster brings its own).
+  /// temporary cluster brings its own). An `address:` cluster with `token_file:` reads
+  /// its token from that file, unless `tokenGivenExplicitly` (a `--token-file` on the
+  /// command line, which wins).
   public static func with<T>(
     cluster name: String?, address: String?, token: () throws -> String,
+    tokenGivenExplicitly: Bool = false,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
     logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
@@ -62,8 +65,11 @@ public struct ClusterTarget: Sendable {
       spec = ClusterSpec(name: defaultLocalName)
     }
     if let existing = spec.address {
+      let value =
+        try spec.tokenFile.flatMap { tokenGivenExplicitly ? nil : try TokenFile.read($0) }
+        ?? token()
       return try await body(
-        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: token()))
+        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: value))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
       logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")
@@ -94,12 +100,18 @@ public struct ClusterTarget: Sendable {
 
   /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
   /// the cluster (retire, stop) whatever `body` did.
+  ///
+  /// Its state folder (`STATE/temporary/ID`: worker logs) is removed when it closes,
+  /// also after `body` failed or was interrupted. Only a cluster that failed to
+  /// start keeps it, for its logs (the error names them); of those, the newest
+  /// `keptFailedStarts` are kept and older ones removed.
   public static func temporary<T>(
     spec: ClusterSpec, loader: PluginLoader, options: ClusterOptions, logger: Logger,
     _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
     let runtime = try ClusterRuntime(spec: spec, loader: loader, options: options, logger: logger)
     var result: Result<T, any Error>?
+    var started = false
     await withTaskGroup(of: Void.self) { group in
       group.addTask {
         // Its failure is the start error that `ready()` throws below.
@@ -107,6 +119,7 @@ public struct ClusterTarget: Sendable {
       }
       do {
         let endpoint = try await runtime.ready()
+        started = true
         result = .success(
           try await body(
             ClusterTarget(
@@ -117,9 +130,39 @@ public struct ClusterTarget: Sendable {
       runtime.close()
       await group.waitForAll()
     }
-    if case .success = result {
+    if started {
       try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
+    } else {
+      FileManager.default.createFile(
+        atPath: runtime.stateDirectory + "/" + failedStartMarker, contents: nil)
     }
+    pruneTemporaryFolders(in: options.stateFolder, keeping: keptFailedStarts)
     return try result!.get()
+  }
+
+  /// How many state folders of temporary clusters that failed to start are kept.
+  public static let keptFailedStarts = 5
+
+  /// The file that marks the state folder of a temporary cluster that failed to start
+  /// (folders of clusters still running are never pruned).
+  static let failedStartMarker = "failed-to-start"
+
+  /// Removes all but the newest `count` folders under `STATE/temporary` of clusters
+  /// that failed to start.
+  static func pruneTemporaryFolders(in folder: StateFolder, keeping count: Int) {
+    let root = folder.root + "/temporary"
+    let manager = FileManager.default
+    guard let names = try? manager.contentsOfDirectory(atPath: root) else { return }
+    let failed = names.filter {
+      manager.fileExists(atPath: root + "/" + $0 + "/" + failedStartMarker)
+    }
+    let dated = failed.map { name -> (path: String, date: Date) in
+      let path = root + "/" + name
+      let date = (try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+      return (path, date ?? .distantPast)
+    }
+    for old in dated.sorted(by: { $0.date > $1.date }).dropFirst(count) {
+      try? manager.removeItem(atPath: old.path)
+    }
   }
 }

@@ -36,6 +36,9 @@ public struct ClusterSpec: Sendable {
   public var adaptKwargs: Kwargs?
   /// The scheduler address of an existing cluster (`tcp://host:port`).
   public var address: String?
+  /// The file holding the token of an existing cluster (`token_file:`); nil: the
+  /// token comes from `--token-file`, `$SHOAL_TOKEN` or the default token file.
+  public var tokenFile: String?
   /// Time limits for calls into the backend plugin.
   public var timeouts: ClusterTimeouts
   /// Where the cluster's name is written in the file.

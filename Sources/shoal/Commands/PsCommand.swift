@@ -9,10 +9,13 @@ struct PsCommand: AsyncParsableCommand {
     commandName: "ps",
     abstract: "List the clusters started with `shoal up --detach`, with their workers.",
     discussion: """
-      For each cluster: its state (running, closing, dead when its process is gone,
-      unresponsive when it did not answer within --timeout), address, queued and
-      running tasks; each worker's state, slots, running tasks and restarts; and for
-      adaptive clusters the bounds, the target and the last scaling decisions.
+      For each cluster: its state (running, closing, dead when its process is gone, \
+      unresponsive when it did not answer within --timeout), address, queued and \
+      running tasks; each worker's state, slots, running tasks, tasks done and failed \
+      since it connected, CPU (percent of one core, over a quarter second) and memory \
+      of its process and its tasks (local workers only), time since it connected, and \
+      restarts; and for adaptive clusters the bounds, the target and the last scaling \
+      decisions.
 
       Examples:
         shoal ps
@@ -21,6 +24,7 @@ struct PsCommand: AsyncParsableCommand {
 
   @Argument(help: "Only these clusters.") var names: [String] = []
   @Flag(help: "Print JSON instead of tables.") var json = false
+  @OptionGroup var options: ConfigOptions
   @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
 
   func run() async throws {
@@ -55,12 +59,21 @@ struct PsCommand: AsyncParsableCommand {
     for status in statuses {
       if let note = status.note { text += "\n\(status.name): \(note)\n" }
       if !status.workers.isEmpty {
-        var workerRows = [["  WORKER", "STATE", "SLOTS", "RUNNING", "RESTARTS", "WHERE"]]
+        var workerRows = [
+          [
+            "  WORKER", "STATE", "SLOTS", "RUNNING", "DONE", "FAILED", "CPU", "MEMORY", "UP",
+            "RESTARTS", "WHERE",
+          ]
+        ]
         for worker in status.workers {
           workerRows.append([
             "  " + worker.name, worker.state + (worker.retiring ? " (retiring)" : ""),
-            String(worker.slots), String(worker.running), String(worker.restarts),
-            worker.location ?? "-",
+            String(worker.slots), String(worker.running),
+            worker.completed.map(String.init) ?? "-", worker.failed.map(String.init) ?? "-",
+            worker.usage.map { String(format: "%.0f%%", $0.cpuPercent) } ?? "-",
+            worker.usage.map { memory($0.memoryBytes) } ?? "-",
+            worker.uptimeSeconds.map { MapProgress.duration($0) } ?? "-",
+            String(worker.restarts), worker.location ?? "-",
           ])
         }
         text += "\n\(status.name) workers:\n" + Table.render(workerRows)
@@ -73,6 +86,13 @@ struct PsCommand: AsyncParsableCommand {
       }
     }
     return text
+  }
+
+  /// `12.3 MiB`, `1.20 GiB`.
+  static func memory(_ bytes: Int) -> String {
+    let mebibytes = Double(bytes) / 1_048_576
+    return mebibytes < 1024
+      ? String(format: "%.1f MiB", mebibytes) : String(format: "%.2f GiB", mebibytes / 1024)
   }
 
   static func adaptiveSummary(_ adaptive: ClusterStatus.Adaptive) -> String {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Shoal
+import ShoalCore
 import ShoalScheduler
 
 /// `shoal scheduler`: runs a scheduler until SIGTERM or SIGINT.
@@ -11,11 +12,12 @@ struct SchedulerCommand: AsyncParsableCommand {
     commandName: "scheduler",
     abstract: "Run a scheduler that workers and clients connect to.",
     discussion: """
-      When it is ready it prints exactly one line on stdout, `address: tcp://HOST:PORT`;
-      logs go to stderr. Peers must present its token: the one in --token-file F (a new
-      one is written there, mode 0600, when F does not exist). Without --token-file it
-      uses the default token file, ~/.local/state/shoal/token ($XDG_STATE_HOME/shoal/token),
-      which connecting commands read when given no --token-file and no $SHOAL_TOKEN.
+      When it is ready it prints exactly one line on stdout, `address: tcp://HOST:PORT`; \
+      logs go to stderr. Peers must present its token: the one in --token-file F (a new \
+      one is written there, mode 0600, when F does not exist). Without --token-file it \
+      uses the default token file, `token` in the state folder ($SHOAL_STATE_DIR, else \
+      $XDG_STATE_HOME/shoal, else ~/.local/state/shoal), \
+      which connecting commands read when given no --token-file and no $SHOAL_TOKEN. \
       SIGTERM or SIGINT shuts it down gracefully.
 
       Example:
@@ -46,6 +48,8 @@ struct SchedulerCommand: AsyncParsableCommand {
     help: ArgumentHelp("Times a task is retried after its worker is lost.", valueName: "n"))
   var retryLimit = 3
 
+  @OptionGroup var options: ConfigOptions
+
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
     guard heartbeatTimeout > 0 else {
@@ -55,12 +59,20 @@ struct SchedulerCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    try await withErrorReporting { try await serve() }
+  }
+
+  /// Listens, then writes the token file (a new one only once listening worked) and
+  /// prints the address line; serves until SIGTERM or SIGINT.
+  private func serve() async throws {
+    LoggingSystem.bootstrap { TerminalLogHandler(label: $0, fallback: .info) }
     let logger = Logger(label: "shoal.scheduler")
     let environment = ProcessInfo.processInfo.environment
     let path = tokenFile ?? TokenFile.defaultPath(environment: environment)
-    let token = try TokenFile.readOrCreate(path)
-    logger.info("token file", metadata: ["path": "\(path)"])
+    // An existing token file is read now; a new token is written only once the
+    // scheduler listens, so a failed start leaves no file behind.
+    let existing = FileManager.default.fileExists(atPath: path)
+    let token = existing ? try TokenFile.read(path) : TokenFile.generate()
     let scheduler = Scheduler(
       configuration: SchedulerConfiguration(
         host: host, port: port, token: token,
@@ -69,14 +81,24 @@ struct SchedulerCommand: AsyncParsableCommand {
     let services = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await services.run() }
-      group.addTask {
-        let address = try await scheduler.listeningAddress()
-        // Written straight to fd 1: one line, flushed, whatever stdout's buffering is.
-        FileHandle.standardOutput.write(Data("address: \(address)\n".utf8))
+    do {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await services.run() }
+        group.addTask {
+          let address = try await scheduler.listeningAddress()
+          if !existing { try TokenFile.write(token, to: path) }
+          logger.info("token file", metadata: ["path": "\(path)"])
+          // Written straight to fd 1: one line, flushed, whatever stdout's buffering is.
+          FileHandle.standardOutput.write(Data("address: \(address)\n".utf8))
+        }
+        try await group.waitForAll()
       }
-      try await group.waitForAll()
+    } catch let error as SchedulerError where error.code == .cannotListen {
+      throw ShoalError(
+        .invalidState, error.message,
+        hint: error.message.hasSuffix("address already in use")
+          ? "another process listens there: stop it, or pick another port (--port 0 picks a free one)"
+          : "check --host (an address of this machine, or 0.0.0.0) and --port")
     }
   }
 }

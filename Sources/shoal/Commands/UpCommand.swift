@@ -11,10 +11,10 @@ struct UpCommand: AsyncParsableCommand {
     commandName: "up",
     abstract: "Start a cluster from clusters.yaml and keep it up.",
     discussion: """
-      Without --detach the cluster runs in the foreground until Ctrl-C (or SIGTERM),
-      which retires and stops its workers. With --detach it runs in the background;
-      its address, token file and pid are recorded under the state folder
-      ($XDG_STATE_HOME/shoal/clusters/NAME, default ~/.local/state/shoal/...), where
+      Without --detach the cluster runs in the foreground until Ctrl-C (or SIGTERM), \
+      which retires and stops its workers. With --detach it runs in the background; \
+      its address, token file and pid are recorded under the state folder \
+      ($XDG_STATE_HOME/shoal/clusters/NAME, default ~/.local/state/shoal/...), where \
       `shoal ps`, `scale`, `adapt`, `down` and `run/map --cluster NAME` find it.
 
       Examples:

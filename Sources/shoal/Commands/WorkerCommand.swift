@@ -21,7 +21,7 @@ struct WorkerCommand: AsyncParsableCommand {
       The worker runs up to --nthreads tasks at once, reconnects with backoff when the \
       scheduler restarts or the network drops, and exits 0 when the scheduler retires it \
       or after SIGTERM (it stops taking tasks, lets running ones finish within \
-      --drain-grace, and hands the rest back). Exit status 3: --give-up-after passed \
+      --drain-grace, and hands the rest back). Exit status 3: --give-up-after (default 60 s) passed \
       without reaching the scheduler; 1: refused (wrong token) or another error.
 
       The token comes from --token-file F (`-`: the first line of stdin), then \
@@ -60,9 +60,18 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(
     name: .customLong("give-up-after"),
     help: ArgumentHelp(
-      "Exit with status 3 after this many seconds without reaching the scheduler (default: retry forever).",
+      "Exit with status 3 after this many seconds without reaching the scheduler (default: 60; `inf`: retry forever).",
       valueName: "seconds"))
-  var giveUpAfter: Double?
+  var giveUpAfter: Double = WorkerCommand.defaultGiveUpAfter
+
+  /// The default of `--give-up-after`: a minute, as Dask's workers close when their
+  /// scheduler is gone; a scheduler restarted within it is rejoined.
+  static let defaultGiveUpAfter: Double = 60
+
+  @Option(
+    help: ArgumentHelp(
+      "Accepted as by every command; a worker reads no clusters.yaml.", valueName: "file"))
+  var config: String?
 
   @Option(
     name: .customLong("drain-grace"),
@@ -90,7 +99,7 @@ struct WorkerCommand: AsyncParsableCommand {
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
       throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
     }
-    if let giveUpAfter, !(giveUpAfter > 0) {
+    if !(giveUpAfter > 0) {
       throw ValidationError(
         "--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
     }
@@ -134,7 +143,8 @@ struct WorkerCommand: AsyncParsableCommand {
       var configuration = WorkerConfiguration(
         host: address.host, port: address.port, name: name,
         slots: nthreads ?? WorkerCommand.processorCount(), token: token,
-        giveUpAfter: giveUpAfter.map { .milliseconds(Int64(($0 * 1000).rounded())) })
+        giveUpAfter: giveUpAfter.isFinite
+          ? .milliseconds(Int64((giveUpAfter * 1000).rounded())) : nil)
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
       let worker = Worker(
         configuration: configuration,
@@ -157,13 +167,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func makeLogger() -> Logger {
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      let level = PluginSearchPath.environment()["SHOAL_LOG_LEVEL"].flatMap(
-        Logger.Level.init(rawValue:))
-      handler.logLevel = level ?? .info
-      return handler
-    }
+    LoggingSystem.bootstrap { TerminalLogHandler(label: $0, fallback: .info) }
     return Logger(label: "shoal.worker")
   }
 

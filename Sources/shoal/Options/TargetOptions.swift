@@ -40,6 +40,9 @@ struct TargetOptions: ParsableArguments {
 
   @OptionGroup var config: ConfigOptions
 
+  /// `--connect-timeout`, in seconds.
+  var connectTimeoutSeconds: Double { connectTimeout }
+
   func validate() throws {
     guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
     if let cluster, let address {
@@ -75,7 +78,8 @@ struct TargetOptions: ParsableArguments {
     return try await ClusterTarget.with(
       cluster: cluster, address: address,
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
-      config: shoalConfig, loader: config.loader(config: shoalConfig),
+      tokenGivenExplicitly: tokenFile != nil, config: shoalConfig,
+      loader: config.loader(config: shoalConfig),
       options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
   }
 
@@ -106,8 +110,15 @@ struct ShellTaskOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The folder to run the task in, on the worker.", valueName: "dir"))
   var cwd: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Run a task that fails or times out up to this many more times (Dask's retries=).",
+      valueName: "n"))
+  var retries = 0
+
   func validate() throws {
     if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    if retries < 0 { throw ValidationError("--retries must be 0 or more, found \(retries)") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
     }
@@ -122,6 +133,6 @@ struct ShellTaskOptions: ParsableArguments {
     }
     return .shell(
       command, arguments, environment: variables, workingDirectory: cwd,
-      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
+      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, retries: retries)
   }
 }
