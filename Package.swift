@@ -29,6 +29,13 @@ let fixtureProducts: [Product] =
   Context.environment["SHOAL_TEST_FIXTURES"] == "1"
   ? fixtureNames.map { .library(name: $0, type: .dynamic, targets: [$0]) } : []
 
+/// The benchmark driver (Benchmarks/compare) is a product only when Benchmarks/compare
+/// builds it (`SHOAL_BENCHMARKS=1`): users and CI never build it, and no package in the
+/// repository needs a path dependency to reach the engine's modules.
+let benchmarkProducts: [Product] =
+  Context.environment["SHOAL_BENCHMARKS"] == "1"
+  ? [.executable(name: "shoal-bench", targets: ["shoal-bench"])] : []
+
 let package = Package(
   name: "Shoal",
   platforms: [.macOS(.v15)],
@@ -46,7 +53,7 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
-  ] + fixtureProducts,
+  ] + fixtureProducts + benchmarkProducts,
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -101,6 +108,14 @@ let package = Package(
       dependencies: [
         "ShoalWire", "ShoalScheduler", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
       ]),
+
+    .executableTarget(
+      name: "shoal-bench",
+      dependencies: [
+        "Shoal", "ShoalWire", "ShoalScheduler", "ShoalWorker", "LocalBackend", core, host, nioCore,
+        nioPosix, logging, lifecycle,
+      ],
+      path: "Benchmarks/Sources/shoal-bench"),
 
     backend("LocalBackend"),
     // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain

@@ -86,7 +86,8 @@ final class PluginBackend: ClusterBackend, SchedulerBindingProvider, LeftoverCle
         entry.pointee.adapt?(handle, buffer.baseAddress, buffer.count, reply, context)
       }
     }
-    guard reply.succeeded else { throw ABIError.decode(reply.bytes, kwargs: kwargs, plugin: label) }
+    // About adapt_kwargs, not cluster_kwargs: the caller places it.
+    guard reply.succeeded else { throw ABIError.decode(reply.bytes, plugin: label) }
     do {
       return try ABIPayload.adaptSettings(reply.bytes)
     } catch {

@@ -58,7 +58,9 @@ public enum ABIError {
         keyPath.isEmpty
         ? kwargs.path
         : keyPath.hasPrefix("[") ? kwargs.path + keyPath : Kwargs.join(kwargs.path, keyPath)
-      error.location = found?.node.location ?? kwargs.location
+      // A key path that names no node of cluster_kwargs gets no position: the caller
+      // knows better (an error about adapt_kwargs, say) than the mapping's.
+      error.location = found?.node.location
     }
     return error
   }
