@@ -152,9 +152,9 @@ struct SessionState {
         }
       }
       let handler = onOutput
-      group.addTask(executorPreference: executor) {
+      group.addTask {
         let result = await runner.run(
-          envelope.spec, cancellation: cancellation, onOutput: handler)
+          envelope.spec, cancellation: cancellation, on: executor, onOutput: handler)
         emit.yield(.finished(envelope.id, result))
       }
     }

@@ -1,41 +1,41 @@
 import Synchronization
 
-/// Cancels one running task from outside it, without a task of its own.
+/// Cancels one running task from outside it.
 ///
-/// The task registers itself (`run`) when it starts and unregisters before it ends,
-/// under the same lock that `cancel()` holds while it cancels: so the task is alive
-/// whenever it is cancelled, and a cancel that comes before the start is not lost.
-/// (The obvious alternative, racing the work against a waiter in a task group of its
-/// own, costs two more tasks per task and showed as the worker's main cost in
-/// profiles of short tasks.)
+/// `run` starts the work as a task of its own and waits for it inside a cancellation
+/// handler, so cancelling the caller cancels the work too; `cancel()` cancels it
+/// through its handle, which only the API's own `Task` offers (keeping an
+/// `UnsafeCurrentTask` past `withUnsafeCurrentTask` would break that API's contract).
+/// A cancel that comes before the start is not lost: the work starts cancelled.
 final class TaskCancellation: Sendable {
   private enum State {
     case notStarted(cancelled: Bool)
-    case running(Handle)
+    case running(cancel: @Sendable () -> Void)
     case ended
-  }
-
-  /// The running task; used only under the lock, while the task is alive.
-  private struct Handle: @unchecked Sendable {
-    let task: UnsafeCurrentTask
   }
 
   private let state = Mutex(State.notStarted(cancelled: false))
 
   init() {}
 
-  /// Runs `body` in the calling task, which `cancel()` cancels until `body` returns.
-  func run<Result: Sendable>(_ body: () async -> Result) async -> Result {
-    withUnsafeCurrentTask { task in
-      state.withLock { state in
-        guard case .notStarted(let cancelled) = state, let task else { return }
-        if cancelled { task.cancel() }
-        state = .running(Handle(task: task))
-      }
+  /// Runs `body` as a task preferring `executor`, which `cancel()` (or cancelling the
+  /// calling task) cancels until `body` returns.
+  func run<Result: Sendable>(
+    on executor: (any TaskExecutor)? = nil, _ body: @escaping @Sendable () async -> Result
+  ) async -> Result {
+    let work = Task(executorPreference: executor) { await body() }
+    state.withLock { state in
+      guard case .notStarted(let cancelled) = state else { return }
+      if cancelled { work.cancel() }
+      state = .running(cancel: { work.cancel() })
     }
-    let result = await body()
-    state.withLock { $0 = .ended }
-    return result
+    return await withTaskCancellationHandler {
+      let result = await work.value
+      state.withLock { $0 = .ended }
+      return result
+    } onCancel: {
+      work.cancel()
+    }
   }
 
   /// Cancels the task (now if it runs, at its start if it has not started yet).
@@ -43,7 +43,7 @@ final class TaskCancellation: Sendable {
     state.withLock { state in
       switch state {
       case .notStarted: state = .notStarted(cancelled: true)
-      case .running(let handle): handle.task.cancel()
+      case .running(let cancelWork): cancelWork()
       case .ended: break
       }
     }
