@@ -286,7 +286,7 @@ public final class ClusterRuntime: Sendable {
       let connected = Set(load.workers.map(\.name))
       if connected.count >= count { return }
       for status in await backend.workers() where !connected.contains(status.name) {
-        let failed = "\(status.state)".hasPrefix("failed") || status.state.isFinal
+        let failed = status.state.isFailed || status.state.isFinal
         if failed || status.restarts >= 2 {
           let what =
             failed ? "\(status.state)" : "exited \(status.restarts + 1) times before connecting"
