@@ -72,10 +72,7 @@ let package = Package(
     .target(name: "ShoalWire", dependencies: [nioCore]),
     .target(
       name: "ShoalScheduler",
-      dependencies: [
-        "ShoalWire", nioCore, nioPosix, logging, lifecycle,
-        .product(name: "NIOEmbedded", package: "swift-nio"),
-      ]),
+      dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
     .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",

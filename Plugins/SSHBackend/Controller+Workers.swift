@@ -97,7 +97,7 @@ extension Controller {
   /// Why a worker's session ended, from its status and the last lines of its log.
   func exitReason(name: String, status: Int32?) -> String {
     let tail = ShortCommand.Outcome(
-      status: 0, output: ShortCommand.read("\(logDirectory)/\(name).log"), timedOut: false
+      status: 0, stdout: ShortCommand.fileContents("\(logDirectory)/\(name).log")
     ).lastLines()
     let detail = tail.isEmpty ? "" : " (\(tail))"
     switch status {

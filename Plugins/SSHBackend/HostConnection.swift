@@ -45,9 +45,10 @@ struct HostConnection: Sendable {
     _ arguments: [String], timeout: Duration, stdinFile: String? = nil, outputFile: String? = nil
   ) async throws -> ShortCommand.Outcome {
     let command = ShortCommand(
-      executable: SSHCommandLine.executable, arguments: arguments, stdinFile: stdinFile,
-      outputFile: outputFile ?? HostConnection.scratchFile(in: scratch, host.index),
-      keepOutput: outputFile != nil)
+      SSHCommandLine.executable, arguments, stdinFile: stdinFile,
+      combinedOutputFile: outputFile ?? HostConnection.scratchFile(in: scratch, host.index),
+      keepsOutputFile: outputFile != nil,
+      hintWhenMissing: "install the OpenSSH client (`apt-get install openssh-client`)")
     return try await command.run(timeout: timeout)
   }
 
@@ -73,7 +74,7 @@ struct HostConnection: Sendable {
     guard outcome.status == 0 else {
       throw HostConnection.classify(outcome, host: host, timeout: commandTimeout)
     }
-    let lines = outcome.output.split(separator: "\n").map(String.init)
+    let lines = outcome.stdout.split(separator: "\n").map(String.init)
     guard let index = lines.firstIndex(where: { $0.hasPrefix("shoal-probe ") }) else {
       throw HostFailure(
         host: host, reason: "could not check `\(remoteShoal)`: \(outcome.lastLines())")
@@ -114,7 +115,7 @@ struct HostConnection: Sendable {
     guard outcome.status == 0 else {
       throw HostConnection.classify(outcome, host: host, timeout: commandTimeout)
     }
-    return outcome.output
+    return outcome.stdout
   }
 
   /// Stops the named workers there (every worker of this cluster when `names` is

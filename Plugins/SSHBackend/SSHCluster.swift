@@ -233,10 +233,9 @@ public final class SSHCluster: ClusterBackend, SchedulerBindingProvider {
   /// `shoal --version` of the local executable: the version every host must run.
   static func version(of executable: String, scratch: String) async throws -> String {
     let outcome = try await ShortCommand(
-      executable: executable, arguments: ["--version"],
-      outputFile: HostConnection.scratchFile(in: scratch, -2)
+      executable, ["--version"], combinedOutputFile: HostConnection.scratchFile(in: scratch, -2)
     ).run(timeout: .seconds(30))
-    let version = outcome.output.trimmingCharacters()
+    let version = outcome.stdout.trimmingCharacters()
     guard outcome.status == 0, !version.isEmpty else {
       throw ShoalError(
         .backendFailed, "`\(executable) --version` failed: \(outcome.lastLines())")

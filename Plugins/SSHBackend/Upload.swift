@@ -45,10 +45,9 @@ struct Upload: Sendable {
       paths.append(("lib\(module).so", path))
     }
     let outcome = try await ShortCommand(
-      executable: "sha256sum", arguments: paths.map(\.1),
-      outputFile: HostConnection.scratchFile(in: scratch, -1)
+      "sha256sum", paths.map(\.1), combinedOutputFile: HostConnection.scratchFile(in: scratch, -1)
     ).run(timeout: .seconds(120))
-    let hashes = Upload.parse(outcome.output)
+    let hashes = Upload.parse(outcome.stdout)
     var files: [File] = []
     for (name, path) in paths {
       guard outcome.status == 0, let hash = hashes[path] else {

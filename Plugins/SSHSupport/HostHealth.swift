@@ -34,7 +34,7 @@ package struct HostHealth: Sendable, Hashable {
 
   /// The wait after `failures` consecutive failures.
   package static func backoff(afterFailures failures: Int) -> Duration {
-    RetryDelay.doubling(from: initialBackoff, upTo: maximumBackoff, afterFailures: failures)
+    Backoff(initial: initialBackoff, maximum: maximumBackoff).delay(afterFailures: failures)
   }
 
   /// Records a failure at `now`; returns the wait before the next attempt.

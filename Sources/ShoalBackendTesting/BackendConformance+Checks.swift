@@ -69,7 +69,7 @@ extension BackendConformance {
       let busyTask = try await cluster.startTask(.shell("sleep", ["2"]))
       var busy: String?
       try await cluster.waitUntil("a worker running the task") {
-        busy = await cluster.scheduler.load().workers.first { $0.running > 0 }?.name
+        busy = try await cluster.scheduler.load().workers.first { $0.running > 0 }?.name
         return busy != nil
       }
       guard let busy else { return }
@@ -84,7 +84,7 @@ extension BackendConformance {
       }
       // A retired worker may leave by itself, so that alone does not prove that
       // `stop(workers:)` stops anything: stop an idle worker that was not retired.
-      guard let idle = await cluster.connectedWorkers().sorted().first else {
+      guard let idle = try await cluster.connectedWorkers().sorted().first else {
         throw cluster.failure("no worker left connected after the scale-down")
       }
       do {
@@ -96,7 +96,7 @@ extension BackendConformance {
         "stop(workers: [\(idle)]) on an idle worker that was not retired to make it disconnect"
           + " from the scheduler and leave workers() (as live)"
       ) {
-        let connected = await cluster.connectedWorkers()
+        let connected = try await cluster.connectedWorkers()
         let live = await cluster.liveWorkers()
         return !connected.contains(idle) && !live.contains(idle)
       }
@@ -106,7 +106,7 @@ extension BackendConformance {
   func checkWorkerDeath() async throws {
     try await ConformanceCluster.with(self, check: .workerDeath) { cluster in
       try await cluster.scale(to: 1)
-      guard let victim = await cluster.connectedWorkers().first else {
+      guard let victim = try await cluster.connectedWorkers().first else {
         throw cluster.failure("no worker connected after scale(to: 1)")
       }
       // The first run kills its own worker (the shell's parent) with SIGKILL, then

@@ -130,8 +130,8 @@ final class ConformanceCluster: Sendable {
   }
 
   /// Names of the workers connected to the scheduler (retiring ones included).
-  func connectedWorkers() async -> Set<String> {
-    Set(await scheduler.load().workers.map(\.name))
+  func connectedWorkers() async throws -> Set<String> {
+    Set(try await scheduler.load().workers.map(\.name))
   }
 
   /// Names of the workers the backend reports as not finished.
@@ -141,9 +141,13 @@ final class ConformanceCluster: Sendable {
 
   /// The scheduler's and the backend's view, for failure messages.
   func describe() async -> String {
-    let connected = await connectedWorkers().sorted()
     let reported = await backend.workers().map(\.description)
-    return "scheduler has workers \(connected); backend reports \(reported)"
+    do {
+      let connected = try await connectedWorkers().sorted()
+      return "scheduler has workers \(connected); backend reports \(reported)"
+    } catch {
+      return "\(error); backend reports \(reported)"
+    }
   }
 
   /// Scales to `count` and waits until exactly `count` workers are connected, under
@@ -162,7 +166,7 @@ final class ConformanceCluster: Sendable {
     try await waitUntil(
       "\(count) workers connected to the scheduler under the names that workers() reports"
     ) {
-      let connected = await self.connectedWorkers()
+      let connected = try await self.connectedWorkers()
       let live = await self.liveWorkers()
       return connected.count == count && live == connected
     }

@@ -8,8 +8,11 @@
 /// reset, descriptors above 2 closed, output appended to the log file.
 enum Spawner {
   /// Starts `command`; returns its pid. Throws `ShoalError(.backendFailed)` naming
-  /// the executable (or the log file) and the system's reason.
-  static func spawn(_ command: ProcessSupervisor.Command) throws -> Int32 {
+  /// the executable (or the log file) and the system's reason. `stdinFile` (instead of
+  /// /dev/null) and `errorFile` (stderr apart from stdout) serve `ShortCommand`.
+  static func spawn(
+    _ command: ProcessSupervisor.Command, stdinFile: String? = nil, errorFile: String? = nil
+  ) throws -> Int32 {
     let outputPath = command.logFile ?? "/dev/null"
     if let logFile = command.logFile { try makeParentFolders(of: logFile) }
     let output = open(outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -40,10 +43,15 @@ enum Spawner {
     if let input {
       posix_spawn_file_actions_adddup2(&actions, input.read, 0)
     } else {
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 0, stdinFile ?? "/dev/null", O_RDONLY, 0)
     }
     posix_spawn_file_actions_adddup2(&actions, output, 1)
-    posix_spawn_file_actions_adddup2(&actions, output, 2)
+    if let errorFile {
+      posix_spawn_file_actions_addopen(
+        &actions, 2, errorFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+    } else {
+      posix_spawn_file_actions_adddup2(&actions, output, 2)
+    }
     _ = GNUSpawn.addCloseFrom?(&actions, 3)
     if let directory = command.workingDirectory {
       guard let addChdir = GNUSpawn.addChdir else {

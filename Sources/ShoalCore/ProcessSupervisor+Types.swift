@@ -41,7 +41,7 @@ extension ProcessSupervisor {
 
     /// The wait before restarting a process that has exited `exits` times in the window.
     public func backoff(afterExits exits: Int) -> Duration {
-      RetryDelay.doubling(from: initialBackoff, upTo: maximumBackoff, afterFailures: exits)
+      Backoff(initial: initialBackoff, maximum: maximumBackoff).delay(afterFailures: exits)
     }
   }
 

@@ -55,7 +55,7 @@ public final class ProcessSupervisor: Sendable {
   /// still running is stopped (SIGTERM, grace, SIGKILL) before it returns.
   public func run() async {
     while !Task.isCancelled {
-      tick()
+      await tick()
       try? await Task.sleep(for: policy.pollInterval)
     }
     closed.withLock { $0 = true }
@@ -93,8 +93,7 @@ public final class ProcessSupervisor: Sendable {
       guard kept else {
         // Stopped or closed while it was being spawned: it must not outlive the supervisor.
         signal(pid: pid, SIGKILL, group: command.newProcessGroup)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        _ = await ChildWait.reap(pid, poll: policy.pollInterval)
         entries.withLock { entries in
           if entries[name]?.order == order { entries[name]?.state = .exited(128 + SIGKILL) }
         }
@@ -136,7 +135,7 @@ public final class ProcessSupervisor: Sendable {
         pid: pid, SIGTERM, group: entries.withLock { $0[name]?.command.newProcessGroup ?? true })
     }
     while true {
-      tick()
+      await tick()
       let pending = entries.withLock { entries in
         names.contains { entries[$0].map { !$0.state.isFinal } ?? false }
       }
@@ -168,7 +167,7 @@ public final class ProcessSupervisor: Sendable {
   public func pid(of name: String) -> Int32? { entries.withLock { $0[name]?.pid } }
 
   /// One pass: reap exits, escalate expired stops, start due restarts.
-  func tick() {
+  func tick() async {
     let now = ContinuousClock.now
     var restarts: [(String, Command, Int)] = []
     var kills: [(Int32, Bool)] = []
@@ -203,7 +202,9 @@ public final class ProcessSupervisor: Sendable {
     }
     for (pid, group) in kills { signal(pid: pid, SIGKILL, group: group) }
     for (level, message) in messages { emit(level, message) }
-    for (name, command, order) in restarts { restart(name: name, command: command, order: order) }
+    for (name, command, order) in restarts {
+      await restart(name: name, command: command, order: order)
+    }
   }
 
   private func handleExit(
@@ -235,7 +236,7 @@ public final class ProcessSupervisor: Sendable {
       (.warning, "\(name) exited unexpectedly with status \(code); restarting in \(delay)"))
   }
 
-  private func restart(name: String, command: Command, order: Int) {
+  private func restart(name: String, command: Command, order: Int) async {
     do {
       let pid = try Spawner.spawn(command)
       let current = entries.withLock { entries -> Bool in
@@ -251,8 +252,7 @@ public final class ProcessSupervisor: Sendable {
         emit(.info, "restarted \(name) (pid \(pid))")
       } else {
         signal(pid: pid, SIGKILL, group: command.newProcessGroup)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        _ = await ChildWait.reap(pid, poll: policy.pollInterval)
       }
     } catch {
       var messages: [(EventLog.Level, String)] = []

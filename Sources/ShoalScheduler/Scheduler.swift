@@ -121,10 +121,15 @@ public final class Scheduler: Service, Sendable {
     try await address.futureResult.get()
   }
 
-  /// Its current load.
-  public func load() async -> SchedulerLoad {
+  /// Its current load. Throws `SchedulerStopped` once the scheduler's event loop is
+  /// gone (an empty load would read as "no workers, nothing queued").
+  public func load() async throws -> SchedulerLoad {
     let core = self.core
-    return (try? await loop.submit { core.value.load() }.get()) ?? SchedulerLoad()
+    do {
+      return try await loop.submit { core.value.load() }.get()
+    } catch {
+      throw SchedulerStopped(reason: "\(error)")
+    }
   }
 
   /// Retires the named workers: they get no new tasks, their running tasks finish,

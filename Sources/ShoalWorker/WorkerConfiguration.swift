@@ -1,3 +1,4 @@
+import ShoalCore
 import ShoalWire
 
 /// How a worker connects and behaves.
@@ -23,7 +24,7 @@ public struct WorkerConfiguration: Sendable {
   /// How long the scheduler may take to answer the hello.
   public var handshakeTimeout: Duration = .seconds(10)
   /// The delays between reconnection attempts.
-  public var backoff = Backoff()
+  public var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5), jitter: 0.25)
   /// The largest frame accepted from the scheduler.
   public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
 

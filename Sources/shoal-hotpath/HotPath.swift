@@ -1,6 +1,5 @@
 import NIOCore
 import NIOEmbedded
-@_spi(Benchmarks) import ShoalScheduler
 import ShoalWire
 
 /// The scheduler's hot path, in one thread, with no sockets: a client submits no-op

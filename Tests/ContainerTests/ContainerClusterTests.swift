@@ -91,7 +91,7 @@ struct ContainerClusterTests {
       let victim = workers[0]
       let deadline = ContinuousClock.now + .seconds(30)
       while ContinuousClock.now < deadline {
-        let load = await cluster.scheduler.load()
+        let load = try await cluster.scheduler.load()
         if load.workers.first(where: { $0.name == victim })?.running ?? 0 > 0 { break }
         try await Task.sleep(for: .milliseconds(50))
       }

@@ -67,11 +67,11 @@ struct ContainerHarness {
   func waitForWorkers(_ count: Int, within seconds: Double = 90) async throws -> [String] {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
-      let names = await scheduler.load().workers.map(\.name)
+      let names = try await scheduler.load().workers.map(\.name)
       if names.count == count { return names.sorted() }
       try await Task.sleep(for: .milliseconds(100))
     }
-    let names = await scheduler.load().workers.map(\.name)
+    let names = try await scheduler.load().workers.map(\.name)
     throw HarnessError(
       "expected \(count) workers, the scheduler has \(names); backend: \(await backend.workers()); log:\n"
         + messages.text)

@@ -21,7 +21,7 @@ import Testing
       try await bad(address, port)
       #expect(try await before.result.status == .succeeded)
       #expect(try await executor.map([echo("after")]).map(text) == ["after\n"])
-      #expect(await scheduler.load().workers.map(\.name) == ["w"])
+      #expect(try await scheduler.load().workers.map(\.name) == ["w"])
       await executor.close()
       await worker.kill()
     }

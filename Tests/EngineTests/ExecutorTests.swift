@@ -52,14 +52,14 @@ struct Twice: TaskFunction {
       let worker = try await TestWorker.connect(port: port, token: testToken, name: "w")
       let executor = try await Executor.connect(address: address, token: testToken)
       let long = executor.submit(.shell("sleep", ["60000"]))
-      try await eventually("it runs") { await scheduler.load().running == 1 }
+      try await eventually("it runs") { try await scheduler.load().running == 1 }
       let error = await #expect(throws: ShoalError.self) {
         try await long.result(timeout: .milliseconds(100))
       }
       #expect(error?.code == .timeout)
       executor.cancel(long)
       #expect(try await long.result.status == .cancelled)
-      try await eventually("the slot is free") { await scheduler.load().running == 0 }
+      try await eventually("the slot is free") { try await scheduler.load().running == 0 }
       await executor.close()
       await worker.kill()
     }

@@ -15,7 +15,7 @@ import Testing
       #expect(results.map(text) == (0..<500).map { "\($0)\n" })
       #expect(results.allSatisfy { $0.status == .succeeded })
       #expect(Set(results.compactMap(\.worker)) == ["a", "b"])
-      let load = await scheduler.load()
+      let load = try await scheduler.load()
       #expect(load.completed == 500)
       #expect(load.queued == 0 && load.running == 0)
       #expect(load.totalSlots == 4)
@@ -47,9 +47,9 @@ import Testing
         port: port, token: testToken, name: "doomed", hang: true)
       let executor = try await Executor.connect(address: address, token: testToken)
       let handle = executor.submit(echo("survives"))
-      try await eventually("the task is assigned") { await scheduler.load().running == 1 }
+      try await eventually("the task is assigned") { try await scheduler.load().running == 1 }
       await doomed.kill()
-      try await eventually("the task is queued again") { await scheduler.load().queued == 1 }
+      try await eventually("the task is queued again") { try await scheduler.load().queued == 1 }
       let healthy = try await TestWorker.connect(port: port, token: testToken, name: "healthy")
       let result = try await handle.result
       #expect(result.status == .succeeded)
@@ -68,7 +68,7 @@ import Testing
         let worker = try await TestWorker.connect(
           port: port, token: testToken, name: name, hang: true)
         try await eventually("the task is assigned to \(name)") {
-          await scheduler.load().running == 1
+          try await scheduler.load().running == 1
         }
         await worker.kill()
       }
@@ -86,7 +86,7 @@ import Testing
       let worker = try await TestWorker.connect(port: port, token: testToken, name: "old")
       let executor = try await Executor.connect(address: address, token: testToken)
       let slow = executor.submit(.shell("sleep", ["300"]))
-      try await eventually("the task runs") { await scheduler.load().running == 1 }
+      try await eventually("the task runs") { try await scheduler.load().running == 1 }
       let retired = await scheduler.retire(workers: ["old", "nobody"])
       #expect(retired == ["old"])
       // The running task finished (on that worker) before the worker was told to exit.
@@ -96,7 +96,7 @@ import Testing
       // A task submitted now waits for a new worker instead of going to the retired one.
       let later = executor.submit(echo("later"))
       try await eventually("the retired worker is gone") {
-        await scheduler.load().workers.isEmpty
+        try await scheduler.load().workers.isEmpty
       }
       let fresh = try await TestWorker.connect(port: port, token: testToken, name: "fresh")
       #expect(try await later.result.worker == "fresh")
@@ -113,9 +113,9 @@ import Testing
       let executor = try await Executor.connect(address: address, token: testToken)
       let handle = executor.submit(echo("handed back"))
       try await eventually("the worker drains") {
-        await scheduler.load().workers.first?.draining == true
+        try await scheduler.load().workers.first?.draining == true
       }
-      #expect(await scheduler.load().queued == 1)
+      #expect(try await scheduler.load().queued == 1)
       let other = try await TestWorker.connect(port: port, token: testToken, name: "other")
       let result = try await handle.result
       #expect(result.status == .succeeded && result.worker == "other")
@@ -130,11 +130,11 @@ import Testing
       let worker = try await TestWorker.connect(port: port, token: testToken, name: "w")
       let leaving = try await Executor.connect(address: address, token: testToken)
       let handles = leaving.submit((0..<50).map { _ in .shell("sleep", ["200"]) })
-      try await eventually("the map is queued") { await scheduler.load().queued == 49 }
+      try await eventually("the map is queued") { try await scheduler.load().queued == 49 }
       await leaving.close()
       await #expect(throws: ShoalError.self) { try await handles[10].result }
       try await eventually("its tasks are dropped") {
-        let load = await scheduler.load()
+        let load = try await scheduler.load()
         return load.queued == 0 && load.running == 0
       }
       // The running one was cancelled on the worker.
@@ -163,8 +163,8 @@ import Testing
       let executor = try await Executor.connect(address: address, token: testToken)
       // The first task goes to one of them; the other stays idle.
       let slow = executor.submit(.shell("sleep", ["500"]))
-      try await eventually("the task runs") { await scheduler.load().running == 1 }
-      let load = await scheduler.load()
+      try await eventually("the task runs") { try await scheduler.load().running == 1 }
+      let load = try await scheduler.load()
       #expect(load.idleWorkers == 1)
       let idleName = try #require(load.workers.first { $0.running == 0 }?.name)
       #expect(await scheduler.workersToClose(1) == [idleName])
@@ -200,9 +200,9 @@ import Testing
         port: port, token: testToken, name: "frozen", hang: true, heartbeats: false)
       let executor = try await Executor.connect(address: address, token: testToken)
       let handle = executor.submit(echo("moved"))
-      try await eventually("the task is assigned") { await scheduler.load().running == 1 }
+      try await eventually("the task is assigned") { try await scheduler.load().running == 1 }
       try await eventually("the frozen worker is dropped") {
-        await scheduler.load().workers.isEmpty
+        try await scheduler.load().workers.isEmpty
       }
       let healthy = try await TestWorker.connect(port: port, token: testToken, name: "healthy")
       #expect(try await handle.result.worker == "healthy")

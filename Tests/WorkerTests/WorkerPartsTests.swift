@@ -9,18 +9,6 @@ import Testing
 
 @Suite("Worker parts")
 struct WorkerPartsTests {
-  @Test func backoffDoublesUpToTheMaximumWithJitterAndResets() {
-    var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
-    let delays = (0..<8).map { _ in backoff.nextDelay() }
-    let bases: [Duration] = [100, 200, 400, 800, 1000, 1000, 1000, 1000].map { .milliseconds($0) }
-    for (delay, base) in zip(delays, bases) {
-      #expect(delay >= base * 0.75 && delay <= base * 1.25, "\(delay) for \(base)")
-    }
-    backoff.reset()
-    let first = backoff.nextDelay()
-    #expect(first >= .milliseconds(75) && first <= .milliseconds(125))
-  }
-
   @Test func outboxCoalescesResultsAndHandBacksInOrder() async throws {
     let outbox = Outbox()
     let result = TaskResult(status: .succeeded)

@@ -68,10 +68,10 @@ final class BenchCluster: @unchecked Sendable {
   /// Waits until `count` workers are connected (bounded).
   func waitForWorkers(_ count: Int, timeout: Duration = .seconds(60)) async throws {
     let deadline = ContinuousClock.now + timeout
-    while await scheduler.load().workers.count < count {
+    while try await scheduler.load().workers.count < count {
       if ContinuousClock.now > deadline {
         throw BenchError(
-          "only \(await scheduler.load().workers.count) of \(count) workers connected")
+          "only \(try await scheduler.load().workers.count) of \(count) workers connected")
       }
       try await Task.sleep(for: .milliseconds(1))
     }

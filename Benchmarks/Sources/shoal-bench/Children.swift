@@ -24,7 +24,7 @@ enum Children {
         say(try await scheduler.listeningAddress())
         var last = (-1, -1)
         while getppid() != 1 {
-          let load = await scheduler.load()
+          let load = try await scheduler.load()
           let now = (load.queued, load.workers.count)
           if now != last {
             say("queued \(now.0) workers \(now.1)")

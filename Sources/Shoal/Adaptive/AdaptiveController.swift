@@ -62,8 +62,16 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
         planned: planned))
   }
 
-  /// Ticks every `settings.interval` until cancelled.
+  /// Ticks every `settings.interval` until cancelled or gracefully shut down (no
+  /// scaling decision is taken once a shutdown has begun).
   public func run() async throws {
+    do {
+      try await cancelWhenGracefulShutdown { try await self.tickUntilCancelled() }
+    } catch is CancellationError {
+    }
+  }
+
+  private func tickUntilCancelled() async throws {
     while !Task.isCancelled {
       let interval = state.withLock { $0.policy.settings.interval }
       do {

@@ -33,8 +33,7 @@ struct SchedulerConnection: Sendable {
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
-            try handlers.addHandler(
-              ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(UInt32.max))))
+            try handlers.addHandler(ByteToMessageHandler(ClientFrameDecoder()))
             try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
             try handlers.addHandler(
               ConnectionHandler(

@@ -38,10 +38,17 @@ extension ClusterRuntime {
 
   /// The cluster as `shoal ps` shows it.
   public func status() async -> ClusterStatus {
-    let load = await scheduler.load()
+    let load: SchedulerLoad
+    var note: String?
+    do {
+      load = try await scheduler.load()
+    } catch {
+      load = SchedulerLoad()
+      note = "\(error)"
+    }
     let endpoint = readiness.current
     var status = ClusterStatus(
-      name: spec.name, state: phase.withLock { $0 }, record: nil, note: nil)
+      name: spec.name, state: phase.withLock { $0 }, record: nil, note: note)
     status.clusterID = clusterID
     status.clusterClass = spec.clusterClass
     status.address = endpoint?.address

@@ -166,11 +166,26 @@ public final class ClusterRuntime: Sendable {
     closeSignal.continuation.finish()
   }
 
-  /// Runs the cluster until `close()` or cancellation.
+  /// Runs the cluster until `close()`, a graceful shutdown (which closes it, as
+  /// `close()` does), or cancellation. `ClusterRuntime` is a `Service`: run it in a
+  /// `ServiceGroup`, which turns SIGTERM and SIGINT into a graceful shutdown.
   public func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await runUntilClosed()
+    } onGracefulShutdown: {
+      self.close()
+    }
+  }
+
+  private func runUntilClosed() async throws {
     do {
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await self.scheduler.run() }
+      // Each child returns whether its end ends the cluster: the adaptive loop ends at a
+      // graceful shutdown, while the cluster still retires its workers.
+      try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask {
+          try await self.runScheduler()
+          return true
+        }
         let address = try await Deadline.run(spec.timeouts.start, "starting the scheduler") {
           try await self.scheduler.listeningAddress()
         }
@@ -180,11 +195,20 @@ public final class ClusterRuntime: Sendable {
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
           log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
-        group.addTask { try await self.runBackend(context: context) }
-        group.addTask { try await self.controller.run() }
-        group.addTask { try await self.serve(address: address) }
-        // The first child to end ends the cluster: `serve` after close, or a failure.
-        try await group.next()
+        group.addTask {
+          try await self.runBackend(context: context)
+          return true
+        }
+        group.addTask {
+          try await self.controller.run()
+          return false
+        }
+        group.addTask {
+          try await self.serve(address: address)
+          return true
+        }
+        // The first child to end the cluster ends it: `serve` after close, or a failure.
+        while let endsCluster = try await group.next(), !endsCluster {}
         phase.withLock { $0 = "closing" }
         group.cancelAll()
       }
@@ -199,6 +223,19 @@ public final class ClusterRuntime: Sendable {
     readiness.resolve(
       .failure(ShoalError(.invalidState, "cluster `\(spec.name)` closed before it was ready")))
     cleanUp()
+  }
+
+  /// Runs the scheduler until this task is cancelled. The scheduler obeys a graceful
+  /// shutdown at once, but the cluster needs it while it retires its workers: so it runs
+  /// in a task of its own, which does not inherit the cluster's graceful shutdown.
+  private func runScheduler() async throws {
+    let scheduler = self.scheduler
+    let serving = Task.detached { try await scheduler.run() }
+    try await withTaskCancellationHandler {
+      try await serving.value
+    } onCancel: {
+      serving.cancel()
+    }
   }
 
   /// Runs the backend's `run(context:)`; once cancelled, waits at most `timeouts.stop`
@@ -282,7 +319,7 @@ public final class ClusterRuntime: Sendable {
   func waitForWorkers(_ count: Int) async throws {
     let deadline = ContinuousClock.now + spec.timeouts.start
     while true {
-      let load = await scheduler.load()
+      let load = try await scheduler.load()
       let connected = Set(load.workers.map(\.name))
       if connected.count >= count { return }
       for status in await backend.workers() where !connected.contains(status.name) {
@@ -336,7 +373,13 @@ public final class ClusterRuntime: Sendable {
   /// Retires every worker through the scheduler (their tasks finish), then stops them.
   private func retireAll() async {
     controller.disable(planned: 0)
-    let names = await scheduler.load().workers.map(\.name)
+    let names: [String]
+    do {
+      names = try await scheduler.load().workers.map(\.name)
+    } catch {
+      logger.warning("closing `\(spec.name)` without retiring its workers first: \(error)")
+      names = []
+    }
     let backend = self.backend
     let scheduler = self.scheduler
     _ = try? await Deadline.run(spec.timeouts.stop, "closing `\(spec.name)`") {

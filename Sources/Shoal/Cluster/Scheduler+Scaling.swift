@@ -1,9 +1,10 @@
 import ShoalScheduler
 
 extension Scheduler: ScalingScheduler {
-  /// The load figures the adaptive policy reads (retiring workers left out).
+  /// The load figures the adaptive policy reads (retiring workers left out); a
+  /// stopped scheduler (the cluster is closing) reads as an empty one.
   public func adaptiveLoad() async -> AdaptiveLoad {
-    AdaptiveLoad(load: await load())
+    AdaptiveLoad(load: (try? await load()) ?? SchedulerLoad())
   }
 }
 

@@ -1,59 +1,32 @@
 import Foundation
 import ShoalCore
 
-/// Runs a host tool (`ldd`, `tar`, `podman`) to completion and captures its output.
-/// A non-zero exit is a result, not a thrown error.
+/// Runs a host tool (`ldd`, `tar`, `podman`) to completion and captures its output,
+/// through the SDK's `ShortCommand`. A non-zero exit is a result, not a thrown error.
 enum ExternalCommand {
   /// The outcome of one command.
-  struct Output {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var succeeded: Bool { status == 0 }
-    /// stderr (or stdout when stderr is empty), trimmed, for messages.
-    var message: String {
-      (stderr.isEmpty ? stdout : stderr).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-  }
+  typealias Output = ShortCommand.Outcome
 
-  /// Runs `executable arguments`; throws only when it cannot be started.
-  static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("shoal-image-cmd-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("out")
-    let err = folder.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let outHandle = try FileHandle(forWritingTo: out)
-    let errHandle = try FileHandle(forWritingTo: err)
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    process.standardInput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      throw ShoalError(.backendFailed, "cannot run \(executable): \(error.localizedDescription)")
+  /// How long one step of an image build may take.
+  static let timeout: Duration = .seconds(30 * 60)
+
+  /// Runs `executable arguments`; throws when it cannot be started or runs past `timeout`.
+  static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+    let command = ShortCommand(executable, arguments)
+    let output = try await command.run(timeout: timeout)
+    if output.timedOut {
+      throw ShoalError(
+        .timeout, "`\(command.commandLine)` did not finish within \(timeout) and was killed")
     }
-    process.waitUntilExit()
-    try? outHandle.close()
-    try? errHandle.close()
-    let status =
-      process.terminationReason == .uncaughtSignal
-      ? 128 + process.terminationStatus : process.terminationStatus
-    return Output(
-      status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    return output
   }
 
   /// Runs the command and throws `ShoalError(.backendFailed)` with its stderr when it fails.
   @discardableResult
-  static func check(_ executable: String, _ arguments: [String], what: String) throws -> Output {
-    let output = try run(executable, arguments)
+  static func check(_ executable: String, _ arguments: [String], what: String) async throws
+    -> Output
+  {
+    let output = try await run(executable, arguments)
     guard output.succeeded else {
       throw ShoalError(
         .backendFailed,

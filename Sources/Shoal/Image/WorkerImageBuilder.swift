@@ -64,14 +64,14 @@ public struct WorkerImageBuilder: Sendable {
   public init(options: Options) { self.options = options }
 
   /// Builds (or reuses) the image; `progress` receives one line per step.
-  public func build(progress: (String) -> Void = { _ in }) throws -> Result {
+  public func build(progress: (String) -> Void = { _ in }) async throws -> Result {
     let runtime = try findRuntime()
     let runtimeName = (runtime as NSString).lastPathComponent
     let payload = try payloadFiles()
     let busybox = ExternalCommand.which("busybox", environment: options.environment)
     let fingerprint = try fingerprintOf(
       payload + (busybox.map { [$0] } ?? []) + (options.base.map { [$0] } ?? []))
-    if options.reuse, try existingFingerprint(runtime: runtime) == fingerprint {
+    if options.reuse, try await existingFingerprint(runtime: runtime) == fingerprint {
       progress("\(options.tag) is up to date (fingerprint \(fingerprint))")
       return Result(
         tag: options.tag, runtime: runtimeName, fingerprint: fingerprint, reused: true,
@@ -87,7 +87,7 @@ public struct WorkerImageBuilder: Sendable {
 
     if let base = options.base {
       progress("starting from \(base)")
-      try unpackBase(base, into: root)
+      try await unpackBase(base, into: root)
     }
     try mirrorHostLinks(into: root)
     var copied = 0
@@ -97,7 +97,7 @@ public struct WorkerImageBuilder: Sendable {
       copied += 1
     }
     progress("copied \(payload.count) files of the build into \(WorkerImageBuilder.payloadFolder)")
-    let libraries = try sharedLibraries(of: payload)
+    let libraries = try await sharedLibraries(of: payload)
     for library in libraries {
       try root.copy(library, to: library)  // resolved inside the root: /lib -> usr/lib
       copied += 1
@@ -109,19 +109,19 @@ public struct WorkerImageBuilder: Sendable {
           .invalidValue, "busybox is not installed, and the image needs it as /bin/sh",
           hint: "apt-get install -y busybox-static, or pass --base ROOTFS with its own /bin/sh")
       }
-      try installBusybox(busybox, into: root)
+      try await installBusybox(busybox, into: root)
       copied += 1
       progress("installed \(busybox) as /bin/sh with its applets")
     }
     try writeBasics(into: root)
 
     let tarball = work + "/rootfs.tar"
-    try ExternalCommand.check(
+    try await ExternalCommand.check(
       "/usr/bin/env",
       ["tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root.folder, "-cf", tarball, "."],
       what: "packing the rootfs")
     let bytes = (try? FileManager.default.attributesOfItem(atPath: tarball)[.size] as? Int) ?? 0
-    let previous = try? ExternalCommand.run(
+    let previous = try? await ExternalCommand.run(
       runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
     let changes = [
       "ENV PATH=\(WorkerImageBuilder.payloadFolder):/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
@@ -129,15 +129,15 @@ public struct WorkerImageBuilder: Sendable {
       "WORKDIR /tmp",
       "CMD [\"/bin/sh\"]",
     ]
-    try ExternalCommand.check(
+    try await ExternalCommand.check(
       runtime, ["import"] + changes.flatMap { ["--change", $0] } + [tarball, options.tag],
       what: "\(runtimeName) import")
     if let previous, previous.succeeded {
       let old = previous.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-      let now = try? ExternalCommand.run(
+      let now = try? await ExternalCommand.run(
         runtime, ["image", "inspect", "--format", "{{.Id}}", options.tag])
       if !old.isEmpty, now?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != old {
-        _ = try? ExternalCommand.run(runtime, ["rmi", old])  // fails harmlessly while in use
+        _ = try? await ExternalCommand.run(runtime, ["rmi", old])  // fails harmlessly while in use
       }
     }
     progress("imported \(options.tag) with \(runtimeName) (\(bytes / 1_048_576) MiB)")
@@ -183,11 +183,11 @@ public struct WorkerImageBuilder: Sendable {
   }
 
   /// Every shared library the payload needs, by `ldd`, outside the payload itself.
-  private func sharedLibraries(of files: [String]) throws -> [String] {
+  private func sharedLibraries(of files: [String]) async throws -> [String] {
     let payloadNames = Set(files.map { ($0 as NSString).lastPathComponent })
     var found = Set<String>()
     for file in files {
-      let output = try ExternalCommand.run("/usr/bin/env", ["ldd", file])
+      let output = try await ExternalCommand.run("/usr/bin/env", ["ldd", file])
       guard output.succeeded else { continue }  // not a dynamic ELF file
       for line in output.stdout.split(separator: "\n") {
         let text = line.trimmingCharacters(in: .whitespaces)
@@ -225,7 +225,7 @@ public struct WorkerImageBuilder: Sendable {
     }
   }
 
-  private func unpackBase(_ base: String, into root: StagedRoot) throws {
+  private func unpackBase(_ base: String, into root: StagedRoot) async throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory) else {
       throw ShoalError(
@@ -233,19 +233,19 @@ public struct WorkerImageBuilder: Sendable {
         hint: "pass a folder holding a root filesystem or a tarball of one")
     }
     if isDirectory.boolValue {
-      try ExternalCommand.check(
+      try await ExternalCommand.check(
         "/usr/bin/env", ["cp", "-a", base + "/.", root.folder], what: "copying the base rootfs")
     } else {
-      try ExternalCommand.check(
+      try await ExternalCommand.check(
         "/usr/bin/env", ["tar", "-xf", base, "-C", root.folder],
         what: "unpacking the base rootfs \(base)")
     }
   }
 
-  private func installBusybox(_ busybox: String, into root: StagedRoot) throws {
+  private func installBusybox(_ busybox: String, into root: StagedRoot) async throws {
     try root.makeDirectory("/bin")
     try root.copy(busybox, to: "/bin/busybox")
-    let applets = try ExternalCommand.check(busybox, ["--list"], what: "busybox --list")
+    let applets = try await ExternalCommand.check(busybox, ["--list"], what: "busybox --list")
     for applet in applets.stdout.split(separator: "\n") where !applet.isEmpty && applet != "busybox"
     {
       try root.link("/bin/" + applet, to: "busybox")
@@ -282,8 +282,8 @@ public struct WorkerImageBuilder: Sendable {
     return String(hash, radix: 16)
   }
 
-  private func existingFingerprint(runtime: String) throws -> String? {
-    let output = try ExternalCommand.run(
+  private func existingFingerprint(runtime: String) async throws -> String? {
+    let output = try await ExternalCommand.run(
       runtime,
       [
         "image", "inspect", "--format",

@@ -11,7 +11,7 @@ struct ImageCommand: ParsableCommand {
     subcommands: [Build.self])
 
   /// `shoal image build [--tag T] [--base DIR|TAR] [--runtime R]`.
-  struct Build: ParsableCommand {
+  struct Build: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Assemble a worker image from this build and import it (nothing is pulled).",
       discussion: """
@@ -49,7 +49,7 @@ struct ImageCommand: ParsableCommand {
     @Flag(help: "Print only the image name.")
     var quiet = false
 
-    func run() throws {
+    func run() async throws {
       var options = WorkerImageBuilder.Options()
       if let buildDir { options.buildDirectory = buildDir }
       options.tag = tag
@@ -59,7 +59,7 @@ struct ImageCommand: ParsableCommand {
       options.reuse = reuse
       let quiet = self.quiet
       do {
-        let result = try WorkerImageBuilder(options: options).build { line in
+        let result = try await WorkerImageBuilder(options: options).build { line in
           if !quiet { print(line) }
         }
         print(quiet ? result.tag : "built \(result.tag)" + (result.reused ? " (reused)" : ""))

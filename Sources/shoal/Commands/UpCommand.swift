@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Shoal
 import ShoalCore
+import ServiceLifecycle
 import UnixSignals
 
 /// `shoal up NAME [--detach]`: keep a cluster up.
@@ -62,22 +63,14 @@ struct UpCommand: AsyncParsableCommand {
         stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file),
       logger: logger)
     async let announced: Void = announce(runtime)
-    // Ctrl-C or SIGTERM closes the cluster properly (retire, stop); a second one stops
-    // the workers at once.
-    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-      tasks.addTask { try await runtime.run() }
-      tasks.addTask {
-        var received = 0
-        for await _ in signals {
-          received += 1
-          if received > 1 { return }
-          runtime.close()
-        }
-      }
-      defer { tasks.cancelAll() }
-      try await tasks.next()
-    }
+    // Ctrl-C or SIGTERM shuts the group down gracefully, which closes the cluster
+    // properly (retire, stop); SIGQUIT (Ctrl-\\) cancels it: the workers stop at once.
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [.init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit],
+        logger: logger))
+    try await group.run()
     await announced
     withExtendedLifetime(lock) {}
   }

@@ -93,7 +93,7 @@ final class TestCluster: @unchecked Sendable {
 
   /// The scheduler's load (through a control connection when it is a process).
   func load() async throws -> SchedulerLoad {
-    if let embedded { return await embedded.load() }
+    if let embedded { return try await embedded.load() }
     let control = try await ControlClient.connect(address: address, token: clusterToken)
     do {
       let load = try await control.status()
