@@ -34,6 +34,7 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
+    .library(name: "SlurmBackend", type: .dynamic, targets: ["SlurmBackend"]),
     // Test fixtures: built so that the loader tests can dlopen them from the build folder.
     .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
     .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
@@ -74,7 +75,7 @@ let package = Package(
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "SlurmSupport", core, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -97,6 +98,12 @@ let package = Package(
     .target(name: "SSHSupport", dependencies: [core], path: "Plugins/SSHSupport"),
     .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
+    // The Slurm backend's pure parts (options, job scripts, squeue lines), a plain target
+    // so that SlurmTests and `shoal job-script` use them without the plugin's entry point.
+    .target(name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
+    .target(
+      name: "SlurmBackend", dependencies: [core, "SlurmSupport", "SSHSupport"],
+      path: "Plugins/SlurmBackend"),
 
     fixture("FixturePlugin"),
     fixture("OldABIPlugin"),
@@ -138,6 +145,12 @@ let package = Package(
       name: "SSHTests",
       dependencies: [
         "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, logging,
+        "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "SlurmTests",
+      dependencies: [
+        "SlurmSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, logging,
         "ShoalTestSupport",
       ]),
   ]

@@ -12,6 +12,7 @@ extension ShoalCommand {
     MapCommand.self,
     ImageCommand.self,
     LogsCommand.self,
+    JobScriptCommand.self,
     UpCommand.self,
     PsCommand.self,
     ScaleCommand.self,
