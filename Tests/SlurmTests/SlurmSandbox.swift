@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalTestSupport
 
 /// A real Slurm for one test: `Scripts/slurm-sandbox start DIR` runs munged (its own
@@ -41,20 +42,39 @@ final class SlurmSandbox: Sendable {
     }
     directory = try TemporaryDirectory.make("s14-slurm")
     conf = directory + "/slurm.conf"
-    let start = try CommandRunner.run(
-      BuildProducts.repositoryRoot + "/Scripts/slurm-sandbox", ["start", directory], timeout: 60)
-    guard start.status == 0 else {
-      _ = try? CommandRunner.run(
-        BuildProducts.repositoryRoot + "/Scripts/slurm-sandbox", ["stop", directory])
-      throw SandboxError(message: "Scripts/slurm-sandbox start failed: \(start.stderr)")
+    let status = try SlurmSandbox.script("start", directory)
+    guard status == 0 else {
+      _ = try? SlurmSandbox.script("stop", directory)
+      let output = (try? String(contentsOfFile: directory + "/sandbox.out", encoding: .utf8)) ?? ""
+      throw SandboxError(message: "Scripts/slurm-sandbox start failed (\(status)): \(output)")
     }
     setenv("SLURM_CONF", conf, 1)
   }
 
   /// Stops every daemon (by pid when `scontrol shutdown` is not enough).
   func close() {
-    _ = try? CommandRunner.run(
-      BuildProducts.repositoryRoot + "/Scripts/slurm-sandbox", ["stop", directory], timeout: 30)
+    _ = try? SlurmSandbox.script("stop", directory)
+  }
+
+  /// Runs `Scripts/slurm-sandbox COMMAND DIR` with ShoalCore's spawner, which closes
+  /// every descriptor above 2: the daemons it starts must not hold a pipe of this
+  /// process (Foundation's `Process` would wait for it to close). Returns its status.
+  static func script(_ command: String, _ directory: String) throws -> Int32 {
+    let pid = try ProcessSupervisor.spawnDetached(
+      .init(
+        executable: BuildProducts.repositoryRoot + "/Scripts/slurm-sandbox",
+        arguments: [command, directory], logFile: directory + "/sandbox.out"))
+    var status: Int32 = 0
+    let deadline = Date().addingTimeInterval(90)
+    while waitpid(pid, &status, WNOHANG) == 0 {
+      if Date() > deadline {
+        kill(-pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return -1
+      }
+      usleep(20_000)
+    }
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
   }
 
   /// Runs a Slurm client command (`squeue`, `scontrol`, ...) against this Slurm.
