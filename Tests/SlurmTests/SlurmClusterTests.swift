@@ -126,7 +126,7 @@ struct SlurmClusterTests {
     let runtime = try H.runtime(["n_workers: 1", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
-      let handle = executor.submit(TaskSpec.shell("sh", ["-c", "sleep 3; echo $SLURMD_NODENAME"]))
+      let handle = executor.submit(TaskSpec.shell("sh", ["-c", "sleep 6; echo $SLURMD_NODENAME"]))
       #expect(await eventually(30) { (await runtime.status().running) == 1 })
       let job = try #require(slurm.activeJobs().first { $0[2] == "RUNNING" })
       try slurm.run("scontrol", ["update", "nodename=\(job[4])", "state=down", "reason=s14-test"])
@@ -135,8 +135,8 @@ struct SlurmClusterTests {
       #expect(result.status == .succeeded)
       let other = job[4] == "n1" ? "n2" : "n1"
       #expect(String(decoding: result.output, as: UTF8.self) == "\(other)\n")
-      #expect(log.contains("job \(job[0]) "), "\(log.text)")
-      #expect(await runtime.backend.workers().contains { $0.restarts > 0 })
+      #expect(await eventually(30) { log.contains("job \(job[0]) NODE_FAIL") }, "\(log.text)")
+      #expect(await eventually(30) { await runtime.backend.workers().contains { $0.restarts > 0 } })
     }
   }
 }
