@@ -27,7 +27,8 @@ import Synchronization
 public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBindingProvider {
   /// The checked `cluster_kwargs`.
   let options: SlurmOptions
-  /// Workers to start when not adaptive: `n_workers`, default one job's `processes`.
+  /// Workers to start when not adaptive: `n_workers`, default one job's `processes`
+  /// (in allocation mode: one per task of the allocation).
   public let initialWorkers: Int
   /// Where the scheduler listens: `scheduler_options.host`/`port`, when set.
   public let schedulerBinding: SchedulerBinding?
@@ -67,7 +68,7 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
   /// Decodes and checks `cluster_kwargs` (docs/slurm.md); submits nothing.
   public init(kwargs: Kwargs) throws {
     options = try kwargs.decode(SlurmOptions.self)
-    initialWorkers = options.nWorkers ?? options.processes
+    let allocation: Allocation?
     let scheduler = options.scheduler
     schedulerBinding =
       scheduler.listenHost == nil && scheduler.listenPort == nil
@@ -79,6 +80,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
     } else {
       allocation = nil
     }
+    self.allocation = allocation
+    initialWorkers = options.nWorkers ?? allocation?.capacity ?? options.processes
     if let allocation, initialWorkers > allocation.capacity, let node = kwargs["n_workers"] {
       throw node.error(
         "n_workers (\(initialWorkers)) is more than the allocation holds (\(allocation.summary))",
