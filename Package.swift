@@ -7,7 +7,8 @@ let core: Target.Dependency = .product(name: "ShoalCore", package: "ShoalCore")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
-let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let lifecycle: Target.Dependency = .product(
+  name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -100,7 +101,8 @@ let package = Package(
     backend("ContainerBackend"),
     // The Slurm backend's pure parts (options, job scripts, squeue lines), a plain target
     // so that SlurmTests and `shoal job-script` use them without the plugin's entry point.
-    .target(name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
+    .target(
+      name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
     .target(
       name: "SlurmBackend", dependencies: [core, "SlurmSupport", "SSHSupport"],
       path: "Plugins/SlurmBackend"),
@@ -126,7 +128,8 @@ let package = Package(
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging,
+        "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(

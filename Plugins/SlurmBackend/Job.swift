@@ -1,5 +1,5 @@
-import SlurmSupport
 import ShoalCore
+import SlurmSupport
 
 /// One batch job of the cluster and the workers it runs, as the backend tracks it.
 struct Job: Sendable {
@@ -69,7 +69,9 @@ struct Job: Sendable {
     case .submitting: (state, location) = (.launching, "submitting")
     case .pending(let reason): (state, location) = (.launching, "\(job) pending (\(reason))")
     case .running(let node):
-      (state, location) = (.running, "\(job) on \(node)" + (replaced ? ", replaced ahead of its walltime" : ""))
+      (state, location) = (
+        .running, "\(job) on \(node)" + (replaced ? ", replaced ahead of its walltime" : "")
+      )
     case .stopping: (state, location) = (.stopping, job)
     case .ended(let final): (state, location) = (final, job)
     }

@@ -96,5 +96,9 @@ struct ShortRun: Sendable {
 /// A process-wide counter.
 final class Counter: Sendable {
   private let value = Mutex(0)
-  func next() -> Int { value.withLock { $0 += 1; return $0 } }
+  func next() -> Int {
+    value.withLock {
+      $0 += 1; return $0
+    }
+  }
 }

@@ -1,5 +1,5 @@
-import SlurmSupport
 import ShoalCore
+import SlurmSupport
 
 /// `sbatch`, `squeue` and `scancel` (or the site's wrappers named by
 /// `submit_command`, `status_command`, `cancel_command`), each a short command with
@@ -17,7 +17,9 @@ struct SlurmClient: Sendable {
       throw ShoalError(
         .backendFailed,
         "`\(command.joined(separator: " "))` of job \(script.jobName) failed (status \(outcome.status)): \(outcome.lastLines())",
-        hint: "check the job with `shoal job-script CLUSTER`; is Slurm reachable (`sinfo`, $SLURM_CONF)?")
+        hint:
+          "check the job with `shoal job-script CLUSTER`; is Slurm reachable (`sinfo`, $SLURM_CONF)?"
+      )
     }
     return id
   }

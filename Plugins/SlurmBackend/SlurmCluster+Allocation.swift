@@ -20,11 +20,14 @@ struct Allocation: Sendable, Hashable {
     guard let id = environment["SLURM_JOB_ID"], !id.isEmpty else {
       throw node.error(
         "mode: allocation needs to run inside a Slurm job, and SLURM_JOB_ID is not set",
-        hint: "start shoal from a batch script (`sbatch -n 4 run.sh`) or `salloc -n 4`, or use mode: jobs")
+        hint:
+          "start shoal from a batch script (`sbatch -n 4 run.sh`) or `salloc -n 4`, or use mode: jobs"
+      )
     }
     jobID = id
     capacity = max(
-      1, Int(environment["SLURM_NTASKS"] ?? "") ?? Int(environment["SLURM_JOB_NUM_NODES"] ?? "") ?? 1)
+      1,
+      Int(environment["SLURM_NTASKS"] ?? "") ?? Int(environment["SLURM_JOB_NUM_NODES"] ?? "") ?? 1)
     threads = max(1, Int(environment["SLURM_CPUS_PER_TASK"] ?? "") ?? 1)
     nodes = environment["SLURM_JOB_NODELIST"] ?? "?"
   }
@@ -43,7 +46,8 @@ extension SlurmCluster {
       $0.supervisor = supervisor
     }
     runtime.context.log.info(
-      "Slurm allocation \(allocation.summary): up to \(allocation.capacity) worker(s) as srun steps")
+      "Slurm allocation \(allocation.summary): up to \(allocation.capacity) worker(s) as srun steps"
+    )
     await supervisor.run()
     state.withLock {
       $0.closed = true
@@ -100,7 +104,8 @@ extension SlurmCluster {
   func step(_ name: String, runtime: Runtime, threads: Int) -> ProcessSupervisor.Command {
     var launch = runtime.context.workerLaunch(
       name: name, nthreads: threads, taskLibraries: options.taskLibraries,
-      extraArguments: ["--give-up-after", String(Int(options.giveUpAfter))] + options.workerExtraArgs)
+      extraArguments: ["--give-up-after", String(Int(options.giveUpAfter))]
+        + options.workerExtraArgs)
     launch.executable = runtime.executable
     launch.schedulerAddress = runtime.workerAddress
     let srun = [

@@ -45,9 +45,11 @@ extension SlurmCluster {
   /// Submits job `index` (in phase `.submitting`). A job cancelled meanwhile is
   /// cancelled in Slurm at once.
   func submit(_ index: Int, runtime: Runtime) async throws {
-    guard let (name, workers) = state.withLock({ state in
-      state.jobs.first { $0.index == index }.map { ($0.name, $0.workers) }
-    }) else { return }
+    guard
+      let (name, workers) = state.withLock({ state in
+        state.jobs.first { $0.index == index }.map { ($0.name, $0.workers) }
+      })
+    else { return }
     let script = script(name: name, workers: workers, runtime: runtime)
     linkLogs(script, runtime: runtime)
     var environment: [String: String] = [WorkerLaunch.tokenVariable: runtime.context.token]
@@ -62,7 +64,8 @@ extension SlurmCluster {
       return false
     }
     if cancel { await runtime.client.cancel([id]) }
-    runtime.context.log.debug("submitted job \(id) (\(name)): workers \(workers.joined(separator: ", "))")
+    runtime.context.log.debug(
+      "submitted job \(id) (\(name)): workers \(workers.joined(separator: ", "))")
   }
 
   /// With a `log_directory` of its own, `STATE/logs/WORKER.log` links to the worker's
@@ -169,7 +172,8 @@ extension SlurmCluster {
           keep = false
           replacements += 1
           messages.append(
-            "job \(id) reached its walltime (\(entry.summary)) before a replacement was running; replacing it")
+            "job \(id) reached its walltime (\(entry.summary)) before a replacement was running; replacing it"
+          )
         } else if entry.state == "COMPLETED" {
           job.phase = .ended(.exited(0))
         } else {
@@ -210,14 +214,24 @@ extension SlurmCluster {
       job.runningSince = nil
       job.submittedAt = nil
       if job.faults.count > SlurmCluster.faultLimit {
-        job.phase = .ended(.failed("\(described) (\(job.faults.count) faults within \(SlurmCluster.faultWindow); not resubmitting)"))
-        return (.error, "workers \(job.workers.joined(separator: ", ")): \(described); given up after \(job.faults.count) faults")
+        job.phase = .ended(
+          .failed(
+            "\(described) (\(job.faults.count) faults within \(SlurmCluster.faultWindow); not resubmitting)"
+          ))
+        return (
+          .error,
+          "workers \(job.workers.joined(separator: ", ")): \(described); given up after \(job.faults.count) faults"
+        )
       }
-      let delay = RetryDelay.doubling(from: .seconds(1), upTo: .seconds(60), afterFailures: job.faults.count)
+      let delay = RetryDelay.doubling(
+        from: .seconds(1), upTo: .seconds(60), afterFailures: job.faults.count)
       job.phase = .waiting(reason: reason)
       job.retryAt = now + delay
       job.restarts += 1
-      return (.warning, "workers \(job.workers.joined(separator: ", ")): \(described); resubmitting in \(delay)")
+      return (
+        .warning,
+        "workers \(job.workers.joined(separator: ", ")): \(described); resubmitting in \(delay)"
+      )
     }
     if let (level, text) = message {
       level == .error ? runtime.context.log.error(text) : runtime.context.log.warning(text)
@@ -264,7 +278,8 @@ extension SlurmCluster {
     guard !orphans.isEmpty else { return [] }
     let described = orphans.map { "job \($0.id) (\($0.name))" }
     log.info(
-      "cancelling \(orphans.count) job(s) left by an earlier run of \(clusterName): \(described.joined(separator: ", "))")
+      "cancelling \(orphans.count) job(s) left by an earlier run of \(clusterName): \(described.joined(separator: ", "))"
+    )
     if let complaint = await client.cancel(orphans.map(\.id)) {
       log.warning("scancel of leftover jobs: \(complaint)")
     }
@@ -286,7 +301,8 @@ enum Folders {
       if mkdir(current, 0o755) != 0 && errno != EEXIST {
         throw ShoalError(
           .backendFailed, "cannot create \(current): \(String(cString: strerror(errno)))",
-          hint: "check the permissions, or set cluster_kwargs.log_directory to a folder you can write")
+          hint:
+            "check the permissions, or set cluster_kwargs.log_directory to a folder you can write")
       }
     }
   }

@@ -157,8 +157,10 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
         for _ in active.count..<target { new.append(makeJob(&state, runtime: runtime)) }
         return (new, [])
       }
-      let surplus = active.sorted { ($0.isQueued ? 1 : 0, $0.index) > ($1.isQueued ? 1 : 0, $1.index) }
-        .prefix(active.count - target).map(\.index)
+      let surplus = active.sorted {
+        ($0.isQueued ? 1 : 0, $0.index) > ($1.isQueued ? 1 : 0, $1.index)
+      }
+      .prefix(active.count - target).map(\.index)
       return ([], surplus.compactMap { markStopping(&state, index: $0) })
     }
     await runtime.client.cancel(cancel)
@@ -219,7 +221,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
       if let runtime { return runtime }
       try await Task.sleep(for: .milliseconds(10))
     }
-    throw ShoalError(.invalidState, "the Slurm cluster is not running (run(context:) was not called)")
+    throw ShoalError(
+      .invalidState, "the Slurm cluster is not running (run(context:) was not called)")
   }
 }
 

@@ -117,7 +117,9 @@ package struct JobScript: Sendable {
 
   /// `text` quoted for the shell when it needs to be.
   package static func quote(_ text: String) -> String {
-    let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0)) }
+    let plain =
+      !text.isEmpty
+      && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0)) }
     if plain { return text }
     return "'" + text.replacingOccurrences("'", with: "'\\''") + "'"
   }

@@ -17,7 +17,8 @@ package struct SlurmMemory: Sendable, Hashable, CustomStringConvertible {
     }
     var factor = 1.0
     if let last = number.last, let index = "KMGT".firstIndex(of: last) {
-      factor = [1.0 / 1024, 1, 1024, 1024 * 1024]["KMGT".distance(from: "KMGT".startIndex, to: index)]
+      factor =
+        [1.0 / 1024, 1, 1024, 1024 * 1024]["KMGT".distance(from: "KMGT".startIndex, to: index)]
       number.removeLast()
     }
     guard let value = Double(number.trimmingSpaces()), value.isFinite, value > 0 else {

@@ -110,7 +110,8 @@ package struct SlurmOptions: Decodable, Sendable {
     if processes < 1 { throw fail(.processes, "processes must be 1 or more, found \(processes)") }
     if processes > cores {
       throw fail(
-        .processes, "processes (\(processes)) is more than cores (\(cores)): each worker needs a core",
+        .processes,
+        "processes (\(processes)) is more than cores (\(cores)): each worker needs a core",
         hint: "raise `cores` or lower `processes`")
     }
     if let text = try text(.memory) {
@@ -122,7 +123,8 @@ package struct SlurmOptions: Decodable, Sendable {
     let walltimeText = try text(.walltime) ?? "00:30:00"
     guard let seconds = SlurmTime.seconds(walltimeText) else {
       throw fail(
-        .walltime, "expected a Slurm time such as \"01:30:00\", \"45:00\" or \"1-12:00:00\", found \"\(walltimeText)\"",
+        .walltime,
+        "expected a Slurm time such as \"01:30:00\", \"45:00\" or \"1-12:00:00\", found \"\(walltimeText)\"",
         hint: "quote it in YAML: walltime: \"00:30:00\"")
     }
     walltime = seconds
@@ -143,8 +145,12 @@ package struct SlurmOptions: Decodable, Sendable {
     let modeText = try text(.mode) ?? "jobs"
     guard let mode = Mode(rawValue: modeText) else {
       throw fail(
-        .mode, "unknown mode \"\(modeText)\"" + Suggestion.didYouMean(modeText, in: ["jobs", "allocation"]),
-        hint: "`jobs` submits one batch job per worker group; `allocation` runs workers with srun inside the current job")
+        .mode,
+        "unknown mode \"\(modeText)\""
+          + Suggestion.didYouMean(modeText, in: ["jobs", "allocation"]),
+        hint:
+          "`jobs` submits one batch job per worker group; `allocation` runs workers with srun inside the current job"
+      )
     }
     self.mode = mode
     walltimeMarginOption = try c.decodeIfPresent(DurationValue.self, forKey: .walltimeMargin)?

@@ -234,7 +234,9 @@ struct SessionState {
     handBackQueue()
     if !heldBack.isEmpty {
       let ids = heldBack.keys.sorted()
-      logger.info("tasks killed by the signal that drains the worker: handing them back", metadata: ["tasks": "\(ids.count)"])
+      logger.info(
+        "tasks killed by the signal that drains the worker: handing them back",
+        metadata: ["tasks": "\(ids.count)"])
       outbox.send(.handBack(ids))
       for id in ids { running.removeValue(forKey: id) }
       heldBack = [:]

@@ -104,7 +104,8 @@ import Testing
 
   @Test func skipRemovesGeneratedDirectivesOnly() throws {
     let script = try Self.script(
-      "{memory: 4G, job_directives_skip: [\"--mem\", \"--no-requeue\"], job_extra_directives: [\"--mem-per-cpu=1G\"]}")
+      "{memory: 4G, job_directives_skip: [\"--mem\", \"--no-requeue\"], job_extra_directives: [\"--mem-per-cpu=1G\"]}"
+    )
     #expect(!script.contains("--mem=4G"))
     #expect(!script.contains("--no-requeue"))
     #expect(script.contains("#SBATCH --mem-per-cpu=1G\n"))

@@ -48,8 +48,7 @@ enum SlurmClusterHarness {
   }
 
   /// A runtime of cluster `hpc`; its log goes to `log`.
-  static func runtime(_ kwargs: [String], adapt: String? = nil, log: Log) throws -> ClusterRuntime
-  {
+  static func runtime(_ kwargs: [String], adapt: String? = nil, log: Log) throws -> ClusterRuntime {
     let path = try TemporaryDirectory.write(yaml(kwargs, adapt: adapt))
     let config = try ShoalConfig.load(file: path, environment: [:])
     var logger = Logger(label: "test.slurm") { _ in Capture(log: log) }

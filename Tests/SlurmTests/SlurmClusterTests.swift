@@ -20,7 +20,9 @@ struct SlurmClusterTests {
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
       let count = 12
       let results = try await executor.map(
-        (0..<count).map { TaskSpec.shell("sh", ["-c", "echo $SLURM_JOB_ID $SLURMD_NODENAME \($0)"]) })
+        (0..<count).map {
+          TaskSpec.shell("sh", ["-c", "echo $SLURM_JOB_ID $SLURMD_NODENAME \($0)"])
+        })
       await executor.close()
       #expect(results.map(\.status) == Array(repeating: .succeeded, count: count))
       let lines = results.map { String(decoding: $0.output, as: UTF8.self).split(separator: " ") }
@@ -38,17 +40,20 @@ struct SlurmClusterTests {
     defer { slurm.close() }
     let log = H.Log()
     let runtime = try H.runtime(
-      ["give_up_after: 5"], adapt: "{minimum: 0, maximum: 2, interval: 0.2, wait_count: 2, target_duration: 1}",
+      ["give_up_after: 5"],
+      adapt: "{minimum: 0, maximum: 2, interval: 0.2, wait_count: 2, target_duration: 1}",
       log: log)
     try await H.running(runtime) { endpoint in
       #expect(slurm.activeJobs().isEmpty)
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
-      let handles = executor.submit((0..<16).map { TaskSpec.shell("sh", ["-c", "sleep 0.5; echo \($0)"]) })
+      let handles = executor.submit(
+        (0..<16).map { TaskSpec.shell("sh", ["-c", "sleep 0.5; echo \($0)"]) })
       #expect(await eventually(60) { await H.connected(runtime) == 2 })
       #expect(slurm.activeJobs().count == 2)
       let results = try await executor.gather(handles)
       await executor.close()
-      #expect(results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<16).map { "\($0)\n" })
+      #expect(
+        results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<16).map { "\($0)\n" })
       let drained = await eventually(60) {
         let connected = await H.connected(runtime)
         return slurm.activeJobs().isEmpty && connected == 0
@@ -87,13 +92,15 @@ struct SlurmClusterTests {
     try await H.running(runtime) { endpoint in
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
       let count = 10
-      let handles = executor.submit((0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 1; echo \($0)"]) })
+      let handles = executor.submit(
+        (0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 1; echo \($0)"]) })
       #expect(await eventually(30) { (await runtime.status().running) > 0 })
       let victim = try #require(slurm.activeJobs().first { $0[2] == "RUNNING" })
       try slurm.run("scancel", [victim[0]])
       let results = try await executor.gather(handles)
       await executor.close()
-      #expect(results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<count).map { "\($0)\n" })
+      #expect(
+        results.map { String(decoding: $0.output, as: UTF8.self) } == (0..<count).map { "\($0)\n" })
       #expect(await eventually(30) { log.contains("job \(victim[0]) CANCELLED") }, "\(log.text)")
       #expect(await eventually(30) { await runtime.backend.workers().contains { $0.restarts > 0 } })
       #expect(await eventually(60) { await H.connected(runtime) == 2 })
@@ -105,7 +112,8 @@ struct SlurmClusterTests {
     defer { slurm.close() }
     let log = H.Log()
     let runtime = try H.runtime(
-      ["n_workers: 0", "job_script_prologue: [\"echo s14-prologue-broken >&2\", \"exit 3\"]"], log: log)
+      ["n_workers: 0", "job_script_prologue: [\"echo s14-prologue-broken >&2\", \"exit 3\"]"],
+      log: log)
     try await H.running(runtime) { _ in
       try await runtime.backend.scale(to: 1)
       #expect(

@@ -19,7 +19,8 @@ struct SlurmLifecycleTests {
     let slurm = try SlurmSandbox()
     defer { slurm.close() }
     let log = H.Log()
-    let runtime = try H.runtime(["n_workers: 1", "walltime: \"00:01:00\"", "give_up_after: 5"], log: log)
+    let runtime = try H.runtime(
+      ["n_workers: 1", "walltime: \"00:01:00\"", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
       let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
       let count = 40
@@ -48,7 +49,8 @@ struct SlurmLifecycleTests {
     let state = try TemporaryDirectory.make("s14-state")
     let environment = ["SHOAL_STATE_DIR": state, "SLURM_CONF": slurm.conf]
     defer { _ = try? CommandRunner.shoal(["down", "hpc"], environment: environment) }
-    let script = try CommandRunner.shoal(["job-script", "hpc", "--config", config], environment: environment)
+    let script = try CommandRunner.shoal(
+      ["job-script", "hpc", "--config", config], environment: environment)
     #expect(script.status == 0, "\(script.stderr)")
     #expect(script.stdout.hasPrefix("#!/usr/bin/env bash\n#SBATCH --job-name=hpc-"))
     #expect(script.stdout.contains("#SBATCH --time=00:05:00\n"))
@@ -59,7 +61,9 @@ struct SlurmLifecycleTests {
         ["up", "hpc", "--detach", "--config", config], environment: environment, timeout: 120)
       #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
       let jobs = slurm.activeJobs()
-      #expect(jobs.count == 2 && jobs.allSatisfy { $0[5].hasPrefix("shoal;cluster=hpc;id=hpc-") }, "\(jobs)")
+      #expect(
+        jobs.count == 2 && jobs.allSatisfy { $0[5].hasPrefix("shoal;cluster=hpc;id=hpc-") },
+        "\(jobs)")
       var ps = ""
       let shown = await eventually(20, poll: .milliseconds(500)) {
         ps = (try? CommandRunner.shoal(["ps", "hpc"], environment: environment))?.stdout ?? ""
@@ -69,8 +73,11 @@ struct SlurmLifecycleTests {
       let worker = jobs[0][1]
       let logs = try CommandRunner.shoal(["logs", "hpc", worker], environment: environment)
       #expect(logs.status == 0 && logs.stdout.contains("shoal"), "\(logs.stdout)\(logs.stderr)")
-      let upScript = try CommandRunner.shoal(["job-script", "hpc", "--config", config], environment: environment)
-      #expect(!upScript.stdout.contains("SCHEDULER_PORT"), "the script of a running cluster has its address")
+      let upScript = try CommandRunner.shoal(
+        ["job-script", "hpc", "--config", config], environment: environment)
+      #expect(
+        !upScript.stdout.contains("SCHEDULER_PORT"),
+        "the script of a running cluster has its address")
       let record = try #require(StateFolder(root: state).record("hpc"))
       kill(record.pid, SIGKILL)
       #expect(await eventually(10) { kill(record.pid, 0) != 0 })
@@ -87,7 +94,8 @@ struct SlurmLifecycleTests {
         let again = try CommandRunner.shoal(
           ["up", "hpc", "--detach", "--config", config], environment: environment, timeout: 120)
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        #expect(await eventually(30) { Set(slurm.activeJobs().map { $0[0] }).isDisjoint(with: old) })
+        #expect(
+          await eventually(30) { Set(slurm.activeJobs().map { $0[0] }).isDisjoint(with: old) })
         let down = try CommandRunner.shoal(["down", "hpc"], environment: environment)
         #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
         #expect(await eventually(60) { slurm.activeJobs().isEmpty }, "\(slurm.activeJobs())")

@@ -85,8 +85,11 @@ final class SlurmSandbox: Sendable {
 
   /// The jobs in the queue: `id|name|state|reason|nodes|comment` lines.
   func jobs(states: String = "all") -> [[String]] {
-    let output = (try? run("squeue", ["-h", "-t", states, "-o", "%i|%j|%T|%r|%N|%k"]))?.stdout ?? ""
-    return output.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+    let output =
+      (try? run("squeue", ["-h", "-t", states, "-o", "%i|%j|%T|%r|%N|%k"]))?.stdout ?? ""
+    return output.split(separator: "\n").map {
+      $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    }
   }
 
   /// The pending and running jobs.
