@@ -54,7 +54,13 @@ struct ShortRun: Sendable {
     var delay: Duration = .milliseconds(2)
     while true {
       let result = waitpid(pid, &status, WNOHANG)
-      if result == pid || (result < 0 && errno != EINTR) { break }
+      if result == pid { break }
+      if result < 0 && errno == ECHILD {
+        // Reaped by someone else: its status is lost, and so is the output's meaning.
+        throw ShoalError(
+          .backendFailed,
+          "lost track of `\(program)` (pid \(pid)): another part of this process reaped it")
+      }
       if ContinuousClock.now >= deadline, !timedOut {
         timedOut = true
         kill(-pid, SIGKILL)

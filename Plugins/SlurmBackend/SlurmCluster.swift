@@ -125,8 +125,7 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
       try await runAllocation(runtime, allocation: allocation)
       return
     }
-    let removed = try await removeLeftovers(clusterName: context.clusterName, log: context.log)
-    _ = removed
+    try await removeLeftovers(clusterName: context.clusterName, log: context.log)
     state.withLock { $0.runtime = runtime }
     context.log.info(
       "Slurm cluster: jobs of \(options.processes) worker(s) x \(options.threadsPerWorker) thread(s),"

@@ -53,7 +53,9 @@ final class SlurmSandbox: Sendable {
 
   /// Stops every daemon (by pid when `scontrol shutdown` is not enough).
   func close() {
-    _ = try? SlurmSandbox.script("stop", directory)
+    if (try? SlurmSandbox.script("stop", directory)) == 0 {
+      try? FileManager.default.removeItem(atPath: directory)
+    }
   }
 
   /// Runs `Scripts/slurm-sandbox COMMAND DIR` with ShoalCore's spawner, which closes
