@@ -7,8 +7,7 @@ let core: Target.Dependency = .product(name: "ShoalCore", package: "ShoalCore")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
-let lifecycle: Target.Dependency = .product(
-  name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -128,8 +127,7 @@ let package = Package(
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging,
-        "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(
