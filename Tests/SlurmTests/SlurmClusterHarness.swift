@@ -5,6 +5,11 @@ import ShoalCore
 import ShoalTestSupport
 import Synchronization
 
+#if canImport(ShoalPluginHost)
+  // Where PluginLoader lives once the loader leaves ShoalCore (the C plugin ABI).
+  import ShoalPluginHost
+#endif
+
 /// Whole Slurm clusters for the tests: the in-process scheduler (ClusterRuntime), the
 /// real plugin loaded from the build folder, workers as batch jobs of a `SlurmSandbox`.
 enum SlurmClusterHarness {
