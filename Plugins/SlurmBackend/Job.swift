@@ -60,8 +60,10 @@ struct Job: Sendable {
     }
   }
 
-  /// The status of each of its workers, as `workers()` reports them.
-  func statuses() -> [WorkerStatus] {
+  /// The status of each of its workers, as `workers()` reports them; a running
+  /// worker's location says when it drains (its `--lifetime`, counted from when the
+  /// job was seen running).
+  func statuses(lifetime: Int, now: ContinuousClock.Instant = .now) -> [WorkerStatus] {
     let job = id.map { "job \($0)" } ?? "job \(name)"
     let (state, location): (WorkerStatus.State, String)
     switch phase {
@@ -69,9 +71,13 @@ struct Job: Sendable {
     case .submitting: (state, location) = (.launching, "submitting")
     case .pending(let reason): (state, location) = (.launching, "\(job) pending (\(reason))")
     case .running(let node):
-      (state, location) = (
-        .running, "\(job) on \(node)" + (replaced ? ", replaced ahead of its walltime" : "")
-      )
+      var text = "\(job) on \(node)"
+      if replaced {
+        text += ", draining ahead of its walltime"
+      } else if let since = runningSince {
+        text += ", drains in " + Job.format(.seconds(lifetime) - (now - since))
+      }
+      (state, location) = (.running, text)
     case .stopping: (state, location) = (.stopping, job)
     case .ended(let final): (state, location) = (final, job)
     }
@@ -80,5 +86,13 @@ struct Job: Sendable {
         name: name, state: stopped.contains(name) ? .exited(0) : state, location: location,
         restarts: restarts)
     }
+  }
+
+  /// `26m 30s`, `45s`, `0s`.
+  static func format(_ duration: Duration) -> String {
+    let seconds = max(0, Int(duration.components.seconds))
+    let (hours, minutes, rest) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+    if hours > 0 { return "\(hours)h \(minutes)m" }
+    return minutes > 0 ? "\(minutes)m \(rest)s" : "\(rest)s"
   }
 }

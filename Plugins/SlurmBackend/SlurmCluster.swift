@@ -209,7 +209,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
     if allocation != nil {
       return state.withLock { $0.supervisor }?.statuses() ?? []
     }
-    return state.withLock { $0.jobs.flatMap { $0.statuses() } }
+    let lifetime = options.workerLifetime
+    return state.withLock { $0.jobs.flatMap { $0.statuses(lifetime: lifetime) } }
   }
 
   /// Waits (briefly) for `run` to have started.

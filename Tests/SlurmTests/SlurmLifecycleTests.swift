@@ -67,7 +67,8 @@ struct SlurmLifecycleTests {
       var ps = ""
       let shown = await eventually(20, poll: .milliseconds(500)) {
         ps = (try? CommandRunner.shoal(["ps", "hpc"], environment: environment))?.stdout ?? ""
-        return ps.contains("job \(jobs[0][0]) on n")
+        // Each running worker's deadline: walltime 5 min, margin 30 s.
+        return ps.contains("job \(jobs[0][0]) on n") && ps.contains(", drains in 4m")
       }
       #expect(shown, "\(ps)")
       let worker = jobs[0][1]
