@@ -5,6 +5,7 @@ Benchmarks/slurm/run, which exports SLURM_CONF). Prints one JSON line:
   scale_seconds    from 0 workers, scale(2) until 2 workers are connected
 """
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -44,6 +45,7 @@ def main():
 
     client.close()
     cluster.close()
+    shutil.rmtree(logs, ignore_errors=True)
     print(json.dumps({"up_seconds": up, "scale_seconds": scale}))
 
 

@@ -6,6 +6,7 @@ exports SLURM_CONF and SHOAL_STATE_DIR). Prints one JSON line:
                    until 2 workers are connected (polling `shoal ps --json`)
 """
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def main():
         scale = time.monotonic() - start
     finally:
         subprocess.run([shoal, "down", "hpc"], env=env, stdout=subprocess.DEVNULL)
+        shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps({"up_seconds": up, "scale_seconds": scale}))
 
 
