@@ -53,6 +53,7 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
+    .library(name: "SlurmBackend", type: .dynamic, targets: ["SlurmBackend"]),
   ] + fixtureProducts + benchmarkProducts,
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
@@ -92,7 +93,7 @@ let package = Package(
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, host, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "SlurmSupport", core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -123,6 +124,13 @@ let package = Package(
     .target(name: "SSHSupport", dependencies: [core], path: "Plugins/SSHSupport"),
     .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
+    // The Slurm backend's pure parts (options, job scripts, squeue lines), a plain target
+    // so that SlurmTests and `shoal job-script` use them without the plugin's entry point.
+    .target(
+      name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
+    .target(
+      name: "SlurmBackend", dependencies: [core, "SlurmSupport", "SSHSupport"],
+      path: "Plugins/SlurmBackend"),
 
     fixture("FixturePlugin"),
     fixture("FaultyPlugin"),
@@ -163,6 +171,12 @@ let package = Package(
       name: "SSHTests",
       dependencies: [
         "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
+        "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "SlurmTests",
+      dependencies: [
+        "SlurmSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
         "ShoalTestSupport",
       ]),
   ]

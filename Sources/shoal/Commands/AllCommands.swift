@@ -13,6 +13,7 @@ extension ShoalCommand {
     MapCommand.self,
     ImageCommand.self,
     LogsCommand.self,
+    JobScriptCommand.self,
     UpCommand.self,
     PsCommand.self,
     ScaleCommand.self,
