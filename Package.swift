@@ -54,6 +54,9 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
   ],
   targets: [
     // The plugin ABI: a C header (include/shoal_plugin.h), documented in docs/plugin-abi.md.
@@ -82,10 +85,21 @@ let package = Package(
         core, host, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
+    // The scheduler's HTTP endpoint (page, /metrics, events): its own module so that
+    // the client library never links Hummingbird (docs/dashboard.md).
+    .target(
+      name: "ShoalDashboard",
+      dependencies: [
+        "ShoalScheduler", "ShoalWire", nioCore, logging,
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]),
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, host, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "ShoalDashboard", core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -140,6 +154,9 @@ let package = Package(
     .testTarget(
       name: "LocalClusterTests",
       dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
+    .testTarget(
+      name: "DashboardTests",
+      dependencies: ["ShoalDashboard", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests",

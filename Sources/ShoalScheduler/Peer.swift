@@ -24,11 +24,16 @@ final class Peer {
   var retiring = false
   var toldToRetire = false
   var idleSince: NIODeadline?
+  /// Results it sent (for `shoal ps`), and how many of them did not succeed.
+  var finishedTasks = 0
+  var failedTasks = 0
   var retireWaiters: [EventLoopPromise<String?>] = []
 
   // Client state.
   /// Tasks of this client the scheduler still holds (queued or assigned).
   var liveTasks = 0
+  /// Tasks it submitted since it connected (the dashboard's progress of its work).
+  var submittedTasks = 0
 
   // Outgoing messages, written and flushed once per loop iteration.
   var outTasks: [ForwardedTask] = []

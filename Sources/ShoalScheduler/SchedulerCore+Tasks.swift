@@ -4,6 +4,7 @@ import ShoalWire
 extension SchedulerCore {
   func submit(_ envelopes: [ForwardedTask], from client: Peer) {
     tasks.reserveCapacity(tasks.count + envelopes.count)
+    client.submittedTasks += envelopes.count
     for envelope in envelopes {
       guard envelope.id <= TaskID.clientMask else {
         reply(
@@ -49,6 +50,11 @@ extension SchedulerCore {
       guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
       completed += 1
+      worker.finishedTasks += 1
+      // The result's first byte is its status (0: succeeded); the rest stays unread.
+      if envelope.result.getInteger(at: envelope.result.readerIndex, as: UInt8.self) != 0 {
+        worker.failedTasks += 1
+      }
       noteDuration(envelope.duration)
       if !record.orphaned, let client = peers[TaskID.client(envelope.id)] {
         // The worker's bytes go to the client as they are, under the client's id.
@@ -185,6 +191,7 @@ extension SchedulerCore {
     if recentCount >= recentDurations.count { recentSum -= recentDurations[slot] }
     recentDurations[slot] = duration
     recentSum += duration
+    computeSeconds += duration
     recentCount += 1
   }
 

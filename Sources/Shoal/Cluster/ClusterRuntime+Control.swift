@@ -8,6 +8,10 @@ extension ClusterRuntime {
     guard count >= 0 else {
       throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
     }
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest, message: "scale to \(count) workers requested; adaptive scaling off",
+        target: count))
     try await controller.scale(to: count)
   }
 
@@ -33,6 +37,10 @@ extension ClusterRuntime {
       )
     }
     controller.update(settings: accepted)
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest,
+        message: "adaptive bounds \(accepted.minimum)..\(accepted.maximum.map(String.init) ?? "none") requested"))
     return accepted
   }
 
@@ -51,6 +59,11 @@ extension ClusterRuntime {
     status.completed = load.completed
     status.totalSlots = load.totalSlots
     status.workers = ClusterStatus.workers(backend: await backend.workers(), load: load)
+    status.dashboard = dashboard
+    if !options.recorded {
+      status.temporary = true
+      status.command = options.command
+    }
     if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings
       status.adaptive = ClusterStatus.Adaptive(

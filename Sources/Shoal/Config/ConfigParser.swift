@@ -16,7 +16,7 @@ struct ConfigParser {
 
   static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
   static let clusterKeys = [
-    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts",
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "dashboard",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -148,7 +148,9 @@ struct ConfigParser {
 
     if let addressNode = node["address"] {
       let address = try parseAddress(addressNode)
-      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard"]
+      where node[key] != nil
+    {
         let entryLocation = Self.keyLocation(of: key, in: node)
         throw ShoalError(
           .invalidConfig,
@@ -184,10 +186,12 @@ struct ConfigParser {
       adaptKwargs = mapping
       adapt = try mapping.decode(AdaptSettings.self)
     }
-    return ClusterSpec(
+    var spec = ClusterSpec(
       name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
       adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
       clusterClassLocation: classLocation)
+    spec.dashboard = try node["dashboard"].map { try DashboardSetting.parse(node: $0) } ?? .standard
+    return spec
   }
 
   private func parseClusterClass(_ node: Kwargs) throws -> String {

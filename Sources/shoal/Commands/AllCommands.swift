@@ -14,6 +14,7 @@ extension ShoalCommand {
     LogsCommand.self,
     UpCommand.self,
     PsCommand.self,
+    EventsCommand.self,
     ScaleCommand.self,
     AdaptCommand.self,
     DownCommand.self,

@@ -76,7 +76,8 @@ struct TargetOptions: ParsableArguments {
       cluster: cluster, address: address,
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
       config: shoalConfig, loader: config.loader(config: shoalConfig),
-      options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
+      options: Shoal.ClusterOptions.forCommand(configFile: shoalConfig?.file, logger: logger),
+      logger: logger, body)
   }
 
   /// Connects to the scheduler.
