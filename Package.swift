@@ -90,7 +90,7 @@ let package = Package(
     .target(
       name: "ShoalDashboard",
       dependencies: [
-        "ShoalScheduler", "ShoalWire", nioCore, logging,
+        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, logging, lifecycle,
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "CoreMetrics", package: "swift-metrics"),

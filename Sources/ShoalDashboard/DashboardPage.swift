@@ -178,7 +178,9 @@ enum DashboardPage {
         const first = await r.json();
         state.history = first.history; state.events = first.events; sample(first.snapshot);
       } catch (e) { $('live').textContent = 'offline'; }
-      const source = new EventSource('api/stream');
+      // ?stream=S on the page's URL: how long each event-stream connection lasts.
+      const limit = new URLSearchParams(location.search).get('stream');
+      const source = new EventSource('api/stream' + (limit ? '?stream=' + encodeURIComponent(limit) : ''));
       source.addEventListener('open', () => { $('live').textContent = 'live'; $('live').className = 'pill on'; });
       source.addEventListener('error', () => { $('live').textContent = 'offline'; $('live').className = 'pill off'; });
       source.addEventListener('snapshot', (m) => sample(JSON.parse(m.data)));

@@ -82,16 +82,21 @@ public struct DashboardServer: Sendable {
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
     }
     router.get("/api/state") { _, _ in
+      var snapshot = sampler.latest
+      if snapshot == nil { snapshot = await source.snapshot() }
       let state = PageState(
-        snapshot: sampler.latest ?? (await source.snapshot()), history: sampler.points,
+        snapshot: snapshot!, history: sampler.points,
         events: source.recentEvents)
       return try Self.json(state)
     }
-    router.get("/api/stream") { _, _ in
-      Response(
+    router.get("/api/stream") { request, _ in
+      let seconds = request.uri.queryParameters["stream"].flatMap { Double(String($0)) }
+      let limit = seconds.map { Duration.milliseconds(Int64(min(3600, max(0.5, $0)) * 1000)) }
+      return Response(
         status: .ok,
         headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-        body: EventStream.body(sampler: sampler, source: source))
+        body: EventStream.body(
+          sampler: sampler, source: source, limit: limit ?? EventStream.defaultLimit))
     }
   }
 

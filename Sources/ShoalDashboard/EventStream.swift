@@ -9,9 +9,16 @@ import Shoal
 ///     event: snapshot
 ///     data: {"time":1764930000.5,"cluster":"local","workers":[...],...}
 ///
-/// It ends when the page goes away or the dashboard stops.
+/// It ends when the page goes away, the dashboard stops, or after `limit` (the page
+/// then reconnects after the `retry` it was sent: bounded connections keep proxies and
+/// headless browsers, which wait for pending requests, happy).
 enum EventStream {
-  static func body(sampler: DashboardSampler, source: any DashboardSource) -> ResponseBody {
+  /// How long one connection lasts unless the request asks for another (`?stream=S`).
+  static let defaultLimit: Duration = .seconds(30)
+
+  static func body(
+    sampler: DashboardSampler, source: any DashboardSource, limit: Duration = defaultLimit
+  ) -> ResponseBody {
     ResponseBody { writer in
       let (stream, continuation) = AsyncStream.makeStream(
         of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(256))
@@ -22,12 +29,16 @@ enum EventStream {
           for await snapshot in samples { continuation.yield(message("snapshot", snapshot)) }
           continuation.finish()
         }
+        group.addTask {
+          try? await Task.sleep(for: limit)
+          continuation.finish()
+        }
         if let events {
           group.addTask {
             for await event in events { continuation.yield(message("event", event)) }
           }
         }
-        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
         if let latest = sampler.latest { try await writer.write(message("snapshot", latest)) }
         for await buffer in stream { try await writer.write(buffer) }
         group.cancelAll()

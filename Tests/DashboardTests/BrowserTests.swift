@@ -7,14 +7,16 @@ import Testing
 @Suite(.serialized) struct BrowserTests {
   static let chromium = DashboardHarness.which("chromium")
 
-  /// The DOM after the page's scripts ran for `budget` ms of virtual time.
+  /// The DOM after the page's scripts ran for `budget` ms of virtual time. Headless
+  /// Chromium's virtual time waits for pending requests, so the page is opened with
+  /// short event-stream connections (`?stream=1.5`): it reconnects after each.
   static func dom(_ browser: String, _ url: String, budget: Int = 3000) throws -> String {
     let output = try CommandRunner.run(
       browser,
       [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--user-data-dir=\(try TemporaryDirectory.make("s16-chromium"))",
-        "--dump-dom", "--virtual-time-budget=\(budget)", url,
+        "--dump-dom", "--virtual-time-budget=\(budget)", url + "?stream=1.5",
       ], timeout: 90)
     #expect(output.status == 0, "\(output.stderr)")
     return output.stdout
@@ -73,7 +75,8 @@ import Testing
       [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--user-data-dir=\(try TemporaryDirectory.make("s16-chromium"))",
-        "--screenshot=\(png)", "--window-size=1200,1300", "--virtual-time-budget=3000", url,
+        "--screenshot=\(png)", "--window-size=1200,1300", "--virtual-time-budget=3000",
+        url + "?stream=1.5",
       ], timeout: 90)
     #expect(shot.status == 0, "\(shot.stderr)")
     let bytes = try #require(FileManager.default.contents(atPath: png))

@@ -37,7 +37,7 @@ final class DashboardHarness: @unchecked Sendable {
     for (key, value) in environment { env[key] = value }
     process.environment = env
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    FileManager.default.createFile(atPath: output, contents: nil)
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
     process.standardOutput = handle
     process.standardError = handle

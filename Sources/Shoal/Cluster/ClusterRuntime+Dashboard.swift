@@ -160,4 +160,7 @@ public struct ClusterCounters: Sendable, Hashable {
   public var workersRemoved = 0
   /// Adaptive decisions by direction (`up`, `down`, `same`), one per tick.
   public var decisions: [String: Int] = [:]
+
+  /// No totals yet.
+  public init() {}
 }

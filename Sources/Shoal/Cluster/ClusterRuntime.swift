@@ -159,11 +159,11 @@ public final class ClusterRuntime: Sendable {
       file: (options.recorded
         ? options.stateFolder.cluster(spec.name) : options.stateFolder.temporary(clusterID))
         + "/events.jsonl")
-    controller.observe { [events, counters] decision, manual in
-      guard !manual else { return }
-      counters.withLock { $0.decisions[decision.action.rawValue, default: 0] += 1 }
+    controller.observe { [weak self] decision, manual in
+      guard let self, !manual else { return }
+      self.counters.withLock { $0.decisions[decision.action.rawValue, default: 0] += 1 }
       guard decision.action != .same else { return }
-      events.append(ClusterEvent.adaptive(decision))
+      self.events.append(ClusterEvent.adaptive(decision))
     }
   }
 
