@@ -82,10 +82,16 @@ public struct DashboardServer: Sendable {
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
     }
     router.get("/api/state") { _, _ in
-      var snapshot = sampler.latest
-      if snapshot == nil { snapshot = await source.snapshot() }
+      // Fresh, with the CPU figures of the last sample (they need an interval).
+      var snapshot = await source.snapshot()
+      let cpu = Dictionary(
+        (sampler.latest?.workers ?? []).map { ($0.name, $0.cpuPercent) },
+        uniquingKeysWith: { a, _ in a })
+      for index in snapshot.workers.indices {
+        snapshot.workers[index].cpuPercent = cpu[snapshot.workers[index].name] ?? nil
+      }
       let state = PageState(
-        snapshot: snapshot!, history: sampler.points,
+        snapshot: snapshot, history: sampler.points,
         events: source.recentEvents)
       return try Self.json(state)
     }
