@@ -39,10 +39,10 @@ import Testing
     defer { harness.stopAll(clusters: ["pair"]) }
     #expect(try harness.shoal("up", "pair", "--detach").status == 0)
     let url = try #require(harness.record("pair")?.dashboard)
-    try (1...60).map(String.init).joined(separator: "\n")
+    try (1...200).map(String.init).joined(separator: "\n")
       .write(toFile: harness.folder + "/inputs", atomically: true, encoding: .utf8)
     let map = try harness.start(
-      BuildProducts.shoal, ["map", "--cluster", "pair", "--inputs", "inputs", "--", "sleep", "0.2"],
+      BuildProducts.shoal, ["map", "--cluster", "pair", "--inputs", "inputs", "--", "sh", "-c", "sleep 0.2; echo {}"],
       output: harness.folder + "/map.txt")
 
     func completed() async throws -> Int {
@@ -68,20 +68,6 @@ import Testing
     try await eventually("the map ends", timeout: .seconds(120)) { !map.isRunning }
     #expect(map.terminationStatus == 0)
 
-    // A screenshot renders (docs/dashboard.png is made the same way).
-    let png = try TemporaryDirectory.make("s16-shot") + "/dashboard.png"
-    let shot = try CommandRunner.run(
-      browser,
-      [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--user-data-dir=\(try TemporaryDirectory.make("s16-chromium"))",
-        "--screenshot=\(png)", "--window-size=1200,1300", "--virtual-time-budget=3000",
-        url + "?stream=1.5",
-      ], timeout: 90)
-    #expect(shot.status == 0, "\(shot.stderr)")
-    let bytes = try #require(FileManager.default.contents(atPath: png))
-    #expect(bytes.count > 10_000)
-    #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
   }
 
   @Test(.enabled(if: chromium != nil || DashboardHarness.required))

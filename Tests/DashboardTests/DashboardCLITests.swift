@@ -112,7 +112,7 @@ import Testing
     defer { harness.stopAll() }
     try "1\n2\n".write(toFile: harness.folder + "/inputs", atomically: true, encoding: .utf8)
     let map = try harness.start(
-      BuildProducts.shoal, ["map", "--inputs", "inputs", "--", "sleep", "3"],
+      BuildProducts.shoal, ["map", "--inputs", "inputs", "--", "sh", "-c", "sleep 3; echo {}"],
       output: harness.folder + "/map.txt")
     var listed: ClusterStatus?
     try await eventually("`shoal ps` lists the temporary cluster") {
@@ -122,7 +122,7 @@ import Testing
       return listed != nil
     }
     #expect(listed?.name == "pair")
-    #expect(listed?.command?.contains("map --inputs inputs -- sleep 3") == true)
+    #expect(listed?.command?.contains("map --inputs inputs -- sh -c sleep 3; echo {}") == true)
     #expect(listed?.dashboard?.hasPrefix("http://127.0.0.1:") == true)
     let table = try harness.shoal("ps")
     #expect(table.stdout.contains("pair (temporary)"), "\(table.stdout)")

@@ -43,7 +43,7 @@ import Testing
     }
 
     let inputs = (1...30).map(String.init).joined(separator: "\n") + "\n"
-    let mapped = try harness.shoal("map", "--cluster", "pair", "--", "sleep", "0.05", stdin: inputs)
+    let mapped = try harness.shoal("map", "--cluster", "pair", "--", "sh", "-c", "sleep 0.05; echo {}", stdin: inputs)
     #expect(mapped.status == 0, "\(mapped.stderr)")
     #expect(try harness.shoal("scale", "pair", "3").status == 0)
 
