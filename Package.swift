@@ -9,7 +9,8 @@ let host: Target.Dependency = "ShoalPluginHost"
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
-let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let lifecycle: Target.Dependency = .product(
+  name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -139,28 +140,38 @@ let package = Package(
         "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, host, nioCore, nioPosix,
         logging,
       ]),
-    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core, host], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ShoalTests", dependencies: ["Shoal", core, host], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(
       name: "WorkerTests",
       dependencies: [
-        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging, "ShoalTestSupport",
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging,
+        "ShoalTestSupport",
       ]),
     .testTarget(
       name: "LocalClusterTests",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
+      ]),
     .testTarget(
       name: "DashboardTests",
-      dependencies: ["ShoalDashboard", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
+      dependencies: [
+        "ShoalDashboard", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
+      ]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests",
-      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging]),
+      dependencies: [
+        "ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging,
+      ]),
     .testTarget(
       name: "SSHTests",
       dependencies: [

@@ -65,7 +65,9 @@ public struct DashboardServer: Sendable {
     }
   }
 
-  private func routes(_ router: Router<BasicRequestContext>, sampler: DashboardSampler, metrics: MetricsExporter) {
+  private func routes(
+    _ router: Router<BasicRequestContext>, sampler: DashboardSampler, metrics: MetricsExporter
+  ) {
     let source = self.source
     router.get("/") { _, _ in Self.asset(DashboardPage.html, type: "text/html; charset=utf-8") }
     router.get("/dashboard.js") { _, _ in

@@ -114,7 +114,8 @@ extension DashboardSnapshot.Worker {
 
   /// Adds CPU time, threads, memory and age from /proc for a local worker.
   func withProcessStats() -> Self {
-    guard let pid = ProcessStats.pid(fromLocation: location), let stats = ProcessStats.read(pid: pid)
+    guard let pid = ProcessStats.pid(fromLocation: location),
+      let stats = ProcessStats.read(pid: pid)
     else { return self }
     var worker = self
     worker.cpuSeconds = stats.cpuSeconds

@@ -102,7 +102,9 @@ final class MetricsExporter: Sendable {
     }
   }
 
-  private func updateWorkers(_ rows: [DashboardSnapshot.Worker], _ gauges: inout [String: WorkerGauges]) {
+  private func updateWorkers(
+    _ rows: [DashboardSnapshot.Worker], _ gauges: inout [String: WorkerGauges]
+  ) {
     let names = Set(rows.map(\.name))
     for (name, old) in gauges where !names.contains(name) {
       old.tasks.values.forEach { $0.destroy() }

@@ -17,7 +17,9 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
     for cookie in request.headers[values: .cookie].flatMap({ $0.split(separator: ";") }) {
       let pair = cookie.trimmingCharacters(in: .whitespaces)
-      if pair.hasPrefix("shoal_token="), Self.same(String(pair.dropFirst("shoal_token=".count)), token) {
+      if pair.hasPrefix("shoal_token="),
+        Self.same(String(pair.dropFirst("shoal_token=".count)), token)
+      {
         return try await next(request, context)
       }
     }

@@ -42,7 +42,8 @@ import Testing
     try (1...200).map(String.init).joined(separator: "\n")
       .write(toFile: harness.folder + "/inputs", atomically: true, encoding: .utf8)
     let map = try harness.start(
-      BuildProducts.shoal, ["map", "--cluster", "pair", "--inputs", "inputs", "--", "sh", "-c", "sleep 0.2; echo {}"],
+      BuildProducts.shoal,
+      ["map", "--cluster", "pair", "--inputs", "inputs", "--", "sh", "-c", "sleep 0.2; echo {}"],
       output: harness.folder + "/map.txt")
 
     func completed() async throws -> Int {

@@ -60,12 +60,15 @@ import Testing
     let follow = try harness.start(
       BuildProducts.shoal, ["events", "pair", "--follow"], output: harness.folder + "/follow.txt")
     #expect(try harness.shoal("scale", "pair", "3").status == 0)
-    let mapped = try harness.shoal("map", "--cluster", "pair", "--", "echo", "{}", stdin: "1\n2\n3\n")
+    let mapped = try harness.shoal(
+      "map", "--cluster", "pair", "--", "echo", "{}", stdin: "1\n2\n3\n")
     #expect(mapped.status == 0, "\(mapped.stderr)")
     // A worker that dies: its failure is an event, with the end of its log.
     let pid = try #require(
-      try JSONDecoder().decode([ClusterStatus].self, from: Data(harness.shoal("ps", "--json").stdout.utf8))
-        .first?.workers.first { $0.name == "pair-2" }?.location?.split(separator: " ").last
+      try JSONDecoder().decode(
+        [ClusterStatus].self, from: Data(harness.shoal("ps", "--json").stdout.utf8)
+      )
+      .first?.workers.first { $0.name == "pair-2" }?.location?.split(separator: " ").last
         .flatMap { Int32($0) })
     kill(pid, SIGKILL)
     try await eventually("the worker's failure is an event") {
@@ -146,7 +149,9 @@ import Testing
     let (refused, why, _) = try await DashboardHarness.get(local + "metrics")
     #expect(refused == 401)
     #expect(why.contains("Authorization: Bearer TOKEN"))
-    #expect(try await DashboardHarness.get(local + "metrics", headers: ["Authorization": "Bearer wrong"]).0 == 401)
+    #expect(
+      try await DashboardHarness.get(local + "metrics", headers: ["Authorization": "Bearer wrong"])
+        .0 == 401)
     let (allowed, metrics, _) = try await DashboardHarness.get(
       local + "metrics", headers: ["Authorization": "Bearer \(token)"])
     #expect(allowed == 200)
@@ -154,7 +159,8 @@ import Testing
     let (redirect, _, headers) = try await DashboardHarness.get(local + "?token=\(token)")
     #expect(redirect == 303)
     #expect(headers["set-cookie"]?.contains("shoal_token=\(token)") == true)
-    #expect(try await DashboardHarness.get(local, headers: ["Cookie": "shoal_token=\(token)"]).0 == 200)
+    #expect(
+      try await DashboardHarness.get(local, headers: ["Cookie": "shoal_token=\(token)"]).0 == 200)
   }
 
   @Test func dashboardFalseServesNothing() throws {
@@ -170,14 +176,16 @@ import Testing
     let harness = try DashboardHarness(yaml: Self.yaml)
     defer { harness.stopAll(clusters: ["pair"]) }
     #expect(try harness.shoal("up", "pair", "--detach").status == 0)
-    let taken = try #require(harness.record("pair")?.dashboard?.split(separator: ":").last?.dropLast())
-    let other = try DashboardHarness(yaml: """
-      version: 1
-      clusters:
-        clash:
-          cluster_kwargs: {n_workers: 1}
-          dashboard: {address: '127.0.0.1:\(taken)'}
-      """)
+    let taken = try #require(
+      harness.record("pair")?.dashboard?.split(separator: ":").last?.dropLast())
+    let other = try DashboardHarness(
+      yaml: """
+        version: 1
+        clusters:
+          clash:
+            cluster_kwargs: {n_workers: 1}
+            dashboard: {address: '127.0.0.1:\(taken)'}
+        """)
     defer { other.stopAll(clusters: ["clash"]) }
     let up = try other.shoal("up", "clash", "--detach")
     #expect(up.status != 0)

@@ -70,7 +70,9 @@ final class DashboardHarness: @unchecked Sendable {
   }
 
   /// GETs `url`: the status and body.
-  static func get(_ url: String, headers: [String: String] = [:]) async throws -> (Int, String, [String: String]) {
+  static func get(_ url: String, headers: [String: String] = [:]) async throws -> (
+    Int, String, [String: String]
+  ) {
     var request = URLRequest(url: URL(string: url)!)
     for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
     request.timeoutInterval = 10
@@ -109,7 +111,9 @@ final class DashboardHarness: @unchecked Sendable {
 
   /// The path of `tool` on $PATH, if any.
   static func which(_ tool: String) -> String? {
-    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+    for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(
+      separator: ":")
+    {
       let path = "\(folder)/\(tool)"
       if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
@@ -120,7 +124,8 @@ final class DashboardHarness: @unchecked Sendable {
 /// Keeps redirects visible to the test (the token's cookie comes with a 303).
 final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
   func urlSession(
-    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    _ session: URLSession, task: URLSessionTask,
+    willPerformHTTPRedirection response: HTTPURLResponse,
     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
   ) {
     completionHandler(nil)
@@ -130,5 +135,7 @@ final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
 /// A test that needs `tool` and it is missing: fails under CI, else skips with a note.
 struct MissingTool: Error, CustomStringConvertible {
   var tool: String
-  var description: String { "\(tool) is not installed: apt-get install \(tool) (Scripts/test does)" }
+  var description: String {
+    "\(tool) is not installed: apt-get install \(tool) (Scripts/test does)"
+  }
 }

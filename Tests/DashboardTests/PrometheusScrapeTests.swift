@@ -43,7 +43,8 @@ import Testing
     }
 
     let inputs = (1...30).map(String.init).joined(separator: "\n") + "\n"
-    let mapped = try harness.shoal("map", "--cluster", "pair", "--", "sh", "-c", "sleep 0.05; echo {}", stdin: inputs)
+    let mapped = try harness.shoal(
+      "map", "--cluster", "pair", "--", "sh", "-c", "sleep 0.05; echo {}", stdin: inputs)
     #expect(mapped.status == 0, "\(mapped.stderr)")
     #expect(try harness.shoal("scale", "pair", "3").status == 0)
 
@@ -53,7 +54,9 @@ import Testing
       let answer = try JSONDecoder().decode(QueryAnswer.self, from: Data(body.utf8))
       return answer.data.result.map { ($0.metric, Double($0.value.text) ?? .nan) }
     }
-    func value(_ expression: String) async throws -> Double? { try await query(expression).first?.value }
+    func value(_ expression: String) async throws -> Double? {
+      try await query(expression).first?.value
+    }
 
     try await eventually("prometheus saw the 30 tasks done", timeout: .seconds(60)) {
       try await value("shoal_scheduler_tasks{state=\"done\"}") == 30

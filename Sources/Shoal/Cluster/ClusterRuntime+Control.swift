@@ -40,7 +40,9 @@ extension ClusterRuntime {
     events.append(
       ClusterEvent(
         kind: .scaleRequest,
-        message: "adaptive bounds \(accepted.minimum)..\(accepted.maximum.map(String.init) ?? "none") requested"))
+        message:
+          "adaptive bounds \(accepted.minimum)..\(accepted.maximum.map(String.init) ?? "none") requested"
+      ))
     return accepted
   }
 

@@ -61,7 +61,8 @@ extension ClusterRuntime {
     var seen: [String: (state: String, restarts: Int)] = [:]
     while true {
       let load = await scheduler.load()
-      let now = Dictionary(load.workers.map { ($0.name, $0.slots) }, uniquingKeysWith: { a, _ in a })
+      let now = Dictionary(
+        load.workers.map { ($0.name, $0.slots) }, uniquingKeysWith: { a, _ in a })
       let added = now.keys.count { connected[$0] == nil }
       let removed = connected.keys.count { now[$0] == nil }
       counters.withLock {

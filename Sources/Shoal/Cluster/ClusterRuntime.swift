@@ -300,7 +300,8 @@ public final class ClusterRuntime: Sendable {
     let adaptive = adaptSettings.map { " (adaptive \($0))" } ?? ""
     events.append(
       ClusterEvent(
-        kind: .clusterUp, message: "cluster `\(spec.name)` is up with \(initial) workers\(adaptive)"))
+        kind: .clusterUp, message: "cluster `\(spec.name)` is up with \(initial) workers\(adaptive)"
+      ))
     logger.info("cluster `\(spec.name)` is up at \(address) with \(initial) workers\(adaptive)")
     for await _ in closeSignal.stream {}
     if Task.isCancelled { return }

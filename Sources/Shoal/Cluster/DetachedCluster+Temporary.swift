@@ -15,7 +15,8 @@ extension DetachedCluster {
         guard let answered = try await cluster.send("cluster", timeout: timeout) else { continue }
         status = answered
       } catch {
-        status = ClusterStatus(name: record.name, state: "unresponsive", record: record, note: "\(error)")
+        status = ClusterStatus(
+          name: record.name, state: "unresponsive", record: record, note: "\(error)")
       }
       status.temporary = true
       status.command = status.command ?? record.command

@@ -149,8 +149,7 @@ struct ConfigParser {
     if let addressNode = node["address"] {
       let address = try parseAddress(addressNode)
       for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard"]
-      where node[key] != nil
-    {
+      where node[key] != nil {
         let entryLocation = Self.keyLocation(of: key, in: node)
         throw ShoalError(
           .invalidConfig,

@@ -45,7 +45,8 @@ public struct DashboardSetting: Sendable, Hashable, CustomStringConvertible {
   /// Reads the `dashboard` key of a cluster: `false` (nil: off), `true` (the default),
   /// or a mapping with `address`. Errors carry the node's position.
   static func parse(node: Kwargs) throws -> DashboardSetting? {
-    let hint = "write `dashboard: {address: 127.0.0.1:8787}` (`:0` for any free port) or `dashboard: false`"
+    let hint =
+      "write `dashboard: {address: 127.0.0.1:8787}` (`:0` for any free port) or `dashboard: false`"
     if case .scalar(let text, let quoted) = node.value, !quoted {
       switch text.lowercased() {
       case "false", "off", "no": return nil

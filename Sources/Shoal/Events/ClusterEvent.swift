@@ -60,7 +60,8 @@ public struct ClusterEvent: Codable, Sendable, Hashable {
     let formatter = DateFormatter()
     formatter.dateFormat = "HH:mm:ss"
     let stamp = formatter.string(from: Date(timeIntervalSince1970: time))
-    var text = "\(stamp)  \(kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0))  \(message)"
+    var text =
+      "\(stamp)  \(kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0))  \(message)"
     if let detail, !detail.isEmpty { text += "\n" + detail }
     return text
   }

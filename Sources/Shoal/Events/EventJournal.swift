@@ -32,7 +32,8 @@ public final class EventJournal: Sendable {
     state.withLock { state in
       state.events.append(event)
       if state.events.count > kept { state.events.removeFirst(state.events.count - kept) }
-      if state.handle == nil, let file, FileManager.default.createFile(atPath: file, contents: nil) {
+      if state.handle == nil, let file, FileManager.default.createFile(atPath: file, contents: nil)
+      {
         state.handle = FileHandle(forWritingAtPath: file)
       }
       if let line { try? state.handle?.write(contentsOf: line) }

@@ -36,7 +36,8 @@ struct EventsCommand: AsyncParsableCommand {
           .invalidState,
           "no events recorded for cluster `\(name)` (no \(path))"
             + (up.isEmpty ? "" : "; clusters up: \(up.joined(separator: ", "))"),
-          hint: "start it with `shoal up \(name) --detach`; `shoal ps` lists the clusters that are up")
+          hint:
+            "start it with `shoal up \(name) --detach`; `shoal ps` lists the clusters that are up")
       }
       var offset = 0
       var quietSince = ContinuousClock.now

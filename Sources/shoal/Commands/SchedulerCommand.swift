@@ -59,7 +59,8 @@ struct SchedulerCommand: AsyncParsableCommand {
   func validate() throws {
     if let dashboard, DashboardSetting.parse(dashboard) == nil {
       throw ValidationError(
-        "--dashboard expects HOST:PORT with a port in 0...65535 (e.g. 127.0.0.1:8787, or :0), found `\(dashboard)`")
+        "--dashboard expects HOST:PORT with a port in 0...65535 (e.g. 127.0.0.1:8787, or :0), found `\(dashboard)`"
+      )
     }
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
     guard heartbeatTimeout > 0 else {
