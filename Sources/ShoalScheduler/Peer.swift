@@ -32,6 +32,8 @@ final class Peer {
   // Client state.
   /// Tasks of this client the scheduler still holds (queued or assigned).
   var liveTasks = 0
+  /// Tasks it submitted since it connected (the dashboard's progress of its work).
+  var submittedTasks = 0
 
   // Outgoing messages, written and flushed once per loop iteration.
   var outTasks: [ForwardedTask] = []

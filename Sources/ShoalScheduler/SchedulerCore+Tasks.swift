@@ -4,6 +4,7 @@ import ShoalWire
 extension SchedulerCore {
   func submit(_ envelopes: [ForwardedTask], from client: Peer) {
     tasks.reserveCapacity(tasks.count + envelopes.count)
+    client.submittedTasks += envelopes.count
     for envelope in envelopes {
       guard envelope.id <= TaskID.clientMask else {
         reply(
@@ -190,6 +191,7 @@ extension SchedulerCore {
     if recentCount >= recentDurations.count { recentSum -= recentDurations[slot] }
     recentDurations[slot] = duration
     recentSum += duration
+    computeSeconds += duration
     recentCount += 1
   }
 

@@ -63,6 +63,10 @@ extension SchedulerCore {
     var load = SchedulerLoad(
       queued: queuedCount, completed: completed, recentTaskDuration: recentTaskDuration,
       clients: peers.values.count { $0.isClient })
+    load.computeSeconds = computeSeconds
+    load.clientTasks = peers.values.filter(\.isClient).sorted { $0.id < $1.id }.map {
+      ClientLoad(name: $0.name, submitted: $0.submittedTasks, pending: $0.liveTasks)
+    }
     for worker in workerOrder.compactMap({ peers[$0] }) {
       load.running += worker.assigned.count
       load.totalSlots += worker.slots

@@ -21,6 +21,8 @@ final class SchedulerCore {
   var queue = CircularBuffer<UInt64>(initialCapacity: 1024)
   var queuedCount = 0
   var completed = 0
+  /// Run time of every finished task, summed (`shoal_tasks_compute_seconds_total`).
+  var computeSeconds = 0.0
   var recentDurations = [Double](repeating: 0, count: 64)
   var recentCount = 0
   var recentSum = 0.0
@@ -175,7 +177,9 @@ final class SchedulerCore {
       peer.name = hello.name.isEmpty ? "\(hello.role)-\(peer.id)" : hello.name
     }
     peer.role = hello.role
-    logger.info(
+    // Control peers (`shoal ps`, `scale`, the dashboard's CLI) come and go often: debug.
+    logger.log(
+      level: hello.role == .control ? .debug : .info,
       "peer joined",
       metadata: [
         "role": "\(hello.role)", "name": "\(peer.name)", "slots": "\(hello.slots)",

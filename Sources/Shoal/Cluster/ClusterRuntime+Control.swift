@@ -8,6 +8,10 @@ extension ClusterRuntime {
     guard count >= 0 else {
       throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
     }
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest, message: "scale to \(count) workers requested; adaptive scaling off",
+        target: count))
     try await controller.scale(to: count)
   }
 
@@ -33,6 +37,12 @@ extension ClusterRuntime {
       )
     }
     controller.update(settings: accepted)
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest,
+        message:
+          "adaptive bounds \(accepted.minimum)..\(accepted.maximum.map(String.init) ?? "none") requested"
+      ))
     return accepted
   }
 
@@ -54,6 +64,11 @@ extension ClusterRuntime {
     let usage = await ProcessUsage.sample(status.workers.compactMap(\.pid))
     for index in status.workers.indices {
       if let pid = status.workers[index].pid { status.workers[index].usage = usage[pid] }
+    }
+    status.dashboard = dashboard
+    if !options.recorded {
+      status.temporary = true
+      status.command = options.command
     }
     if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings

@@ -16,6 +16,7 @@ extension ShoalCommand {
     JobScriptCommand.self,
     UpCommand.self,
     PsCommand.self,
+    EventsCommand.self,
     ScaleCommand.self,
     AdaptCommand.self,
     DownCommand.self,

@@ -80,7 +80,8 @@ struct TargetOptions: ParsableArguments {
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
       tokenGivenExplicitly: tokenFile != nil, config: shoalConfig,
       loader: config.loader(config: shoalConfig),
-      options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
+      options: Shoal.ClusterOptions.forCommand(configFile: shoalConfig?.file, logger: logger),
+      logger: logger, body)
   }
 
   /// Connects to the scheduler.
