@@ -23,6 +23,8 @@ struct PsCommand: AsyncParsableCommand {
   @Flag(help: "Print JSON instead of tables.") var json = false
   @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
 
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
+
   func run() async throws {
     try await withErrorReporting {
       let statuses = await DetachedCluster.statuses(

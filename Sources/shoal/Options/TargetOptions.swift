@@ -41,7 +41,7 @@ struct TargetOptions: ParsableArguments {
   @OptionGroup var config: ConfigOptions
 
   func validate() throws {
-    guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+    try SecondsOption.check(connectTimeout, "--connect-timeout")
     if let cluster, let address {
       throw ValidationError("give either --cluster \(cluster) or --address \(address), not both")
     }
@@ -107,7 +107,7 @@ struct ShellTaskOptions: ParsableArguments {
   var cwd: String?
 
   func validate() throws {
-    if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    if let timeout { try SecondsOption.check(timeout, "--timeout") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
     }
