@@ -9,10 +9,8 @@ import Testing
 /// interface instead of loopback. Skipped when podman is not installed.
 @Suite(
   .serialized,
-  .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+  .enabled(if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerBridgeTests {
   /// The bridge's subnet prefix (`10.88.`), from podman's default network.
   static func subnetPrefix() throws -> String {
