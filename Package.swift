@@ -108,14 +108,19 @@ let package = Package(
     .testTarget(name: "ShoalCoreTests", dependencies: [core]),
     .testTarget(
       name: "ShoalWireTests",
-      dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+      dependencies: [
+        "ShoalWire", "ShoalTestSupport", nioCore,
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "EngineTests",
       dependencies: [
         "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, nioCore, nioPosix,
         logging,
       ]),
-    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ShoalTests", dependencies: ["Shoal", core, "ShoalTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [
