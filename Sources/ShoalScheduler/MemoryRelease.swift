@@ -20,7 +20,13 @@ enum MemoryRelease {
 
   private static let configured: Bool = {
     #if canImport(Glibc)
-      return mallopt(M_MMAP_THRESHOLD, mmapThreshold) == 1
+      // `mallopt` is declared in <malloc.h>, which the Glibc module does not import.
+      typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+      let mmapThresholdParameter: Int32 = -3  // M_MMAP_THRESHOLD
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else {
+        return false
+      }
+      return unsafeBitCast(symbol, to: MallOpt.self)(mmapThresholdParameter, mmapThreshold) == 1
     #else
       return false
     #endif

@@ -67,7 +67,7 @@ extension SchedulerConfiguration {
   /// `maxPendingConnections`, lowered to a quarter of the descriptor limit.
   var effectivePendingLimit: Int {
     var limit = rlimit()
-    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur != RLIM_INFINITY else {
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur != rlim_t.max else {
       return max(8, maxPendingConnections)
     }
     return max(8, min(maxPendingConnections, Int(clamping: limit.rlim_cur / 4)))

@@ -24,30 +24,30 @@ import Testing
   static let numberCases: [Case] = [
     Case(
       name: "interval 1e300", yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: 1e300}\n",
-      position: "3:31", message: "1e300 is out of range: a duration must be from 0 to 31536000s"),
+      position: "3:30", message: "1e300 is out of range: a duration must be from 0 to 31536000s"),
     Case(
       name: "interval in hours overflows",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: 99999999999999999h}\n",
-      position: "3:31", message: "99999999999999999h is out of range"),
+      position: "3:30", message: "99999999999999999h is out of range"),
     Case(
       name: "target_duration inf",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {target_duration: .inf}\n",
-      position: "3:38", message: "expected a duration"),
+      position: "3:37", message: "expected a duration"),
     Case(
       name: "start timeout 1e20", yaml: "clusters:\n  a:\n    timeouts: {start: 1e20}\n",
-      position: "3:24", message: "1e20 is out of range: a duration must be from 0 to"),
+      position: "3:23", message: "1e20 is out of range: a duration must be from 0 to"),
     Case(
       name: "minimum over the workers' range",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: 9223372036854775807}\n",
-      position: "3:30", message: "minimum must be from 0 to 100000, found 9223372036854775807"),
+      position: "3:29", message: "minimum must be from 0 to 100000, found 9223372036854775807"),
     Case(
       name: "maximum over the workers' range",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {maximum: 100001}\n",
-      position: "3:30", message: "maximum must be from 0 to 100000"),
+      position: "3:29", message: "maximum must be from 0 to 100000"),
     Case(
       name: "wait_count too large for an integer",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {wait_count: 99999999999999999999}\n",
-      position: "3:33",
+      position: "3:32",
       message:
         "99999999999999999999 is out of range: expected an integer from -9223372036854775808 to 9223372036854775807"
     ),
