@@ -75,30 +75,41 @@ import Testing
 /// tasks in order.
 @Suite(.serialized) struct FairSchedulingTests {
   @Test func aOneTaskClientIsNotQueuedBehindABigMap() async throws {
-    try await withScheduler { _, address, port in
-      let worker = try await TestWorker.connect(port: port, token: testToken, name: "w")
+    // No prefetch, one slot, a worker answered by hand: the order is exact.
+    try await withScheduler(SchedulerConfiguration(token: testToken, prefetchPerSlot: 0)) {
+      scheduler, address, port in
+      let worker = try await TestWorker.connect(port: port, token: testToken, name: "w", hang: true)
       let big = try await Executor.connect(address: address, token: testToken)
-      let bigHandles = big.submit((0..<300).map { _ in TaskSpec.shell("sleep", ["5"]) })
-      try await eventually("the big map started") {
-        worker.received.contains { if case .assign = $0 { return true } else { return false } }
-      }
+      let bigHandles = big.submit((0..<20_000).map { echo("\($0)") })
+      try await eventually("the big map is queued") { await scheduler.load().queued == 19_999 }
       let small = try await Executor.connect(address: address, token: testToken)
-      #expect(try await small.submit(echo("small")).result.status == .succeeded)
-      // Which of the big map's tasks went to the worker before the small one: only
-      // those it already held (one per slot plus what was prefetched).
-      let ids = worker.received.flatMap { message -> [UInt64] in
-        guard case .assign(let tasks) = message else { return [] }
-        return tasks.map(\.id)
+      let smallHandle = small.submit(echo("small"))
+      try await eventually("the small task is queued") { await scheduler.load().queued == 20_000 }
+      func ids() -> [UInt64] {
+        worker.received.flatMap { message -> [UInt64] in
+          guard case .assign(let tasks) = message else { return [] }
+          return tasks.map(\.id)
+        }
       }
-      let bigClient = ids[0] >> 40
-      let smallIndex = try #require(ids.firstIndex { $0 >> 40 != bigClient })
-      #expect(smallIndex <= 40, "the small task was the \(smallIndex + 1)th assigned")
+      // The worker finishes the big map's first task: the next one is the small client's.
+      var answered = 0
+      while answered < 4 {
+        try await eventually("task \(answered + 1) is assigned") { ids().count > answered }
+        let result = TaskResult(status: .succeeded, duration: 0.5)
+        try await worker.channel.writeAndFlush(
+          Message.results([ResultEnvelope(id: ids()[answered], result: result)]))
+        answered += 1
+      }
+      #expect(try await smallHandle.result.status == .succeeded)
+      let owners = ids().map { $0 >> 40 }
+      #expect(owners[1] != owners[0], "the small task was not second: \(owners)")
+      #expect(owners[2] == owners[0] && owners[3] == owners[0], "\(owners)")
       // The big map's own tasks went out in the order they were submitted.
-      let bigOrder = ids.filter { $0 >> 40 == bigClient }.map { $0 & ((1 << 40) - 1) }
-      #expect(bigOrder == bigOrder.sorted())
+      let bigOrder = ids().filter { $0 >> 40 == owners[0] }.map { $0 & ((1 << 40) - 1) }
+      #expect(bigOrder == [1, 2, 3], "\(bigOrder)")
       await small.close()
-      for handle in bigHandles { _ = try await handle.result }
       await big.close()
+      _ = bigHandles
       await worker.kill()
     }
   }
