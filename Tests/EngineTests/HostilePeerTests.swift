@@ -106,7 +106,7 @@ import Testing
       #expect(owners[2] == owners[0] && owners[3] == owners[0], "\(owners)")
       // The big map's own tasks went out in the order they were submitted.
       let bigOrder = ids().filter { $0 >> 40 == owners[0] }.map { $0 & ((1 << 40) - 1) }
-      #expect(bigOrder == [1, 2, 3], "\(bigOrder)")
+      #expect(bigOrder == Array(1...UInt64(bigOrder.count)), "\(bigOrder)")
       await small.close()
       await big.close()
       _ = bigHandles
