@@ -49,10 +49,12 @@ extension SchedulerCore {
   func acceptFailed(errno code: CInt) {
     let outOfDescriptors = code == EMFILE || code == ENFILE
     if outOfDescriptors { shedOldestPending(because: "the scheduler ran out of file descriptors") }
-    warnings.warn(logger, "cannot accept a connection", now: .now(), metadata: [
-      "error": "\(String(cString: strerror(code)))",
-      "pending": "\(pendingCount)",
-    ])
+    warnings.warn(
+      logger, "cannot accept a connection", now: .now(),
+      metadata: [
+        "error": "\(String(cString: strerror(code)))",
+        "pending": "\(pendingCount)",
+      ])
   }
 
   /// Counts a new connection and sheds the oldest one without a hello when there are

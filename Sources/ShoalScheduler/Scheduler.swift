@@ -6,8 +6,9 @@ import ShoalWire
 import Synchronization
 
 /// The scheduler: a TCP server that accepts workers, clients and control peers,
-/// queues each client's tasks in order, takes turns between clients (round-robin), assigns them to free worker slots and returns each result to the
-/// client that submitted it. All of its state lives on one event loop.
+/// queues each client's tasks in order, takes turns between clients (round-robin),
+/// assigns tasks to free worker slots and returns each result to the client that
+/// submitted it. All of its state lives on one event loop.
 ///
 /// Run it as a `Service` (in a `ServiceGroup`, which turns SIGTERM into a graceful
 /// shutdown), then read its address:

@@ -9,7 +9,8 @@ import Testing
 /// interface instead of loopback. Skipped when podman is not installed.
 @Suite(
   .serialized,
-  .enabled(if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .enabled(
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
   .failsWithout(Podman.unavailableReason))
 struct ContainerBridgeTests {
   /// The bridge's subnet prefix (`10.88.`), from podman's default network.

@@ -10,7 +10,8 @@ import Testing
 /// stopped and cleaned up by label. Skipped when podman is not installed.
 @Suite(
   .serialized,
-  .enabled(if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .enabled(
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
   .failsWithout(Podman.unavailableReason))
 struct ContainerClusterTests {
   static func square(_ value: Int) -> TaskSpec {

@@ -5,7 +5,8 @@ import Testing
 /// Bad `cluster_kwargs` of a container cluster, as `shoal validate` reports them:
 /// position, key path, the fix, and a non-zero exit.
 @Suite(
-  .enabled(if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .enabled(
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
   .failsWithout(Podman.unavailableReason))
 struct ContainerConfigTests {
   @Test func validateReportsBadContainerKwargsWithTheirPositions() throws {

@@ -10,7 +10,8 @@ import Testing
 /// folder) are seen across a worker's death. Skipped when podman is not installed.
 @Suite(
   .serialized,
-  .enabled(if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .enabled(
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
   .failsWithout(Podman.unavailableReason))
 struct ContainerConformanceTests {
   /// The host's temporary folder, where the kit keeps its state folders.

@@ -57,7 +57,9 @@ import Testing
       try await Task.sleep(for: .seconds(2))
       let cpu = Self.cpuSeconds(pid) - cpuBefore
       let elapsed = (ContinuousClock.now - start).components.seconds
-      print("s12 figures: client connected after \(connectTime); scheduler CPU \(cpu) s in \(elapsed) s")
+      print(
+        "s12 figures: client connected after \(connectTime); scheduler CPU \(cpu) s in \(elapsed) s"
+      )
       // Spinning on a readable listening socket burnt a whole core (about 2 s here).
       #expect(cpu < 1.0, "the scheduler used \(cpu) s of CPU in \(elapsed) s while idle")
       // Connections beyond the pending limit were shed with a refusal, and the log
@@ -106,8 +108,10 @@ import Testing
       // A frame that announces 64 MiB - 16 and sends the first 60 MiB of it.
       let length = UInt32(WireProtocol.defaultMaxFrameSize - 16)
       try await peer.send(
-        [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF),
-         UInt8(length & 0xFF), MessageType.submit])
+        [
+          UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF),
+          UInt8(length & 0xFF), MessageType.submit,
+        ])
       let chunk = [UInt8](repeating: 0x41, count: 1 << 20)
       for _ in 0..<60 { try await peer.send(chunk) }
       try await eventually("the scheduler buffered the partial frame", timeout: .seconds(30)) {
@@ -117,7 +121,8 @@ import Testing
       await peer.close()
       let released = await eventually(10) { Self.residentMB(pid) < before + 15 }
       let after = Self.residentMB(pid)
-      print("s12 figures: scheduler RSS \(before) MB before, \(holding) MB holding, \(after) MB after")
+      print(
+        "s12 figures: scheduler RSS \(before) MB before, \(holding) MB holding, \(after) MB after")
       #expect(released, "RSS \(before) MB before, \(holding) MB with the frame, \(after) MB after")
     } catch {
       _ = try? await scheduler.stop()

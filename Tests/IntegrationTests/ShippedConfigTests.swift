@@ -27,7 +27,8 @@ import Testing
   @Test func validatesWithTheInTreeBackends() throws {
     let result = try CommandRunner.shoal(["validate", "--config", Self.file])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.hasSuffix(": OK, 4 clusters (local, burst, lab, shared); default: local\n"))
+    #expect(
+      result.stdout.hasSuffix(": OK, 4 clusters (local, burst, lab, shared); default: local\n"))
     let show = try CommandRunner.shoal(["clusters", "show", "local", "--config", Self.file])
     #expect(show.status == 0, "\(show.stderr)")
     #expect(show.stdout.contains(BuildProducts.library("LocalBackend") + " (class)"))

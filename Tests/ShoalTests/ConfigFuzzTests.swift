@@ -86,7 +86,9 @@ import Testing
       slowest = max(slowest, ContinuousClock.now - start)
     }
     try? FileManager.default.removeItem(atPath: folder)
-    print("s12 fuzz: config parser, \(cases) cases, \(accepted) accepted, \(rejected) rejected, slowest \(slowest)")
+    print(
+      "s12 fuzz: config parser, \(cases) cases, \(accepted) accepted, \(rejected) rejected, slowest \(slowest)"
+    )
     #expect(cases > 500)
     #expect(accepted > 0)
     #expect(rejected > 0)

@@ -75,7 +75,8 @@ import Testing
     for level in 1..<10 {
       let previous = "*\(Character(UnicodeScalar(UInt8(96 + level))))"
       let name = Character(UnicodeScalar(UInt8(97 + level)))
-      yaml += "x-\(name): &\(name) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
+      yaml +=
+        "x-\(name): &\(name) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
     }
     yaml += "clusters:\n  a: {}\n"
     #expect(yaml.utf8.count < 1000)

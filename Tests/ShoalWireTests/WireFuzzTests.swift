@@ -17,11 +17,14 @@ import Testing
       return pieces.randomElement(using: &random)!
     }
     func bytes() -> [UInt8] {
-      (0..<Int.random(in: 0...8, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+      (0..<Int.random(in: 0...8, using: &random)).map { _ in
+        UInt8.random(in: 0...255, using: &random)
+      }
     }
     func spec() -> TaskSpec {
       let timeout: Duration? =
-        Bool.random(using: &random) ? .milliseconds(Int64.random(in: 0...1_000_000, using: &random)) : nil
+        Bool.random(using: &random)
+        ? .milliseconds(Int64.random(in: 0...1_000_000, using: &random)) : nil
       if Bool.random(using: &random) {
         return TaskSpec(
           .shell(
@@ -60,9 +63,15 @@ import Testing
           name: text(), heartbeatIntervalMilliseconds: 1000, heartbeatTimeoutMilliseconds: 10_000,
           maxFrameSize: 1 << 26))
     case 2: return .refused(Refusal(reason: text(), message: text()))
-    case 3: return .submit((0..<Int.random(in: 0...3, using: &random)).map { _ in TaskEnvelope(id: id, spec: spec()) })
+    case 3:
+      return .submit(
+        (0..<Int.random(in: 0...3, using: &random)).map { _ in TaskEnvelope(id: id, spec: spec()) })
     case 4: return .assign([TaskEnvelope(id: id, spec: spec())])
-    case 5: return .results((0..<Int.random(in: 0...3, using: &random)).map { _ in ResultEnvelope(id: id, result: result()) })
+    case 5:
+      return .results(
+        (0..<Int.random(in: 0...3, using: &random)).map { _ in
+          ResultEnvelope(id: id, result: result())
+        })
     case 6: return .cancel([id, id &+ 1])
     case 7: return .handBack([id])
     case 8: return .drain
@@ -71,8 +80,10 @@ import Testing
     case 11:
       return .output(
         TaskOutput(id: id, stream: Bool.random(using: &random) ? .stdout : .stderr, bytes: bytes()))
-    case 12: return .controlRequest(ControlRequest(id: 1, command: text(), arguments: [text(): text()]))
-    default: return .controlResponse(ControlResponse(id: 2, fields: [text(): text()], error: text()))
+    case 12:
+      return .controlRequest(ControlRequest(id: 1, command: text(), arguments: [text(): text()]))
+    default:
+      return .controlResponse(ControlResponse(id: 2, fields: [text(): text()], error: text()))
     }
   }
 

@@ -46,7 +46,8 @@ enum Fairness {
       for try await value in group { if let value { result = value } }
       return result
     }
-    say(String(format: "one task behind a %d-task map of 1 ms tasks: result after %.3f s", big, wait))
+    say(
+      String(format: "one task behind a %d-task map of 1 ms tasks: result after %.3f s", big, wait))
 
     // 2. 20 clients of 1,000 tasks at once.
     let t0 = ContinuousClock.now
