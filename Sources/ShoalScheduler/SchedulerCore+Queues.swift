@@ -15,10 +15,17 @@ extension SchedulerCore {
   /// front for a task that goes back (handed back, or its worker lost).
   func enqueue(_ id: UInt64, of client: Peer, atFront: Bool = false) {
     if atFront { client.queue.prepend(id) } else { client.queue.append(id) }
-    queuedCount += 1
+    enqueued(1, of: client)
+  }
+
+  /// Counts `count` ids just put in `client`'s queue and puts the client in the ring.
+  func enqueued(_ count: Int, of client: Peer) {
+    guard count > 0 else { return }
+    queuedCount += count
     if !client.inReadyRing {
       client.inReadyRing = true
       readyClients.append(client)
+      ringSize += 1
     }
   }
 
@@ -31,9 +38,12 @@ extension SchedulerCore {
 
   /// The next task to hand out: the first live task of the client at the front of the
   /// ring, which then moves to the back. Skips ids cancelled or dropped while queued.
+  ///
+  /// On the hot path: `ringSize` stands in for `readyClients.count`, and with one
+  /// client the ring is not touched (a debug build pays for every generic call).
   func nextQueued() -> UInt64? {
     while let client = readyClients.first {
-      if frontWasServed && readyClients.count > 1 {
+      if ringSize > 1 && frontWasServed {
         // It was served while alone in the ring; clients that came since go first.
         frontWasServed = false
         readyClients.removeFirst()
@@ -44,24 +54,28 @@ extension SchedulerCore {
         guard let record = tasks[id], record.worker == nil else { continue }
         queuedCount -= 1
         if client.queue.isEmpty {
-          client.inReadyRing = false
-          readyClients.removeFirst()
-          frontWasServed = false
-        } else if readyClients.count > 1 {
+          leaveRing(client)
+        } else if ringSize > 1 {
           readyClients.removeFirst()
           readyClients.append(client)
           frontWasServed = false
-        } else {
+        } else if !frontWasServed {
           // Alone: no rotation (a single client costs what one FIFO did).
           frontWasServed = true
         }
         return id
       }
-      client.inReadyRing = false
-      readyClients.removeFirst()
-      frontWasServed = false
+      leaveRing(client)
     }
     return nil
+  }
+
+  /// Takes the client at the front of the ring out of it.
+  private func leaveRing(_ client: Peer) {
+    client.inReadyRing = false
+    readyClients.removeFirst()
+    ringSize -= 1
+    frontWasServed = false
   }
 
   /// Forgets a departed client's queue (its records are already gone).

@@ -4,6 +4,7 @@ import ShoalWire
 extension SchedulerCore {
   func submit(_ envelopes: [ForwardedTask], from client: Peer) {
     tasks.reserveCapacity(tasks.count + envelopes.count)
+    let queuedBefore = client.queue.count
     for envelope in envelopes {
       guard envelope.id <= TaskID.clientMask else {
         reply(
@@ -20,8 +21,10 @@ extension SchedulerCore {
       }
       tasks[id] = TaskRecord(spec: envelope.spec)
       client.liveTasks += 1
-      enqueue(id, of: client)
+      client.queue.append(id)
     }
+    // Counted and put in the ring once per batch, not per task.
+    enqueued(client.queue.count - queuedBefore, of: client)
     assignNeeded = true
     scheduleFlush()
   }

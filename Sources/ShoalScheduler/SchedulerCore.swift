@@ -19,6 +19,8 @@ final class SchedulerCore {
   var tasks: [UInt64: TaskRecord] = [:]
   /// Clients with queued tasks, in round-robin order (see SchedulerCore+Queues.swift).
   var readyClients = CircularBuffer<Peer>(initialCapacity: 16)
+  /// `readyClients.count`, kept by hand (read once per task).
+  var ringSize = 0
   /// The client at the front of the ring was served last (while it was alone there).
   var frontWasServed = false
   var queuedCount = 0

@@ -29,7 +29,7 @@ public enum WireProtocol {
   /// spec may carry, in seconds (about 31 years). Every number from a peer is checked
   /// when it is decoded: a duration that is not finite, negative or over this limit
   /// makes the frame malformed, and the peer is refused.
-  public static let maxSeconds: Double = 1e9
+  public static let maxSeconds: Double = 1e9  // also a literal in WireReader.seconds
   /// The longest task timeout a spec may carry, in nanoseconds (`maxSeconds`).
   public static let maxTimeoutNanoseconds: Int64 = 1_000_000_000 * 1_000_000_000
   /// The smallest frame limit a scheduler may announce in its welcome.
