@@ -2,7 +2,8 @@
   import Glibc
 #endif
 
-/// Makes memory of large frames go back to the system when their connection closes.
+/// Makes memory go back to the system: that of large frames when their connection
+/// closes, and that of a big burst of tasks when the scheduler has none left.
 ///
 /// A peer may hold a partial frame of up to `maxFrameSize` (64 MiB) in the
 /// scheduler's read buffer. glibc's malloc raises its mmap threshold each time a
@@ -17,6 +18,22 @@ enum MemoryRelease {
 
   /// Sets the threshold, once per process; later calls do nothing.
   static func configure() { _ = configured }
+
+  /// Gives free heap memory back to the system (`malloc_trim(0)`: free pages anywhere
+  /// in the heap, not only at its top). Costs a walk over the heap: called only when
+  /// the scheduler goes idle after holding many tasks.
+  static func trim() {
+    #if canImport(Glibc)
+      typealias MallocTrim = @convention(c) (Int) -> Int32
+      guard let symbol = trimSymbol else { return }
+      _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    #endif
+  }
+
+  #if canImport(Glibc)
+    nonisolated(unsafe) private static let trimSymbol = dlsym(
+      UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+  #endif
 
   private static let configured: Bool = {
     #if canImport(Glibc)
