@@ -7,7 +7,8 @@
    CPU over the 2 s after.
 2. Memory: three logged-in clients in turn each send 60 MiB of a 64 MiB frame and
    leave; the scheduler's RSS before, while it holds each frame, and 3 s after each.
-3. Fairness: one worker (1 slot); a `shoal map` of 20,000 `true` tasks, then a
+3. Garbage: 100 connections that send an HTTP request; warning lines in the log.
+4. Fairness: one worker (1 slot); a `shoal map` of 20,000 `true` tasks, then a
    one-task `shoal run`: how long the small run takes.
 Not a test: a measurement for the closing note (machines are noisy).
 """
@@ -78,6 +79,7 @@ def figures_fd():
     took = welcomed(port, token)
     time.sleep(2)
     cpu = cpu_s(scheduler.pid) - cpu0
+    descriptors = len(os.listdir(f"/proc/{scheduler.pid}/fd"))
     for s in idle:
         s.close()
     scheduler.terminate()
@@ -86,7 +88,8 @@ def figures_fd():
                    if " warning " in line)
     print(f"fd: 300 idle connections under ulimit -n 256: real client welcomed after "
           f"{took if took is None else round(took, 3)} s; scheduler CPU {cpu:.2f} s in the "
-          f"{2 + (took or 0):.1f} s after; {warnings} warning lines in the log")
+          f"{2 + (took or 0):.1f} s after; {descriptors} descriptors open; "
+          f"{warnings} warning lines in the log")
 
 
 def figures_memory():
@@ -116,6 +119,21 @@ def figures_memory():
           f"partial frame each: {text}")
 
 
+def figures_garbage():
+    scheduler, port = start_scheduler()
+    for _ in range(100):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        while s.recv(4096):
+            pass
+        s.close()
+    scheduler.terminate()
+    scheduler.wait()
+    warnings = sum(1 for line in open(os.path.join(folder, "scheduler.log"))
+                   if " warning " in line)
+    print(f"garbage: 100 connections sending an HTTP request: {warnings} warning lines")
+
+
 def figures_fairness():
     scheduler, port = start_scheduler()
     address = f"tcp://127.0.0.1:{port}"
@@ -143,4 +161,5 @@ def figures_fairness():
 
 
 for figure in sys.argv[2:] or ["fd", "memory", "fairness"]:
-    {"fd": figures_fd, "memory": figures_memory, "fairness": figures_fairness}[figure]()
+    {"fd": figures_fd, "memory": figures_memory, "garbage": figures_garbage,
+     "fairness": figures_fairness}[figure]()

@@ -100,7 +100,7 @@ import Testing
           Message.results([ResultEnvelope(id: ids()[answered], result: result)]))
         answered += 1
       }
-      #expect(try await smallHandle.result.status == .succeeded)
+      #expect(try await smallHandle.result(timeout: .seconds(60)).status == .succeeded)
       let owners = ids().map { $0 >> 40 }
       #expect(owners[1] != owners[0], "the small task was not second: \(owners)")
       #expect(owners[2] == owners[0] && owners[3] == owners[0], "\(owners)")

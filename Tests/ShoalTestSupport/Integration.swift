@@ -7,7 +7,9 @@ import Testing
 /// every test fails at once, naming what is missing, so that CI cannot be green
 /// while they skip.
 ///
-///     @Suite(.integration(missing: SSHHosts.unavailableReason))
+///     @Suite(
+///       .enabled(if: Integration.runs(missing: SSHHosts.unavailableReason)),
+///       .failsWithout(SSHHosts.unavailableReason))
 public enum Integration {
   /// Whether a missing prerequisite fails the suites instead of skipping them.
   public static var required: Bool {
