@@ -61,19 +61,8 @@ extension SchedulerCore {
       }
     }
     workerMayBeIdle(worker, now: now)
-    releaseMemoryIfIdle()
     assignNeeded = true
     scheduleFlush()
-  }
-
-  /// With no task left after holding many, drops the task table's storage (a
-  /// dictionary never shrinks) and gives free heap memory back to the system, so that
-  /// the scheduler's RSS returns near its starting value after a burst. Checked once
-  /// per results batch; does nothing while tasks remain or the table stayed small.
-  func releaseMemoryIfIdle() {
-    guard tasks.isEmpty, tasks.capacity >= 1 << 16 else { return }
-    tasks = [:]
-    MemoryRelease.trim()
   }
 
   /// A piece of a running task's output goes to its client at once (before the task's
@@ -165,7 +154,6 @@ extension SchedulerCore {
       }
     }
     dropQueue(of: client)
-    releaseMemoryIfIdle()
     logger.info(
       "client left",
       metadata: [
