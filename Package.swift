@@ -157,7 +157,10 @@ let package = Package(
     .testTarget(name: "ShoalCoreTests", dependencies: [core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "ShoalWireTests",
-      dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+      dependencies: [
+        "ShoalWire", "ShoalTestSupport", nioCore,
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "EngineTests",
       dependencies: [
@@ -165,7 +168,8 @@ let package = Package(
         logging,
       ]),
     .testTarget(
-      name: "ShoalTests", dependencies: ["Shoal", core, host], resources: [.copy("Fixtures")]),
+      name: "ShoalTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [

@@ -89,6 +89,7 @@ extension SchedulerCore {
   /// Sends every peer a heartbeat and closes the ones silent past their limit (which
   /// also catches a frame that stalled half-way: nothing complete arrives behind it).
   func checkHeartbeats() {
+    releaseMemoryIfIdle()
     let now = NIODeadline.now()
     let handshakeLimit = TimeAmount.nanoseconds(
       Int64(configuration.handshakeTimeout.seconds * 1e9))

@@ -98,17 +98,23 @@ struct ClusterControl: ControlHandler {
     case "cluster":
       break
     case "scale":
-      guard let text = arguments["n"], let count = Int(text) else {
-        throw ShoalError(.invalidValue, "scale needs `n`, a number of workers")
+      guard let text = arguments["n"], let count = Int(text),
+        KwargsRange.workers.contains(count)
+      else {
+        throw ShoalError(
+          .invalidValue,
+          "scale needs `n`, a number of workers \(KwargsRange.describe(KwargsRange.workers))")
       }
       try await runtime.scale(to: count)
     case "adapt":
-      guard let minimum = Int(arguments["minimum"] ?? "0") else {
-        throw ShoalError(.invalidValue, "adapt: minimum is not a number")
+      let range = KwargsRange.describe(KwargsRange.workers)
+      guard let minimum = Int(arguments["minimum"] ?? "0"), KwargsRange.workers.contains(minimum)
+      else {
+        throw ShoalError(.invalidValue, "adapt: minimum must be a number of workers \(range)")
       }
       let maximum = try arguments["maximum"].map { text -> Int in
-        guard let value = Int(text) else {
-          throw ShoalError(.invalidValue, "adapt: maximum is not a number")
+        guard let value = Int(text), KwargsRange.workers.contains(value) else {
+          throw ShoalError(.invalidValue, "adapt: maximum must be a number of workers \(range)")
         }
         return value
       }

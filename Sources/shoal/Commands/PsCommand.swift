@@ -29,6 +29,8 @@ struct PsCommand: AsyncParsableCommand {
   @OptionGroup var options: ConfigOptions
   @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
 
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
+
   func run() async throws {
     try await withErrorReporting {
       let limit = Duration.milliseconds(Int64(timeout * 1000))

@@ -23,9 +23,7 @@ struct ScaleCommand: AsyncParsableCommand {
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if count < 0 {
-      throw ValidationError("the number of workers must be 0 or more, found \(count)")
-    }
+    try SecondsOption.checkWorkers(count, "the number of workers")
   }
 
   func run() async throws {
@@ -58,7 +56,8 @@ struct AdaptCommand: AsyncParsableCommand {
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if minimum < 0 { throw ValidationError("--minimum must be 0 or more, found \(minimum)") }
+    try SecondsOption.checkWorkers(minimum, "--minimum")
+    if let maximum { try SecondsOption.checkWorkers(maximum, "--maximum") }
     if let maximum, maximum < minimum {
       throw ValidationError("--minimum (\(minimum)) is greater than --maximum (\(maximum))")
     }
@@ -92,6 +91,8 @@ struct DownCommand: AsyncParsableCommand {
   @Argument(help: "The cluster's name.") var name: String
   @Option(help: "Seconds to wait for it to close before killing it.") var timeout: Double = 60
   @OptionGroup var options: ConfigOptions
+
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
 
   func run() async throws {
     try await withErrorReporting {

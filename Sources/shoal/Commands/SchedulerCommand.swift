@@ -67,10 +67,10 @@ struct SchedulerCommand: AsyncParsableCommand {
       )
     }
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-    guard heartbeatTimeout > 0 else {
-      throw ValidationError("--heartbeat-timeout must be positive")
+    try SecondsOption.check(heartbeatTimeout, "--heartbeat-timeout")
+    guard (0...1000).contains(retryLimit) else {
+      throw ValidationError("--retry-limit must be from 0 to 1000, found \(retryLimit)")
     }
-    guard retryLimit >= 0 else { throw ValidationError("--retry-limit must be 0 or more") }
   }
 
   func run() async throws {

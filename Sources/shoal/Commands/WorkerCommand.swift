@@ -100,22 +100,19 @@ struct WorkerCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    if let nthreads, nthreads < 1 {
-      throw ValidationError("--nthreads must be 1 or more, found \(nthreads)")
+    if let nthreads, !KwargsRange.slots.contains(nthreads) {
+      throw ValidationError(
+        "--nthreads must be \(KwargsRange.describe(KwargsRange.slots)), found \(nthreads)")
     }
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
       throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
     }
-    if !(giveUpAfter > 0) {
-      throw ValidationError(
-        "--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
+    // `inf` (retry forever) is allowed; anything else is a number of seconds in range.
+    if giveUpAfter.isFinite || giveUpAfter.isNaN {
+      try SecondsOption.check(giveUpAfter, "--give-up-after")
     }
-    if let lifetime, !(lifetime > 0) {
-      throw ValidationError("--lifetime must be a number of seconds above 0, found \(lifetime)")
-    }
-    if !(drainGrace >= 0) {
-      throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)")
-    }
+    if let lifetime { try SecondsOption.check(lifetime, "--lifetime") }
+    try SecondsOption.check(drainGrace, "--drain-grace", allowZero: true)
     for module in tasks {
       guard (try? ImportPath(parsing: module))?.module == nil else {
         throw ValidationError(
