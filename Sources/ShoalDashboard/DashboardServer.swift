@@ -36,8 +36,11 @@ public struct DashboardServer: Sendable {
     let router = Router()
     if !setting.isLoopback { router.add(middleware: TokenMiddleware(token: source.token)) }
     routes(router, sampler: sampler, metrics: metrics)
+    // Hummingbird's own logger: it logs a cancelled server ("Waiting on child channel:
+    // CancellationError()") as an error, which every cluster's close would print. The
+    // dashboard's real failures (a port in use) come back through `listening`.
     var quiet = logger
-    quiet.logLevel = .warning
+    quiet.logLevel = .critical
     let host = setting.host
     let app = Application(
       router: router,
