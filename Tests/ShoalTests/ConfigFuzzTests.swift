@@ -82,6 +82,12 @@ import Testing
       } catch let error as ShoalError {
         rejected += 1
         #expect(error.location != nil, "seed \(Self.seed) case \(index): \(error)")
+      } catch let errors as ConfigErrors {
+        // Several file-level problems at once (validate reports them all): each located.
+        rejected += 1
+        for error in errors.errors {
+          #expect(error.location != nil, "seed \(Self.seed) case \(index): \(error)")
+        }
       }
       slowest = max(slowest, ContinuousClock.now - start)
     }
