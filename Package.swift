@@ -9,7 +9,8 @@ let host: Target.Dependency = "ShoalPluginHost"
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
-let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let lifecycle: Target.Dependency = .product(
+  name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -53,6 +54,7 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
+    .library(name: "SlurmBackend", type: .dynamic, targets: ["SlurmBackend"]),
   ] + fixtureProducts + benchmarkProducts,
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
@@ -61,6 +63,9 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
   ],
   targets: [
     // The plugin ABI: a C header (include/shoal_plugin.h), documented in docs/plugin-abi.md.
@@ -86,10 +91,22 @@ let package = Package(
         core, host, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
+    // The scheduler's HTTP endpoint (page, /metrics, events): its own module so that
+    // the client library never links Hummingbird (docs/dashboard.md).
+    .target(
+      name: "ShoalDashboard",
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, logging, lifecycle,
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]),
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, host, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "SlurmSupport", "ShoalDashboard", core, host,
+        logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -120,6 +137,13 @@ let package = Package(
     .target(name: "SSHSupport", dependencies: [core], path: "Plugins/SSHSupport"),
     .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
+    // The Slurm backend's pure parts (options, job scripts, squeue lines), a plain target
+    // so that SlurmTests and `shoal job-script` use them without the plugin's entry point.
+    .target(
+      name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
+    .target(
+      name: "SlurmBackend", dependencies: [core, "SlurmSupport", "SSHSupport"],
+      path: "Plugins/SlurmBackend"),
 
     fixture("FixturePlugin"),
     fixture("FaultyPlugin"),
@@ -130,36 +154,59 @@ let package = Package(
     .testTarget(name: "ShoalCoreTests", dependencies: [core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "ShoalWireTests",
-      dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+      dependencies: [
+        "ShoalWire", "ShoalTestSupport", nioCore,
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "EngineTests",
       dependencies: [
         "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, host, nioCore, nioPosix,
         logging,
       ]),
-    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core, host], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ShoalTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(
       name: "WorkerTests",
       dependencies: [
-        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging, "ShoalTestSupport",
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging,
+        "ShoalTestSupport",
       ]),
     .testTarget(
       name: "LocalClusterTests",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport"]),
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "DashboardTests",
+      dependencies: [
+        "ShoalDashboard", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
+      ]),
     .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests",
-      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging]),
+      dependencies: [
+        "ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging,
+      ]),
     .testTarget(
       name: "SSHTests",
       dependencies: [
         "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
+        "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "SlurmTests",
+      dependencies: [
+        "SlurmSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
         "ShoalTestSupport",
       ]),
   ]

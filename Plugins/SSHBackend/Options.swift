@@ -60,7 +60,7 @@ struct HostEntry: Decodable {
     }
     let container = try decoder.container(keyedBy: CodingKeys.self)
     host = try container.decode(String.self, forKey: .host)
-    slots = try container.decodeIfPresent(Int.self, forKey: .slots)
+    slots = try container.decodeIfPresent(Int.self, forKey: .slots, in: KwargsRange.slots)
     user = try container.decodeIfPresent(String.self, forKey: .user)
     port = try container.decodeIfPresent(Int.self, forKey: .port)
     identity_file = try container.decodeIfPresent(String.self, forKey: .identity_file)

@@ -37,12 +37,16 @@ public struct AdaptSettings: Sendable, Hashable, Decodable, CustomStringConverti
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let defaults = AdaptSettings()
-    minimum = try container.decodeIfPresent(Int.self, forKey: .minimum) ?? defaults.minimum
-    maximum = try container.decodeIfPresent(Int.self, forKey: .maximum)
+    minimum =
+      try container.decodeIfPresent(Int.self, forKey: .minimum, in: KwargsRange.workers)
+      ?? defaults.minimum
+    maximum = try container.decodeIfPresent(Int.self, forKey: .maximum, in: KwargsRange.workers)
     interval =
       try container.decodeIfPresent(DurationValue.self, forKey: .interval)?.duration
       ?? defaults.interval
-    waitCount = try container.decodeIfPresent(Int.self, forKey: .waitCount) ?? defaults.waitCount
+    waitCount =
+      try container.decodeIfPresent(Int.self, forKey: .waitCount, in: KwargsRange.count)
+      ?? defaults.waitCount
     targetDuration =
       try container.decodeIfPresent(DurationValue.self, forKey: .targetDuration)?.duration
       ?? defaults.targetDuration
@@ -85,6 +89,14 @@ public struct DurationValue: Decodable, Sendable, Hashable {
 
   public init(from decoder: any Decoder) throws {
     let text = try decoder.singleValueContainer().decode(String.self)
+    if let seconds = DurationValue.seconds(text), seconds > KwargsRange.maximumDurationSeconds {
+      throw DecodingError.dataCorrupted(
+        .init(
+          codingPath: decoder.codingPath,
+          debugDescription:
+            "\(text.trimmingCharacters()) is out of range: a duration must be from 0 to "
+            + "\(Int(KwargsRange.maximumDurationSeconds))s (365 days)"))
+    }
     guard let duration = DurationValue.parse(text) else {
       throw DecodingError.dataCorrupted(
         .init(
@@ -95,8 +107,17 @@ public struct DurationValue: Decodable, Sendable, Hashable {
     self.duration = duration
   }
 
-  /// Parses `1.5`, `500ms`, `2s`, `1m`, `1h`; nil when malformed or negative.
+  /// Parses `1.5`, `500ms`, `2s`, `1m`, `1h`; nil when malformed, negative or longer
+  /// than `KwargsRange.maximumDurationSeconds`.
   public static func parse(_ text: String) -> Duration? {
+    guard let seconds = seconds(text), seconds <= KwargsRange.maximumDurationSeconds else {
+      return nil
+    }
+    return .milliseconds(Int64((seconds * 1000).rounded()))
+  }
+
+  /// The seconds `text` spells (any size), nil when malformed, negative or not finite.
+  static func seconds(_ text: String) -> Double? {
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
     var number = text.trimmingCharacters()
     var scale = 1.0
@@ -105,10 +126,12 @@ public struct DurationValue: Decodable, Sendable, Hashable {
       scale = factor
       break
     }
-    guard let value = Double(number.trimmingCharacters()), value >= 0, value.isFinite else {
+    guard let value = Double(number.trimmingCharacters()), value >= 0, value.isFinite,
+      (value * scale).isFinite
+    else {
       return nil
     }
-    return .milliseconds(Int64((value * scale * 1000).rounded()))
+    return value * scale
   }
 }
 

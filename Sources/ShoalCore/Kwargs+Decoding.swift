@@ -281,27 +281,37 @@ private struct ScalarKwargs: SingleValueDecodingContainer {
       }
     }
   }
-  func decode(_ type: Double.Type) throws -> Double { try convert("a number") { Double($0) } }
-  func decode(_ type: Float.Type) throws -> Float { try convert("a number") { Float($0) } }
-  func decode(_ type: Int.Type) throws -> Int { try convert("an integer") { Int($0) } }
-  func decode(_ type: Int8.Type) throws -> Int8 { try convert("an integer") { Int8($0) } }
-  func decode(_ type: Int16.Type) throws -> Int16 { try convert("an integer") { Int16($0) } }
-  func decode(_ type: Int32.Type) throws -> Int32 { try convert("an integer") { Int32($0) } }
-  func decode(_ type: Int64.Type) throws -> Int64 { try convert("an integer") { Int64($0) } }
-  func decode(_ type: UInt.Type) throws -> UInt {
-    try convert("a non-negative integer") { UInt($0) }
+  func decode(_ type: Double.Type) throws -> Double {
+    try convert("a finite number") { Double($0).flatMap { $0.isFinite ? $0 : nil } }
   }
-  func decode(_ type: UInt8.Type) throws -> UInt8 {
-    try convert("a non-negative integer") { UInt8($0) }
+  func decode(_ type: Float.Type) throws -> Float {
+    try convert("a finite number") { Float($0).flatMap { $0.isFinite ? $0 : nil } }
   }
-  func decode(_ type: UInt16.Type) throws -> UInt16 {
-    try convert("a non-negative integer") { UInt16($0) }
-  }
-  func decode(_ type: UInt32.Type) throws -> UInt32 {
-    try convert("a non-negative integer") { UInt32($0) }
-  }
-  func decode(_ type: UInt64.Type) throws -> UInt64 {
-    try convert("a non-negative integer") { UInt64($0) }
+  func decode(_ type: Int.Type) throws -> Int { try integer(Int.self) }
+  func decode(_ type: Int8.Type) throws -> Int8 { try integer(Int8.self) }
+  func decode(_ type: Int16.Type) throws -> Int16 { try integer(Int16.self) }
+  func decode(_ type: Int32.Type) throws -> Int32 { try integer(Int32.self) }
+  func decode(_ type: Int64.Type) throws -> Int64 { try integer(Int64.self) }
+  func decode(_ type: UInt.Type) throws -> UInt { try integer(UInt.self) }
+  func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(UInt8.self) }
+  func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(UInt16.self) }
+  func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(UInt32.self) }
+  func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(UInt64.self) }
+
+  /// An integer of type `T`; digits that do not fit say so and state `T`'s range.
+  private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+    let expected = T.isSigned ? "an integer" : "a non-negative integer"
+    let text = try text(expected: expected)
+    let trimmed = text.trimmingSpaces
+    if let value = T(trimmed) { return value }
+    var digits = Substring(trimmed)
+    if digits.first == "-" || digits.first == "+" { digits.removeFirst() }
+    if !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+      throw node.error(
+        "\(trimmed) is out of range: expected \(expected) from \(T.min) to \(T.max)",
+        code: .invalidValue)
+    }
+    throw node.error("expected \(expected), found \"\(text)\"", code: .typeMismatch)
   }
   func decode<T: Decodable>(_ type: T.Type) throws -> T {
     switch type {

@@ -61,7 +61,9 @@ public struct ShortCommand: Sendable {
     }
 
     static func trimmed(_ line: Substring) -> String {
-      String(line.drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
+      String(
+        line.drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed()
+      )
     }
   }
 
@@ -75,6 +77,9 @@ public struct ShortCommand: Sendable {
   public var workingDirectory: String?
   /// A file to read stdin from; nil gives /dev/null.
   public var stdinFile: String?
+  /// Bytes written to stdin (a pipe, closed after them) instead of `stdinFile`: a job
+  /// script for `sbatch`. Meant for small inputs, written as the command starts.
+  public var input: [UInt8]?
   /// A file that stdout and stderr both go to (truncated first), read into
   /// `Outcome.stdout`; nil gives each a temporary file of its own.
   public var combinedOutputFile: String?
@@ -90,7 +95,7 @@ public struct ShortCommand: Sendable {
   /// A command; see the properties for the options.
   public init(
     _ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
-    workingDirectory: String? = nil, stdinFile: String? = nil,
+    workingDirectory: String? = nil, stdinFile: String? = nil, input: [UInt8]? = nil,
     combinedOutputFile: String? = nil, keepsOutputFile: Bool = false, cancellable: Bool = false,
     hintWhenMissing: String? = nil
   ) {
@@ -99,6 +104,7 @@ public struct ShortCommand: Sendable {
     self.environment = environment
     self.workingDirectory = workingDirectory
     self.stdinFile = stdinFile
+    self.input = input
     self.combinedOutputFile = combinedOutputFile
     self.keepsOutputFile = keepsOutputFile
     self.cancellable = cancellable
@@ -110,7 +116,9 @@ public struct ShortCommand: Sendable {
 
   /// Runs the command to its end; kills its process group once `timeout` has passed
   /// (or, when `cancellable`, once the calling task is cancelled) and reports that in
-  /// the outcome. Throws `ShoalError(.backendFailed)` only when it cannot start.
+  /// the outcome. Throws `ShoalError(.backendFailed)` when it cannot start, or when
+  /// another part of this process reaped it (`waitpid(-1)`): its status is then lost,
+  /// and an empty answer would be taken for a real one.
   public func run(timeout: Duration) async throws -> Outcome {
     let outputPath = try combinedOutputFile ?? Self.temporaryFile()
     if let combinedOutputFile {
@@ -124,7 +132,7 @@ public struct ShortCommand: Sendable {
     }
     let command = ProcessSupervisor.Command(
       executable: executable, arguments: arguments, environment: environment,
-      workingDirectory: workingDirectory, logFile: outputPath)
+      workingDirectory: workingDirectory, logFile: outputPath, stdin: input)
     let pid: Int32
     do {
       pid = try Spawner.spawn(command, stdinFile: stdinFile, errorFile: errorPath)
@@ -138,7 +146,12 @@ public struct ShortCommand: Sendable {
     var delay = Duration.milliseconds(1)
     while true {
       let result = waitpid(pid, &status, WNOHANG)
-      if result == pid || (result < 0 && errno != EINTR) { break }
+      if result == pid { break }
+      if result < 0 && errno == ECHILD {
+        throw ShoalError(
+          .backendFailed,
+          "lost track of `\(executable)` (pid \(pid)): another part of this process reaped it")
+      }
       if killed == nil {
         let cancelled = cancellable && Task.isCancelled
         if cancelled || ContinuousClock.now >= deadline {
@@ -151,16 +164,22 @@ public struct ShortCommand: Sendable {
       delay = min(delay * 2, .milliseconds(50))
     }
     return Outcome(
-      status: killed == nil ? Spawner.exitStatus(status) : -1, stdout: Self.fileContents(outputPath),
-      stderr: errorPath.map(Self.fileContents) ?? "", timedOut: killed?.timedOut ?? false,
+      status: killed == nil ? Spawner.exitStatus(status) : -1,
+      stdout: Self.fileContents(outputPath),
+      stderr: errorPath.map { Self.fileContents($0) } ?? "", timedOut: killed?.timedOut ?? false,
       cancelled: killed?.cancelled ?? false)
   }
 
-  /// A file's whole content as text ("" when unreadable).
-  public static func fileContents(_ path: String) -> String {
+  /// A file's content as text ("" when unreadable): all of it, or its last
+  /// `lastBytes` (the tail of a job's output file).
+  public static func fileContents(_ path: String, lastBytes: Int? = nil) -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return "" }
     defer { close(fd) }
+    if let lastBytes {
+      let size = lseek(fd, 0, SEEK_END)
+      lseek(fd, max(0, size - off_t(lastBytes)), SEEK_SET)
+    }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {

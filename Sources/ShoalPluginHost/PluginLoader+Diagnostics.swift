@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalPluginHost
 
 #if canImport(Glibc)
   import Glibc

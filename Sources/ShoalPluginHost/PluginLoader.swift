@@ -1,5 +1,6 @@
 internal import CShoalPlugin
 import ShoalCore
+import ShoalPluginHost
 import Synchronization
 
 #if canImport(Glibc)

@@ -49,7 +49,7 @@ import Testing
     ),
     (
       "clusters:\n  local:\n    cluster_kwargs: {n_workers: -1}\n", "3:33",
-      "clusters.local.cluster_kwargs.n_workers: n_workers must be 0 or more, found -1"
+      "clusters.local.cluster_kwargs.n_workers: n_workers must be from 0 to 100000, found -1"
     ),
   ])
   func rejectsBadLocalClusterKwargs(yaml: String, position: String, message: String) throws {

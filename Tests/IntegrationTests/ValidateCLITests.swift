@@ -70,7 +70,7 @@ import Testing
       message: "clusters.a.adapt_kwargs.minimum: minimum (4) is greater than maximum (1)"),
     Case(
       name: "negative adapt minimum", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: -1}\n",
-      position: "3:29", message: "minimum must be 0 or more, found -1"),
+      position: "3:29", message: "minimum must be from 0 to 100000, found -1"),
     Case(
       name: "negative worker count",
       yaml: "clusters:\n  f:\n    \(fixture)\n    cluster_kwargs: {n_workers: -2}\n",

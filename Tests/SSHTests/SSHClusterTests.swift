@@ -13,7 +13,10 @@ import Testing
 /// with the Executor.
 @Suite(
   .serialized,
-  .enabled(if: SSHHosts.available, "\(SSHHosts.unavailableReason ?? "")"))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHClusterTests {
   static let loader = PluginLoader(searchPath: .standard(environment: [:]))
 

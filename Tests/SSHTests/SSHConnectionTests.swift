@@ -7,7 +7,10 @@ import Testing
 /// connections, the remote `shoal` check, upload, and each host fault named.
 @Suite(
   .serialized,
-  .enabled(if: SSHHosts.available, "\(SSHHosts.unavailableReason ?? "")"))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHConnectionTests {
   let harness = SSHClusterHarness()
 

@@ -83,10 +83,10 @@ import Testing
       message: "clusters.a.adapt_kwargs.minimum: minimum (5) is greater than maximum (2)"),
     Case(
       name: "negative minimum", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: -1}\n",
-      code: .invalidValue, position: "3:29", message: "minimum must be 0 or more, found -1"),
+      code: .invalidValue, position: "3:29", message: "minimum must be from 0 to 100000, found -1"),
     Case(
       name: "negative maximum", yaml: "clusters:\n  a:\n    adapt_kwargs: {maximum: -2}\n",
-      code: .invalidValue, position: "3:29", message: "maximum must be 0 or more, found -2"),
+      code: .invalidValue, position: "3:29", message: "maximum must be from 0 to 100000, found -2"),
     Case(
       name: "bad interval", yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: soon}\n",
       code: .invalidValue, position: "3:30", message: "expected a duration"),

@@ -80,6 +80,12 @@ public struct ClusterStatus: Codable, Sendable {
   public var adaptive: Adaptive?
   /// A note (why it is dead, what to do).
   public var note: String?
+  /// Its dashboard's URL; nil when it has none.
+  public var dashboard: String? = nil
+  /// Whether it is a temporary cluster (started for one command, closed after it).
+  public var temporary: Bool? = nil
+  /// For a temporary cluster: the command that owns it.
+  public var command: String? = nil
 
   /// A status with no load (for dead or unresponsive clusters).
   public init(name: String, state: String, record: ClusterRecord?, note: String?) {
@@ -96,6 +102,9 @@ public struct ClusterStatus: Codable, Sendable {
     workers = []
     adaptive = nil
     self.note = note
+    dashboard = record?.dashboard
+    temporary = record?.temporary
+    command = record?.command
   }
 
   /// Joins the backend's workers with the scheduler's load.

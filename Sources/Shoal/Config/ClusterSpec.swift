@@ -41,6 +41,8 @@ public struct ClusterSpec: Sendable {
   public var tokenFile: String?
   /// Time limits for calls into the backend plugin.
   public var timeouts: ClusterTimeouts
+  /// Where its dashboard listens (`dashboard:`); nil when it has none (`dashboard: false`).
+  public var dashboard: DashboardSetting? = .standard
   /// Where the cluster's name is written in the file.
   public var location: SourceLocation?
   /// Where `cluster_class` is written, when it is.

@@ -117,11 +117,14 @@ extension ShoalConfig {
       throw ShoalError(
         .configNotFound, "cannot read configuration file \(candidate.file): permission denied")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    try YAMLLimits.checkSize(data, file: candidate.file)
+    if let (line, column) = YAMLLimits.firstInvalidUTF8(data) {
       throw ShoalError(
-        .invalidConfig, "\(candidate.file) is not UTF-8 text",
-        location: SourceLocation(file: candidate.file, line: 1, column: 1))
+        .invalidConfig, "\(candidate.file) is not UTF-8 text: a byte here is not UTF-8",
+        location: SourceLocation(file: candidate.file, line: line, column: column),
+        hint: "save the file as UTF-8")
     }
+    let text = String(decoding: data, as: UTF8.self)
     return try ConfigParser(
       file: candidate.file, absolutePath: candidate.absolutePath,
       baseDirectory: directory(of: candidate.absolutePath), environment: environment

@@ -17,6 +17,7 @@ struct ConfigParser {
   static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
   static let clusterKeys = [
     "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "token_file",
+    "dashboard",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -168,7 +169,8 @@ struct ConfigParser {
 
     if let addressNode = node["address"] {
       let address = try collector.attempt { try parseAddress(addressNode) }
-      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard"]
+      where node[key] != nil {
         let entryLocation = Self.keyLocation(of: key, in: node)
         try ConfigErrors.throwIfAny(
           collector.errors + [
@@ -222,11 +224,16 @@ struct ConfigParser {
       adaptKwargs = mapping
       adapt = try collector.attempt { try mapping.decode(AdaptSettings.self) }
     }
+    let dashboard =
+      (try collector.attempt { try node["dashboard"].map { try DashboardSetting.parse(node: $0) } })
+      .flatMap { $0 } ?? .standard
     try ConfigErrors.throwIfAny(collector.errors)
-    return ClusterSpec(
+    var spec = ClusterSpec(
       name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
       adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
       clusterClassLocation: classLocation)
+    spec.dashboard = dashboard
+    return spec
   }
 
   private func parseClusterClass(_ node: Kwargs) throws -> String {

@@ -23,7 +23,8 @@ struct AdaptCommand: AsyncParsableCommand {
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if minimum < 0 { throw ValidationError("--minimum must be 0 or more, found \(minimum)") }
+    try SecondsOption.checkWorkers(minimum, "--minimum")
+    if let maximum { try SecondsOption.checkWorkers(maximum, "--maximum") }
     if let maximum, maximum < minimum {
       throw ValidationError("--minimum (\(minimum)) is greater than --maximum (\(maximum))")
     }

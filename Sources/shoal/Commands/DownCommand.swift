@@ -20,6 +20,8 @@ struct DownCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for it to close before killing it.") var timeout: Double = 60
   @OptionGroup var options: ConfigOptions
 
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
+
   func run() async throws {
     try await withErrorReporting {
       let folder = StateFolder.standard()

@@ -23,9 +23,7 @@ struct ScaleCommand: AsyncParsableCommand {
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if count < 0 {
-      throw ValidationError("the number of workers must be 0 or more, found \(count)")
-    }
+    try SecondsOption.checkWorkers(count, "the number of workers")
   }
 
   func run() async throws {

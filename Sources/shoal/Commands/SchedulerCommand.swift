@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Shoal
 import ShoalCore
+import ShoalDashboard
 import ShoalScheduler
 
 /// `shoal scheduler`: runs a scheduler until SIGTERM or SIGINT.
@@ -18,7 +19,10 @@ struct SchedulerCommand: AsyncParsableCommand {
       uses the default token file, `token` in the state folder ($SHOAL_STATE_DIR, else \
       $XDG_STATE_HOME/shoal, else ~/.local/state/shoal), \
       which connecting commands read when given no --token-file and no $SHOAL_TOKEN. \
-      SIGTERM or SIGINT shuts it down gracefully.
+      SIGTERM or SIGINT shuts it down gracefully. With --dashboard HOST:PORT it also \
+      serves the dashboard page and /metrics there, and prints a second line, \
+      `dashboard: http://HOST:PORT/` (`:0` picks a free port; an address other than \
+      loopback asks every request for the token: docs/dashboard.md).
 
       Example:
         shoal scheduler --port 8786 --token-file ./token &
@@ -50,12 +54,23 @@ struct SchedulerCommand: AsyncParsableCommand {
 
   @OptionGroup var options: ConfigOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Serve the dashboard and /metrics on this address (`127.0.0.1:8787`, `:0` any port).",
+      valueName: "host:port"))
+  var dashboard: String?
+
   func validate() throws {
-    guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-    guard heartbeatTimeout > 0 else {
-      throw ValidationError("--heartbeat-timeout must be positive")
+    if let dashboard, DashboardSetting.parse(dashboard) == nil {
+      throw ValidationError(
+        "--dashboard expects HOST:PORT with a port in 0...65535 (e.g. 127.0.0.1:8787, or :0), found `\(dashboard)`"
+      )
     }
-    guard retryLimit >= 0 else { throw ValidationError("--retry-limit must be 0 or more") }
+    guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+    try SecondsOption.check(heartbeatTimeout, "--heartbeat-timeout")
+    guard (0...1000).contains(retryLimit) else {
+      throw ValidationError("--retry-limit must be from 0 to 1000, found \(retryLimit)")
+    }
   }
 
   func run() async throws {
@@ -78,9 +93,18 @@ struct SchedulerCommand: AsyncParsableCommand {
         host: host, port: port, token: token,
         heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)), retryLimit: retryLimit),
       logger: logger)
+    let dashboardURL = DashboardURL()
+    var members: [any Service] = [scheduler]
+    if let setting = dashboard.flatMap(DashboardSetting.parse) {
+      members.append(
+        SchedulerDashboard(
+          server: DashboardServer(source: SchedulerSource(scheduler: scheduler), logger: logger),
+          setting: setting, url: dashboardURL))
+    }
     let services = ServiceGroup(
       configuration: ServiceGroupConfiguration(
-        services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    let wantsDashboard = dashboard != nil
     do {
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await services.run() }
@@ -90,6 +114,10 @@ struct SchedulerCommand: AsyncParsableCommand {
           logger.info("token file", metadata: ["path": "\(path)"])
           // Written straight to fd 1: one line, flushed, whatever stdout's buffering is.
           FileHandle.standardOutput.write(Data("address: \(address)\n".utf8))
+          if wantsDashboard {
+            let url = try await dashboardURL.value()
+            FileHandle.standardOutput.write(Data("dashboard: \(url)\n".utf8))
+          }
         }
         try await group.waitForAll()
       }
@@ -100,5 +128,34 @@ struct SchedulerCommand: AsyncParsableCommand {
           ? "another process listens there: stop it, or pick another port (--port 0 picks a free one)"
           : "check --host (an address of this machine, or 0.0.0.0) and --port")
     }
+  }
+}
+
+/// The dashboard of a scheduler run by hand, as a service of its group (a graceful
+/// shutdown cancels it).
+struct SchedulerDashboard: Service {
+  let server: DashboardServer
+  let setting: DashboardSetting
+  let url: DashboardURL
+
+  func run() async throws {
+    try await cancelWhenGracefulShutdown {
+      try await server.run(setting: setting) { url.resolve($0) }
+    }
+  }
+}
+
+/// The dashboard's URL once it listens.
+final class DashboardURL: Sendable {
+  private let stream = AsyncStream.makeStream(of: Result<String, any Error>.self)
+
+  func resolve(_ result: Result<String, any Error>) {
+    stream.continuation.yield(result)
+    stream.continuation.finish()
+  }
+
+  func value() async throws -> String {
+    for await result in stream.stream { return try result.get() }
+    throw CancellationError()
   }
 }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import Shoal
 import ShoalCore
-import ServiceLifecycle
 import UnixSignals
 
 /// `shoal up NAME [--detach]`: keep a cluster up.
@@ -59,8 +59,9 @@ struct UpCommand: AsyncParsableCommand {
     let logger = ClusterLogging.make(label: "shoal.cluster", fallback: .info)
     let runtime = try ClusterRuntime(
       spec: spec, loader: options.loader(config: config),
-      options: ClusterOptions(
-        stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file),
+      options: ClusterOptions.forCommand(
+        stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file,
+        logger: logger),
       logger: logger)
     async let announced: Void = announce(runtime)
     // Ctrl-C or SIGTERM shuts the group down gracefully, which closes the cluster
@@ -78,7 +79,9 @@ struct UpCommand: AsyncParsableCommand {
   private func announce(_ runtime: ClusterRuntime) async {
     guard let endpoint = try? await runtime.ready(), !detachedChild else { return }
     FileHandle.standardOutput.write(
-      Data("cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n".utf8))
+      Data(
+        ("cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n"
+          + (runtime.dashboard.map { "  dashboard: \($0)\n" } ?? "")).utf8))
   }
 }
 
@@ -121,6 +124,7 @@ enum Detach {
       }
       if let record = folder.record(spec.name), record.pid == pid {
         print("cluster `\(spec.name)` is up at \(record.address) (pid \(pid))")
+        if let dashboard = record.dashboard { print("  dashboard: \(dashboard)") }
         print("  token: \(record.tokenFile)")
         print("  log:   \(logFile)")
         print("  stop:  shoal down \(spec.name)")

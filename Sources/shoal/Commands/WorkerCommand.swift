@@ -21,7 +21,8 @@ struct WorkerCommand: AsyncParsableCommand {
       The worker runs up to --nthreads tasks at once, reconnects with backoff when the \
       scheduler restarts or the network drops, and exits 0 when the scheduler retires it \
       or after SIGTERM (it stops taking tasks, lets running ones finish within \
-      --drain-grace, and hands the rest back). Exit status 3: --give-up-after (default 60 s) passed \
+      --drain-grace, and hands the rest back); --lifetime does the same after that many \
+      seconds (a batch job's walltime minus a margin). Exit status 3: --give-up-after (default 60 s) passed \
       without reaching the scheduler; 1: refused (wrong token) or another error.
 
       The token comes from --token-file F (`-`: the first line of stdin), then \
@@ -81,6 +82,12 @@ struct WorkerCommand: AsyncParsableCommand {
   var drainGrace: Double = 30
 
   @Option(
+    help: ArgumentHelp(
+      "Drain and exit after this many seconds, as on SIGTERM (a batch job's walltime minus a margin).",
+      valueName: "seconds"))
+  var lifetime: Double?
+
+  @Option(
     name: .customLong("plugin-path"),
     help: ArgumentHelp(
       "A folder to search for task libraries first (colon-separated list allowed); repeatable.",
@@ -93,19 +100,19 @@ struct WorkerCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    if let nthreads, nthreads < 1 {
-      throw ValidationError("--nthreads must be 1 or more, found \(nthreads)")
+    if let nthreads, !KwargsRange.slots.contains(nthreads) {
+      throw ValidationError(
+        "--nthreads must be \(KwargsRange.describe(KwargsRange.slots)), found \(nthreads)")
     }
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
       throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
     }
-    if !(giveUpAfter > 0) {
-      throw ValidationError(
-        "--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
+    // `inf` (retry forever) is allowed; anything else is a number of seconds in range.
+    if giveUpAfter.isFinite || giveUpAfter.isNaN {
+      try SecondsOption.check(giveUpAfter, "--give-up-after")
     }
-    if !(drainGrace >= 0) {
-      throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)")
-    }
+    if let lifetime { try SecondsOption.check(lifetime, "--lifetime") }
+    try SecondsOption.check(drainGrace, "--drain-grace", allowZero: true)
     for module in tasks {
       guard (try? ImportPath(parsing: module))?.module == nil else {
         throw ValidationError(
@@ -151,9 +158,19 @@ struct WorkerCommand: AsyncParsableCommand {
         runner: TaskRunner(
           shell: ShellTaskRunner(environment: environment), swift: swift, workerName: name),
         logger: logger)
+      var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
+      ]
+      if let lifetime {
+        services.append(
+          .init(
+            service: WorkerLifetime(
+              lifetime: .milliseconds(Int64((lifetime * 1000).rounded())), logger: logger),
+            successTerminationBehavior: .gracefullyShutdownGroup))
+      }
       let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-          services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+          services: services,
           gracefulShutdownSignals: [.sigterm, .sigint],
           logger: logger))
       try await group.run()

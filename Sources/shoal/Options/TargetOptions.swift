@@ -44,7 +44,7 @@ struct TargetOptions: ParsableArguments {
   var connectTimeoutSeconds: Double { connectTimeout }
 
   func validate() throws {
-    guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+    try SecondsOption.check(connectTimeout, "--connect-timeout")
     if let cluster, let address {
       throw ValidationError("give either --cluster \(cluster) or --address \(address), not both")
     }
@@ -80,7 +80,8 @@ struct TargetOptions: ParsableArguments {
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
       tokenGivenExplicitly: tokenFile != nil, config: shoalConfig,
       loader: config.loader(config: shoalConfig),
-      options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
+      options: Shoal.ClusterOptions.forCommand(configFile: shoalConfig?.file, logger: logger),
+      logger: logger, body)
   }
 
   /// Connects to the scheduler.
@@ -117,7 +118,7 @@ struct ShellTaskOptions: ParsableArguments {
   var retries = 0
 
   func validate() throws {
-    if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    if let timeout { try SecondsOption.check(timeout, "--timeout") }
     if retries < 0 { throw ValidationError("--retries must be 0 or more, found \(retries)") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
