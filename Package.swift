@@ -42,7 +42,11 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "shoal", targets: ["shoal"]),
+    // Everything a Swift app uses: clusters.yaml, clusters in-process, the Executor.
     .library(name: "Shoal", targets: ["Shoal"]),
+    // The light client: the Executor alone (connect by address, submit, results,
+    // cancel), on SwiftNIO; no YAML, no scheduler, no HTTP server (README, "Which product").
+    .library(name: "ShoalClient", targets: ["ShoalClient"]),
     // The plugin SDK that third-party backends and task libraries depend on.
     .library(name: "ShoalCore", targets: ["ShoalCore"]),
     // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
@@ -85,10 +89,13 @@ let package = Package(
         "ShoalWire", "CWorkerSupport", core, host, nioCore, nioPosix, logging, lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
+    // The Executor's side of the protocol; `Shoal` re-exports it.
+    .target(name: "ShoalClient", dependencies: [core, "ShoalWire", nioCore, nioPosix]),
     .target(
       name: "Shoal",
       dependencies: [
-        core, host, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
+        core, host, "ShoalClient", "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging,
+        lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
     // The scheduler's HTTP endpoint (page, /metrics, events): its own module so that

@@ -24,7 +24,10 @@ let package = Package(
       name: "ExecutorApp",
       dependencies: [
         "ExampleTasks",
-        .product(name: "Shoal", package: "shoal"),
+        // The light client: connect by address, submit, results, cancel. No YAML, no
+        // scheduler, no HTTP server; `Shoal` instead adds clusters.yaml and clusters
+        // started in-process (`Executor.connect(cluster:)`).
+        .product(name: "ShoalClient", package: "shoal"),
         .product(name: "ShoalCore", package: "shoal"),
       ],
       swiftSettings: [.swiftLanguageMode(.v6)]),

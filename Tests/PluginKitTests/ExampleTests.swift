@@ -143,5 +143,12 @@ struct ExampleTests {
       #expect(app.stdout.contains("CheckedRoot(-4) failed as expected: "))
       #expect(app.stdout.contains("no real square root of -4.0"), "\(app.stdout)")
     }
+    // It links the light client alone: its Executor, none of Yams, the scheduler or
+    // Hummingbird (their mangled symbols would be in the binary, as they are in `shoal`).
+    let binary = try Data(contentsOf: URL(fileURLWithPath: products + "/executor-app"))
+    #expect(binary.range(of: Data("$s11ShoalClient8Executor".utf8)) != nil)
+    for module in ["$s4Yams", "$s14ShoalScheduler", "$s11Hummingbird", "$s5Shoal"] {
+      #expect(binary.range(of: Data(module.utf8)) == nil, "executor-app links \(module)")
+    }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ShoalClient
 import ShoalCore
 import ShoalScheduler
 import ShoalWire

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShoalClient
 import ShoalCore
 import ShoalPluginHost
 
@@ -98,12 +99,4 @@ extension Executor {
         }))
     return executor
   }
-}
-
-/// A cluster an executor started and closes with itself (`Executor.connect(cluster:)`).
-struct OwnedCluster: Sendable {
-  /// Asks it to close (retire and stop its workers); returns at once.
-  var close: @Sendable () -> Void
-  /// Waits until it has closed.
-  var wait: @Sendable () async -> Void
 }

@@ -1,3 +1,4 @@
+import ShoalClient
 import ShoalCore
 
 /// Checks a `clusters.yaml` document and builds a `ShoalConfig` from it.

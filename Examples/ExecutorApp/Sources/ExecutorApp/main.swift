@@ -1,6 +1,6 @@
 import ExampleTasks
 import Foundation
-import Shoal
+import ShoalClient
 import ShoalCore
 
 // executor-app ADDRESS (see README.md): runs typed tasks from ExampleTasks on the cluster at ADDRESS

@@ -45,8 +45,9 @@ public final class Executor: Sendable {
     owned.withLock { $0 }?.close()
   }
 
-  /// Makes `cluster` close when this executor closes.
-  func onClose(_ cluster: OwnedCluster) {
+  /// Makes `cluster` close when this executor closes (`Executor.connect(cluster:)` in
+  /// the `Shoal` module).
+  package func onClose(_ cluster: OwnedCluster) {
     owned.withLock { $0 = cluster }
   }
 

@@ -4,17 +4,17 @@ import NIOPosix
 import ShoalCore
 import ShoalWire
 
-/// A handshaken connection to a scheduler, shared by `Executor` and `ControlClient`.
-/// Messages after the welcome go to `onMessage` on the connection's event loop;
-/// heartbeats are sent at the interval the scheduler asked for.
-struct SchedulerConnection: Sendable {
-  let channel: any Channel
-  let welcome: Welcome
-  let address: SchedulerAddress
+/// A handshaken connection to a scheduler, shared by `Executor` and (in the `Shoal`
+/// module) `ControlClient`. Messages after the welcome go to `onMessage` on the
+/// connection's event loop; heartbeats are sent at the interval the scheduler asked for.
+package struct SchedulerConnection: Sendable {
+  package let channel: any Channel
+  package let welcome: Welcome
+  package let address: SchedulerAddress
   /// Why the connection closed, once it did (a refusal's message, or a plain close).
-  let closeReason: NIOLoopBoundBox<String?>
+  package let closeReason: NIOLoopBoundBox<String?>
 
-  static func open(
+  package static func open(
     address text: String, token: String, role: PeerRole, name: String, timeout: Duration,
     onMessage: @escaping @Sendable (Message) -> Void,
     onClose: @escaping @Sendable (ShoalError) -> Void

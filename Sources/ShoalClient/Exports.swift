@@ -1,0 +1,3 @@
+// `import ShoalClient` is enough to submit tasks: the task types (`TaskSpec`,
+// `TaskResult`) live in the wire module and come with it.
+@_exported import ShoalWire
