@@ -163,4 +163,36 @@ import Testing
     #expect(error?.code == .timeout)
     try await channel.close()
   }
+
+  @Test func aPeerAnnouncingAGiantFrameIsRefusedNotBuffered() async throws {
+    // Something that answers the hello with the header of a 3 GiB frame: the client's
+    // decoder applies the handshake limit and closes at once, instead of waiting for
+    // (and buffering) gigabytes until the timeout.
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .childChannelInitializer { child in
+        child.eventLoop.makeCompletedFuture {
+          try child.pipeline.syncOperations.addHandler(GiantFrameAnnouncer())
+        }
+      }
+      .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    let error = await #expect(throws: ShoalError.self) {
+      try await Executor.connect(
+        address: "tcp://127.0.0.1:\(port)", token: testToken, timeout: .seconds(20))
+    }
+    #expect(error?.code == .connectionFailed, "\(String(describing: error))")
+    try await channel.close()
+  }
+}
+
+/// Sends the header of a 3 GiB frame and a few bytes of it to whoever connects.
+private final class GiantFrameAnnouncer: ChannelInboundHandler, Sendable {
+  typealias InboundIn = ByteBuffer
+
+  func channelActive(context: ChannelHandlerContext) {
+    var buffer = context.channel.allocator.buffer(capacity: 16)
+    buffer.writeInteger(UInt32(3 << 30))
+    buffer.writeBytes([1, 2, 3, 4])
+    context.writeAndFlush(NIOAny(buffer), promise: nil)
+  }
 }

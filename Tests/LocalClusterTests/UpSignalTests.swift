@@ -6,7 +6,8 @@ import Testing
 
 /// `shoal up NAME` in the foreground, stopped as a user stops it: Ctrl-C (SIGINT) or
 /// SIGTERM shuts its ServiceGroup down gracefully, which retires and stops the workers,
-/// removes the cluster's record and exits 0.
+/// removes the cluster's record and exits 0; Ctrl-\ (SIGQUIT) cancels the group: the
+/// workers are stopped at once, the record goes too, and it exits 131.
 @Suite(.serialized) struct UpSignalTests {
   let folder: String
   let state: String
@@ -24,8 +25,8 @@ import Testing
 
   var stateFolder: StateFolder { StateFolder(root: state + "/shoal") }
 
-  @Test(arguments: [SIGINT, SIGTERM])
-  func aSignalClosesAForegroundClusterAndExitsZero(signal: Int32) async throws {
+  @Test(arguments: zip([SIGINT, SIGTERM, SIGQUIT], [0, 0, 131] as [Int32]))
+  func aSignalClosesAForegroundCluster(signal: Int32, status: Int32) async throws {
     let up = Process()
     up.executableURL = URL(fileURLWithPath: BuildProducts.shoal)
     up.arguments = ["up", "s18pair"]
@@ -68,7 +69,12 @@ import Testing
     #expect(exited, "`shoal up` still runs 60 s after signal \(signal): \(text())")
     guard exited else { return }
     #expect(up.terminationReason == .exit, "\(text())")
-    #expect(up.terminationStatus == 0, "\(text())")
+    #expect(up.terminationStatus == status, "\(text())")
+    if signal == SIGQUIT {
+      #expect(text().contains("stopped at once (SIGQUIT)"), "\(text())")
+    } else {
+      #expect(text().contains("retiring worker"), "\(text())")
+    }
     #expect(workers.allSatisfy { !ClusterTesting.isAlive($0) }, "workers left: \(workers)")
     #expect(stateFolder.record("s18pair") == nil)
     #expect(!ClusterLock.isHeld(stateFolder.lockFile("s18pair")))

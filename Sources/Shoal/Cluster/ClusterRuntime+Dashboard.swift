@@ -41,7 +41,10 @@ extension ClusterRuntime {
     let started = Readiness<String>()
     group.addTask {
       do {
-        try await server.run(cluster: self, setting: setting) { started.resolve($0) }
+        // Shielded: it keeps serving while a graceful shutdown retires the workers.
+        try await ClusterRuntime.shielded {
+          try await server.run(cluster: self, setting: setting) { started.resolve($0) }
+        }
         started.resolve(.failure(CancellationError()))
         return true
       } catch {

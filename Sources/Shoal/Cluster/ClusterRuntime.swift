@@ -260,11 +260,19 @@ public final class ClusterRuntime: Sendable {
   /// in a task of its own, which does not inherit the cluster's graceful shutdown.
   private func runScheduler() async throws {
     let scheduler = self.scheduler
-    let serving = Task.detached { try await scheduler.run() }
+    try await Self.shielded { try await scheduler.run() }
+  }
+
+  /// Runs `body` in a task that does not inherit the caller's graceful shutdown (a
+  /// service inside, such as the scheduler or the dashboard's HTTP server, would stop
+  /// at once and end the cluster before it retired its workers); cancelling the caller
+  /// cancels it.
+  static func shielded(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    let task = Task.detached { try await body() }
     try await withTaskCancellationHandler {
-      try await serving.value
+      try await task.value
     } onCancel: {
-      serving.cancel()
+      task.cancel()
     }
   }
 

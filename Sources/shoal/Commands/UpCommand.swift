@@ -13,7 +13,8 @@ struct UpCommand: AsyncParsableCommand {
     abstract: "Start a cluster from clusters.yaml and keep it up.",
     discussion: """
       Without --detach the cluster runs in the foreground until Ctrl-C (or SIGTERM), \
-      which retires and stops its workers. With --detach it runs in the background; \
+      which retires and stops its workers (exit 0); Ctrl-\\ (SIGQUIT) stops them at once \
+      (exit 131). With --detach it runs in the background; \
       its address, token file and pid are recorded under the state folder \
       ($XDG_STATE_HOME/shoal/clusters/NAME, default ~/.local/state/shoal/...), where \
       `shoal ps`, `scale`, `adapt`, `down` and `run/map --cluster NAME` find it.
@@ -71,7 +72,16 @@ struct UpCommand: AsyncParsableCommand {
         services: [.init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup)],
         gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit],
         logger: logger))
-    try await group.run()
+    do {
+      try await group.run()
+    } catch is CancellationError {
+      // SIGQUIT: the workers were stopped, not retired; say so and exit as a quit does.
+      await announced
+      StandardError.write(
+        "cluster `\(spec.name)` stopped at once (SIGQUIT): its workers were stopped without being retired\n"
+      )
+      throw ExitCode(128 + SIGQUIT)
+    }
     await announced
     withExtendedLifetime(lock) {}
   }
