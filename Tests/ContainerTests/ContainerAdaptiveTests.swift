@@ -11,8 +11,8 @@ import Testing
 /// depend on where the core declares `Scheduler`'s own conformance).
 struct SchedulerScaling: ScalingScheduler {
   let scheduler: Scheduler
-  func adaptiveLoad() async -> AdaptiveLoad {
-    let load = (try? await scheduler.load()) ?? SchedulerLoad()
+  func adaptiveLoad() async throws -> AdaptiveLoad {
+    let load = try await scheduler.load()
     let active = load.workers.filter { !$0.retiring && !$0.draining }
     return AdaptiveLoad(
       queued: load.queued, running: load.running, workers: active.count,

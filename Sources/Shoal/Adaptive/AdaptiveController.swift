@@ -10,8 +10,8 @@ import Synchronization
 /// What the adaptive loop needs from a scheduler: its load, which workers to close,
 /// and retirement (no new tasks; running ones finish first). `Scheduler` conforms.
 public protocol ScalingScheduler: Sendable {
-  /// The current load.
-  func adaptiveLoad() async -> AdaptiveLoad
+  /// The current load; throws when the scheduler cannot report it (it has stopped).
+  func adaptiveLoad() async throws -> AdaptiveLoad
   /// Up to `count` workers to close, idle ones first.
   func workersToClose(_ count: Int) async -> [String]
   /// Retires the workers: no new tasks, running ones finish; returns those retired.
@@ -95,7 +95,18 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
   /// One decision, applied. Returns it.
   @discardableResult
   public func tick() async -> ScalingDecision {
-    let load = await scheduler.adaptiveLoad()
+    let load: AdaptiveLoad
+    do {
+      load = try await scheduler.adaptiveLoad()
+    } catch {
+      // No load, no decision: an empty load would read as "scale down".
+      let planned = state.withLock { $0.planned }
+      let decision = ScalingDecision(
+        action: .same, from: planned, to: planned, target: planned,
+        reason: "no decision: \(error)", time: wallClock())
+      logger.warning("\(decision.reason)")
+      return decision
+    }
     let now = wallClock()
     let decision = state.withLock { state in
       state.policy.decide(load: load, current: state.planned, time: now)
@@ -186,7 +197,9 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
         logger.error("stopping retired workers \(retired) failed: \(error)")
       }
     }
-    let connected = await scheduler.adaptiveLoad().workers
+    guard let connected = try? await scheduler.adaptiveLoad().workers else {
+      return closed  // the scheduler has stopped: nothing more to close through it
+    }
     let planned = state.withLock { $0.planned } - closed
     let missing = planned - connected
     if closed < count && missing > 0 {

@@ -1,10 +1,10 @@
 import ShoalScheduler
 
 extension Scheduler: ScalingScheduler {
-  /// The load figures the adaptive policy reads (retiring workers left out); a
-  /// stopped scheduler (the cluster is closing) reads as an empty one.
-  public func adaptiveLoad() async -> AdaptiveLoad {
-    AdaptiveLoad(load: (try? await load()) ?? SchedulerLoad())
+  /// The load figures the adaptive policy reads (retiring workers left out); throws
+  /// `SchedulerStopped` once the scheduler has stopped.
+  public func adaptiveLoad() async throws -> AdaptiveLoad {
+    AdaptiveLoad(load: try await load())
   }
 }
 
