@@ -7,6 +7,8 @@ struct Options {
   var maximum: Int?
   var token: String?
   var address: String?
+  /// bytes: the file of 1 MiB payloads (Benchmarks/harness.py writes random text).
+  var payload: String?
 
   static let usage = """
     usage: shoal-bench WORKLOAD [--n N] [--shoal PATH] [--workers N]
@@ -28,6 +30,9 @@ struct Options {
         shoal = value
       case "--token": token = rest.popFirst()
       case "--address": address = rest.popFirst()
+      case "--payload":
+        guard let value = rest.popFirst() else { throw BenchError("--payload needs a path") }
+        payload = value
       case "-h", "--help": throw BenchError(Self.usage)
       default:
         guard workload.isEmpty, !argument.hasPrefix("-") else {
