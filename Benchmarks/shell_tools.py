@@ -43,7 +43,7 @@ def tools(shoal, python, config):
         "Dask tuned": lambda program, inputs: [
             python, os.path.join(HERE, "dask", "shell_map.py"), program, inputs, "--tuned",
         ],
-        "parallel -j2": lambda program, inputs: ["parallel", "-j2", program, "{}", "::::", inputs],
+        "parallel -j2": lambda program, inputs: ["parallel", "--will-cite", "-j2", program, "{}", "::::", inputs],
         "xargs -P2": lambda program, inputs: ["xargs", "-P2", "-n1", program],
     }
 

@@ -46,6 +46,10 @@ def uss_here():
     return psutil.Process().memory_full_info().uss
 
 
+def pss_here():
+    return psutil.Process().memory_full_info().pss
+
+
 def local_cluster(n_workers=2, **extra):
     return LocalCluster(
         n_workers=n_workers,
@@ -163,6 +167,7 @@ def memory(args):
         rss = client.run(rss_here)
         idle = min(rss.values())
         uss = min(client.run(uss_here).values())
+        pss = min(client.run(pss_here).values())
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         del futures
@@ -172,6 +177,7 @@ def memory(args):
         "rss_scheduler_mb": scheduler / 1e6,
         "rss_worker_mb": idle / 1e6,
         "uss_worker_mb": uss / 1e6,
+        "pss_worker_mb": pss / 1e6,
     }
 
 

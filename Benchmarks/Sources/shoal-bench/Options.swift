@@ -9,6 +9,8 @@ struct Options {
   var address: String?
   /// bytes: the file of 1 MiB payloads (Benchmarks/harness.py writes random text).
   var payload: String?
+  /// memory: also print the idle worker's memory by mapping (stderr).
+  var mappings = false
 
   static let usage = """
     usage: shoal-bench WORKLOAD [--n N] [--shoal PATH] [--workers N]
@@ -30,6 +32,7 @@ struct Options {
         shoal = value
       case "--token": token = rest.popFirst()
       case "--address": address = rest.popFirst()
+      case "--mappings": mappings = true
       case "--payload":
         guard let value = rest.popFirst() else { throw BenchError("--payload needs a path") }
         payload = value

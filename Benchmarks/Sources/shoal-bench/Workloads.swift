@@ -101,6 +101,13 @@ enum Workloads {
         cluster.workers.compactMap { residentBytes(pid: $0.processIdentifier) }.min() ?? .nan
       let unique =
         cluster.workers.compactMap { uniqueBytes(pid: $0.processIdentifier) }.min() ?? .nan
+      let proportional =
+        cluster.workers.compactMap { proportionalBytes(pid: $0.processIdentifier) }.min() ?? .nan
+      if options.mappings, let worker = cluster.workers.first,
+        let mappings = Mappings(pid: worker.processIdentifier)
+      {
+        FileHandle.standardError.write(Data("idle worker, by mapping:\n\(mappings.table())\n".utf8))
+      }
       try await cluster.executor { executor in
         for result in try await executor.map(Array(repeating: BuiltinCall.noop, count: n)) {
           try check(result)
@@ -111,6 +118,7 @@ enum Workloads {
       figures["rss_scheduler_mb"] = (residentBytes(pid: getpid()) ?? .nan) / 1e6
       figures["rss_worker_mb"] = idle / 1e6
       figures["uss_worker_mb"] = unique / 1e6
+      figures["pss_worker_mb"] = proportional / 1e6
       return figures
     }
   }
