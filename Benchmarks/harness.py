@@ -280,6 +280,7 @@ def machine():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="runs per workload and side (default 3)")
+    parser.add_argument("--dask-repeats", type=int, default=None, help="runs per workload on each Dask side (default: --repeats, at most 2; Dask's runs are the long ones)")
     parser.add_argument("--shell-repeats", type=int, default=None, help="runs per shell job and tool (default: --repeats, at most 2)")
     parser.add_argument("--full", action="store_true", help="also repeat Dask's 100k-task run (slow: ~4 min each)")
     parser.add_argument("--quick", action="store_true", help="skip the 100k-task throughput run")
@@ -314,8 +315,10 @@ def main():
                 if side == "dask_tuned" and workload in UNTUNABLE:
                     continue
                 repeats = args.repeats
-                if side != "shoal" and dask_repeats is not None and not args.full:
-                    repeats = min(repeats, dask_repeats)
+                if side != "shoal":
+                    repeats = args.dask_repeats or min(args.repeats, 2)
+                    if dask_repeats is not None and not args.full:
+                        repeats = min(repeats, dask_repeats)
                 for i in range(repeats):
                     progress(f"  {side:10} {workload} n={n} run {i + 1}/{repeats} ...")
                     figures, error = run_one(command(workload, n), args.timeout)

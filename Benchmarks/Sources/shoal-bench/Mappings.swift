@@ -7,9 +7,10 @@ struct Mappings {
   var byFile: [String: (rss: Double, pss: Double)] = [:]
 
   init?(pid: Int32) {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else {
-      return nil
-    }
+    // Read to the end: /proc files report size 0, and a sized read stops short.
+    guard let file = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps") else { return nil }
+    defer { try? file.close() }
+    let text = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
     var current = "[anonymous]"
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -31,12 +32,16 @@ struct Mappings {
     let total = byFile.values.reduce((0.0, 0.0)) { ($0.0 + $1.rss, $0.1 + $1.pss) }
     var lines = [
       "mapping                                   RSS MB   PSS MB",
-      String(format: "%-40@  %7.2f  %7.2f", "(all)" as NSString, total.0 / 1024, total.1 / 1024),
+      row("(all)", total.0, total.1),
     ]
     for (name, size) in byFile.sorted(by: { $0.value.rss > $1.value.rss }).prefix(count) {
-      lines.append(
-        String(format: "%-40@  %7.2f  %7.2f", name as NSString, size.rss / 1024, size.pss / 1024))
+      lines.append(row(name, size.rss, size.pss))
     }
     return lines.joined(separator: "\n")
+  }
+
+  private func row(_ name: String, _ rss: Double, _ pss: Double) -> String {
+    let padded = name.count >= 40 ? name : name + String(repeating: " ", count: 40 - name.count)
+    return padded + String(format: "  %7.2f  %7.2f", rss / 1024, pss / 1024)
   }
 }
