@@ -350,7 +350,8 @@ def main():
         "Each cell: median [min..max] over the repeats (n=1: one run). Wall-time figures on a shared machine vary from run to run.",
         "Dask 2026.8: LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None);"
         " its scheduler lives in the client's process, so its scheduler RSS includes the client."
-        " Dask tuned: distributed.scheduler.worker-saturation inf and work-stealing off (docs/benchmarks.md).",
+        " Dask tuned: distributed.scheduler.worker-saturation inf and work-stealing off (docs/benchmarks.md);"
+        " ratios and targets are against the better of Dask's two medians, figure by figure.",
         "1 MB payloads: the same eight random 1 MiB texts on both sides, 64 tasks in flight on both, input and output through the scheduler.",
         "Shell workloads: wall time and CPU of the whole process tree (startup and shutdown included), 2 commands at a time on every side;"
         " shoal map runs a LocalCluster of 2 workers x 1 slot from a clusters.yaml (dashboard off).",

@@ -4,7 +4,9 @@ Every workload starts its own LocalCluster (2 worker processes x 1 thread, dashb
 off, as the issue describes), measures, closes it, and prints
 `{"figures": {NAME: VALUE, ...}}`. The Shoal side prints the same names.
 
-    python bench.py WORKLOAD [--n N]
+    python bench.py WORKLOAD [--n N] [--tuned] [--set KEY=VALUE ...]
+
+`--tuned` applies TUNED below (Dask at its best); `--set` tries one setting.
 
 Workloads: start, latency, throughput, sleep, adaptive, memory, bytes.
 """
@@ -17,6 +19,7 @@ import warnings
 
 import psutil
 import dask
+import yaml
 from distributed import Client, LocalCluster, as_completed, wait
 
 
@@ -266,7 +269,17 @@ def main():
         action="store_true",
         help="Dask at its best for this workload (TUNED below) instead of its defaults",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Dask setting (YAML value), e.g. distributed.scheduler.worker-saturation=inf; to try candidates",
+    )
     args = parser.parse_args()
+    for setting in args.set:
+        key, _, value = setting.partition("=")
+        dask.config.set({key: yaml.safe_load(value)})
     if args.tuned:
         dask.config.set(TUNED.get(args.workload, TUNED_DEFAULT))
     run, default_n = WORKLOADS[args.workload]
