@@ -30,6 +30,10 @@ final class Peer {
   var finishedTasks = 0
   var failedTasks = 0
   var retireWaiters: [EventLoopPromise<String?>] = []
+  /// What it offers (its hello's resources, `cpu` defaulting to its slots), and what
+  /// of that the resource tasks it runs leave free.
+  var resources = ResourceSet()
+  var freeResources = ResourceSet()
 
   // Client state.
   /// Tasks of this client the scheduler still holds (queued or assigned).
@@ -79,6 +83,8 @@ struct TaskRecord {
   var lostOn: [String] = []
   /// The client went away or cancelled: drop whatever comes back.
   var orphaned = false
+  /// What it needs of a worker; nil for a task that needs only a slot.
+  var resources: ResourceSet? = nil
 }
 
 /// Scheduler task ids: the client's peer id in the top 24 bits, its own id below.

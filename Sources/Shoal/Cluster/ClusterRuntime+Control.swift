@@ -37,6 +37,7 @@ extension ClusterRuntime {
       )
     }
     controller.update(settings: accepted)
+    groupController?.resume()
     events.append(
       ClusterEvent(
         kind: .scaleRequest,
@@ -65,6 +66,7 @@ extension ClusterRuntime {
     for index in status.workers.indices {
       if let pid = status.workers[index].pid { status.workers[index].usage = usage[pid] }
     }
+    status.groups = await groupStatuses(workers: &status.workers)
     status.dashboard = dashboard
     if !options.recorded {
       status.temporary = true
@@ -87,8 +89,8 @@ extension ClusterRuntime {
 /// | command | arguments | does |
 /// | --- | --- | --- |
 /// | `cluster` | | the `ClusterStatus` |
-/// | `scale` | `n` | `ClusterRuntime.scale(to:)` |
-/// | `adapt` | `minimum`, `maximum` (absent: none) | `ClusterRuntime.adapt` |
+/// | `scale` | `n`, `group` (optional) | `ClusterRuntime.scale(to:)`, `scale(group:to:)` |
+/// | `adapt` | `minimum`, `maximum` (absent: none); or `dry_run=true` | `ClusterRuntime.adapt`; the status with `dryRun` |
 /// | `down` | | `ClusterRuntime.close()`; answers at once |
 struct ClusterControl: ControlHandler {
   let runtime: ClusterRuntime
@@ -105,8 +107,18 @@ struct ClusterControl: ControlHandler {
           .invalidValue,
           "scale needs `n`, a number of workers \(KwargsRange.describe(KwargsRange.workers))")
       }
-      try await runtime.scale(to: count)
+      if let group = arguments["group"] {
+        try await runtime.scale(group: group, to: count)
+      } else {
+        try await runtime.scale(to: count)
+      }
     case "adapt":
+      if arguments["dry_run"] == "true" {
+        var status = await runtime.status()
+        status.dryRun = await runtime.dryRun()
+        let data = try JSONEncoder().encode(status)
+        return ["cluster": String(decoding: data, as: UTF8.self)]
+      }
       let range = KwargsRange.describe(KwargsRange.workers)
       guard let minimum = Int(arguments["minimum"] ?? "0"), KwargsRange.workers.contains(minimum)
       else {

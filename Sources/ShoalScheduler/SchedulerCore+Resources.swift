@@ -1,0 +1,114 @@
+import NIOCore
+import ShoalWire
+
+// Tasks that need resources (`TaskSpec.resources`).
+//
+// They wait in one FIFO of their own (`resourceQueue`), apart from the fair client
+// queues, so that a task asking for nothing costs one `isEmpty` check more than it
+// did. Each assignment pass first offers every queued resource task, in order, to
+// the workers with a free slot whose free resources cover it (the worker's
+// `freeResources` then drop by the request until the task ends); tasks that fit
+// nowhere now keep their place. A task whose request no worker could ever cover
+// (no group's worker shape, no connected worker) is rejected when it is submitted.
+
+extension SchedulerCore {
+  /// Queues resource task `id` (at the front for a task that goes back).
+  func enqueueResourceTask(_ id: UInt64, atFront: Bool = false) {
+    if atFront { resourceQueue.insert(id, at: 0) } else { resourceQueue.append(id) }
+    queuedCount += 1
+  }
+
+  /// Why no worker could ever run a task that needs `request`, or nil when some could:
+  /// a connected worker's resources, or a worker shape the cluster may start, cover it.
+  /// With no shapes known (a scheduler started alone), any request may be met later.
+  func unsatisfiable(_ request: ResourceSet) -> String? {
+    guard let shapes = workerShapes else { return nil }
+    for id in workerOrder {
+      if let worker = peers[id], worker.resources.covers(request) { return nil }
+    }
+    if shapes.values.contains(where: { $0.covers(request) }) { return nil }
+    let offered = shapes.keys.sorted().map { group in
+      let shape = shapes[group]!
+      return "\(group) {\(shape.description)}"
+    }
+    let missing = Set(shapes.values.flatMap { $0.shortfall(request) }).sorted()
+    return "no worker can ever have resources \(request): "
+      + (offered.isEmpty
+        ? "the cluster has no worker groups"
+        : "the worker groups offer " + offered.joined(separator: ", "))
+      + " (short of " + missing.map { "`\($0)`" }.joined(separator: ", ") + ")"
+      + "; add a group with these resources in clusters.yaml or ask for less"
+  }
+
+  /// Hands queued resource tasks to workers with a free slot and free resources.
+  func assignResourceTasks() {
+    var candidates: [Peer] = []
+    for id in workerOrder {
+      if let worker = peers[id], worker.acceptsTasks, worker.assigned.count < worker.slots {
+        candidates.append(worker)
+      }
+    }
+    guard !candidates.isEmpty else { return }
+    var kept: [UInt64] = []
+    kept.reserveCapacity(resourceQueue.count)
+    var index = 0
+    while index < resourceQueue.count {
+      let id = resourceQueue[index]
+      index += 1
+      guard let record = tasks[id], record.worker == nil else { continue }  // stale
+      guard !candidates.isEmpty,
+        let request = record.resources,
+        let chosen = candidates.firstIndex(where: { $0.freeResources.covers(request) })
+      else {
+        kept.append(id)
+        continue
+      }
+      let worker = candidates[chosen]
+      worker.freeResources.subtract(request)
+      tasks[id]!.worker = worker.id
+      worker.assigned.insert(id)
+      worker.outTasks.append(ForwardedTask(id: id, spec: record.spec))
+      worker.idleSince = nil
+      queuedCount -= 1
+      markDirty(worker)
+      if worker.assigned.count >= worker.slots { candidates.remove(at: chosen) }
+    }
+    resourceQueue = kept
+  }
+
+  /// A resource task left `worker` (finished, handed back): its resources are free again.
+  func release(_ record: TaskRecord, from worker: Peer) {
+    if let request = record.resources { worker.freeResources.add(request) }
+  }
+
+  /// Resource tasks queued now, counted by request (what adaptive scaling packs into
+  /// worker shapes).
+  func queuedResourceDemand() -> [ResourceDemand] {
+    var counts: [ResourceSet: Int] = [:]
+    var order: [ResourceSet] = []
+    for id in resourceQueue {
+      guard let record = tasks[id], record.worker == nil, let request = record.resources
+      else { continue }
+      if counts[request] == nil { order.append(request) }
+      counts[request, default: 0] += 1
+    }
+    return order.map { ResourceDemand(resources: $0, queued: counts[$0]!) }
+  }
+}
+
+/// Queued tasks that need the same resources, and how many there are.
+public struct ResourceDemand: Sendable, Codable, Equatable {
+  /// The request, as text (`gpu=1`).
+  public var request: String
+  /// How many queued tasks ask for it.
+  public var queued: Int
+
+  /// The request, parsed back (empty if it no longer parses).
+  public var resources: ResourceSet { (try? ResourceSet(parsing: request)) ?? ResourceSet() }
+
+  /// A demand.
+  public init(resources: ResourceSet, queued: Int) {
+    self.request = resources.description
+    self.queued = queued
+  }
+}
