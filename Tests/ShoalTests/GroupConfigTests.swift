@@ -83,11 +83,11 @@ import Testing
     Case(
       name: "bad resource amount",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: {gpu: lots}\n",
-      position: "5:27", message: "resource `gpu` has amount `lots`"),
+      position: "5:26", message: "resource `gpu` has amount `lots`"),
     Case(
       name: "bad resource name",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: {2gpu: 1}\n",
-      position: "5:28", message: "resource name `2gpu`"),
+      position: "5:27", message: "resource name `2gpu`"),
     Case(
       name: "resources as a list",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: [gpu]\n",
