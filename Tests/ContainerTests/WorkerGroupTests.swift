@@ -123,7 +123,7 @@ extension ContainerClusterTests {
       let specialResults = try await executor.gather(specials)
       #expect(specialResults.allSatisfy { $0.status == .succeeded }, "\(specialResults)")
       #expect(
-        specialResults.allSatisfy { $0.worker?.hasPrefix("\(name)-burst") == true },
+        specialResults.allSatisfy { $0.worker?.contains("\(name)-burst-") == true },
         "\(specialResults.map(\.worker))")
       #expect(specialResults.map { String(decoding: $0.output, as: UTF8.self) } == (0..<4).map { "s\($0)\n" })
       try "\(firstBurst.map { "\($0.seconds)" } ?? "never")\n".write(
@@ -157,7 +157,7 @@ extension ContainerClusterTests {
       #expect(many.map { String(decoding: $0.output, as: UTF8.self) } == (0..<16).map { "m\($0)\n" })
       let workers = Set(many.compactMap(\.worker))
       #expect(workers.contains { $0.hasPrefix("\(name)-local-") })
-      #expect(workers.contains { $0.hasPrefix("\(name)-burst") }, "never burst: \(workers)")
+      #expect(workers.contains { $0.contains("\(name)-burst-") }, "never burst: \(workers)")
       let peaks = peak.withLock { $0 }
       #expect(peaks["local"] == 2, "\(peaks)")
       #expect((peaks["burst"] ?? 0) <= 2, "\(peaks)")
