@@ -16,6 +16,13 @@ extension SchedulerCore {
   func enqueueResourceTask(_ id: UInt64, atFront: Bool = false) {
     if atFront { resourceQueue.insert(id, at: 0) } else { resourceQueue.append(id) }
     queuedCount += 1
+    if let request = tasks[id]?.resources { resourceDemand[request, default: 0] += 1 }
+  }
+
+  /// A queued task that needs `request` left the queue (assigned, cancelled, dropped).
+  func leftResourceQueue(_ request: ResourceSet) {
+    let left = (resourceDemand[request] ?? 1) - 1
+    resourceDemand[request] = left > 0 ? left : nil
   }
 
   /// Why no worker could ever run a task that needs `request`, or nil when some could:
@@ -70,6 +77,7 @@ extension SchedulerCore {
       worker.outTasks.append(ForwardedTask(id: id, spec: record.spec))
       worker.idleSince = nil
       queuedCount -= 1
+      leftResourceQueue(request)
       markDirty(worker)
       if worker.assigned.count >= worker.slots { candidates.remove(at: chosen) }
     }
@@ -82,17 +90,11 @@ extension SchedulerCore {
   }
 
   /// Resource tasks queued now, counted by request (what adaptive scaling packs into
-  /// worker shapes).
+  /// worker shapes), in the order of their text. Kept as tasks enter and leave the
+  /// queue, so that a tick costs the number of distinct requests, not of tasks.
   func queuedResourceDemand() -> [ResourceDemand] {
-    var counts: [ResourceSet: Int] = [:]
-    var order: [ResourceSet] = []
-    for id in resourceQueue {
-      guard let record = tasks[id], record.worker == nil, let request = record.resources
-      else { continue }
-      if counts[request] == nil { order.append(request) }
-      counts[request, default: 0] += 1
-    }
-    return order.map { ResourceDemand(resources: $0, queued: counts[$0]!) }
+    resourceDemand.map { ResourceDemand(resources: $0.key, queued: $0.value) }
+      .sorted { $0.request < $1.request }
   }
 }
 

@@ -50,6 +50,7 @@ extension SchedulerCore {
         worker.outCancels.append(id)
         markDirty(worker)
       } else {
+        if let request = record.resources { leftResourceQueue(request) }
         forget(id)
         queuedCount -= 1
         reply(to: client, id: clientID, TaskResult(status: .cancelled, message: "cancelled"))
@@ -167,6 +168,7 @@ extension SchedulerCore {
         markDirty(worker)
         cancelled += 1
       } else {
+        if let request = record.resources { leftResourceQueue(request) }
         tasks[id] = nil
         queuedCount -= 1
         dropped += 1

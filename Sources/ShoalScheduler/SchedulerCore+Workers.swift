@@ -64,7 +64,7 @@ extension SchedulerCore {
       queued: queuedCount, completed: completed, recentTaskDuration: recentTaskDuration,
       clients: peers.values.count { $0.isClient })
     load.computeSeconds = computeSeconds
-    if !resourceQueue.isEmpty { load.resourceDemand = queuedResourceDemand() }
+    if !resourceDemand.isEmpty { load.resourceDemand = queuedResourceDemand() }
     load.clientTasks = peers.values.filter(\.isClient).sorted { $0.id < $1.id }.map {
       ClientLoad(name: $0.name, submitted: $0.submittedTasks, pending: $0.liveTasks)
     }

@@ -26,6 +26,8 @@ final class SchedulerCore {
   var queuedCount = 0
   /// Queued tasks that need resources, in order (see SchedulerCore+Resources.swift).
   var resourceQueue: [UInt64] = []
+  /// The queued tasks of `resourceQueue` counted by request.
+  var resourceDemand: [ResourceSet: Int] = [:]
   /// The worker shapes (resources) of the cluster's groups, by group; nil when not
   /// known, and then no request is refused as unsatisfiable.
   var workerShapes: [String: ResourceSet]?

@@ -108,11 +108,13 @@ extension ContainerClusterTests {
       // 2. Two plain tasks: local only.
       let few = try await executor.map([task("p0", seconds: 2), task("p1", seconds: 2)])
       #expect(few.allSatisfy { $0.status == .succeeded }, "\(few)")
-      #expect(few.allSatisfy { $0.worker?.hasPrefix("\(name)-local-") == true }, "\(few.map(\.worker))")
+      #expect(
+        few.allSatisfy { $0.worker?.hasPrefix("\(name)-local-") == true }, "\(few.map(\.worker))")
 
       // 3. Special tasks start `burst` from 0 and run only there.
       let burstStart = ContinuousClock.now
-      let specials = executor.submit(try (0..<4).map { try task("s\($0)", seconds: 1, special: true) })
+      let specials = executor.submit(
+        try (0..<4).map { try task("s\($0)", seconds: 1, special: true) })
       var firstBurst: Duration?
       while firstBurst == nil && ContinuousClock.now - burstStart < .seconds(120) {
         if await Self.connected(runtime)["burst"]?.isEmpty == false {
@@ -125,16 +127,23 @@ extension ContainerClusterTests {
       #expect(
         specialResults.allSatisfy { $0.worker?.contains("\(name)-burst-") == true },
         "\(specialResults.map(\.worker))")
-      #expect(specialResults.map { String(decoding: $0.output, as: UTF8.self) } == (0..<4).map { "s\($0)\n" })
+      #expect(
+        specialResults.map { String(decoding: $0.output, as: UTF8.self) }
+          == (0..<4).map { "s\($0)\n" })
       try "\(firstBurst.map { "\($0.seconds)" } ?? "never")\n".write(
         toFile: marks + "/first-burst-worker-seconds", atomically: true, encoding: .utf8)
-      print("s15 figure: burst of special tasks to the first `burst` worker: \(firstBurst.map { "\($0.seconds)" } ?? "never") s")
+      print(
+        "s15 figure: burst of special tasks to the first `burst` worker: \(firstBurst.map { "\($0.seconds)" } ?? "never") s"
+      )
       #expect(firstBurst != nil)
 
       // Idle: both groups back to their minimum (0).
       let idleBy = ContinuousClock.now + .seconds(90)
       while ContinuousClock.now < idleBy {
-        if await Self.connected(runtime).isEmpty && (try? Podman.containers(label: "shoal.cluster-name", value: "\(name)-burst"))?.isEmpty == true {
+        if await Self.connected(runtime).isEmpty
+          && (try? Podman.containers(label: "shoal.cluster-name", value: "\(name)-burst"))?.isEmpty
+            == true
+        {
           break
         }
         try await Task.sleep(for: .milliseconds(200))
@@ -154,7 +163,8 @@ extension ContainerClusterTests {
       }
       let many = try await executor.gather(handles)
       #expect(many.allSatisfy { $0.status == .succeeded }, "\(many)")
-      #expect(many.map { String(decoding: $0.output, as: UTF8.self) } == (0..<16).map { "m\($0)\n" })
+      #expect(
+        many.map { String(decoding: $0.output, as: UTF8.self) } == (0..<16).map { "m\($0)\n" })
       let workers = Set(many.compactMap(\.worker))
       #expect(workers.contains { $0.hasPrefix("\(name)-local-") })
       #expect(workers.contains { $0.contains("\(name)-burst-") }, "never burst: \(workers)")

@@ -14,12 +14,14 @@ import Testing
 
   @Test func aTaskThatNeedsAResourceRunsOnlyWhereItIs() async throws {
     try await withScheduler { scheduler, address, port in
-      let plain = try await TestWorker.connect(port: port, token: testToken, name: "plain", slots: 4)
+      let plain = try await TestWorker.connect(
+        port: port, token: testToken, name: "plain", slots: 4)
       let special = try await TestWorker.connect(
         port: port, token: testToken, name: "special", slots: 4,
         resources: try ResourceSet(parsing: "special=4"))
       let executor = try await Executor.connect(address: address, token: testToken)
-      let specs = try (0..<40).map { try needing("special=1", echo("s\($0)")) }
+      let specs =
+        try (0..<40).map { try needing("special=1", echo("s\($0)")) }
         + (0..<40).map { echo("p\($0)") }
       let results = try await executor.map(specs)
       #expect(results.allSatisfy { $0.status == .succeeded })
@@ -49,7 +51,8 @@ import Testing
         return load.running == 1 && load.queued == 1
       }
       let demand = await scheduler.load().resourceDemand
-      #expect(demand == [ResourceDemand(resources: try ResourceSet(parsing: "special=1"), queued: 1)])
+      #expect(
+        demand == [ResourceDemand(resources: try ResourceSet(parsing: "special=1"), queued: 1)])
       // A plain task takes the free slot meanwhile.
       let plain = try await executor.submit(echo("plain")).result
       #expect(plain.status == .succeeded)

@@ -102,7 +102,8 @@ import Testing
       message: "expected a duration"),
     Case(
       name: "bad group adapt_kwargs",
-      yaml: "clusters:\n  m:\n    groups:\n      a:\n        adapt_kwargs: {minimum: 3, maximum: 1}\n",
+      yaml:
+        "clusters:\n  m:\n    groups:\n      a:\n        adapt_kwargs: {minimum: 3, maximum: 1}\n",
       position: "5:", message: "minimum"),
     Case(
       name: "bad group name",

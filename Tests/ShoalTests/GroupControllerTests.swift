@@ -51,7 +51,8 @@ import Testing
     throws -> GroupedBackend.Member
   {
     let settings = AdaptSettings(
-      minimum: 0, maximum: 2, interval: .seconds(1), waitCount: 2, targetDuration: .milliseconds(100))
+      minimum: 0, maximum: 2, interval: .seconds(1), waitCount: 2,
+      targetDuration: .milliseconds(100))
     let group = WorkerGroupSpec(
       name: name, backend: ClusterSpec(name: "c", adapt: settings),
       resources: try ResourceSet(parsing: resources), priority: priority)
@@ -84,13 +85,16 @@ import Testing
       #expect(local.calls.withLock { $0 }.isEmpty && burst.calls.withLock { $0 }.isEmpty)
       // Three tasks that need `special`: burst goes 0 -> 2, local stays at 0.
       var load = SchedulerLoad(queued: 3)
-      load.resourceDemand = [ResourceDemand(resources: try ResourceSet(parsing: "special=1"), queued: 3)]
+      load.resourceDemand = [
+        ResourceDemand(resources: try ResourceSet(parsing: "special=1"), queued: 3)
+      ]
       scheduler.current.withLock { $0 = load }
       try await tick()
       #expect(burst.calls.withLock { $0 } == ["scale 2"])
       #expect(local.calls.withLock { $0 }.isEmpty)
       #expect(controller.planned == ["burst": 2, "local": 0])
-      #expect(lines.text.contains("group burst: scale up 0 -> 2: 2 queued `special=1`"), "\(lines.text)")
+      #expect(
+        lines.text.contains("group burst: scale up 0 -> 2: 2 queued `special=1`"), "\(lines.text)")
       // Done and idle: after wait_count (2) lower targets, both retired, then stopped.
       scheduler.current.withLock {
         $0 = SchedulerLoad(
@@ -105,7 +109,8 @@ import Testing
       #expect(scheduler.retired.withLock { $0 }.sorted() == ["burst-0", "burst-1"])
       #expect(burst.calls.withLock { $0 }.last == "stop burst-0,burst-1")
       #expect(controller.planned["burst"] == 0)
-      #expect(controller.recentDecisions.contains { $0.group == "burst" && $0.decision.action == .down })
+      #expect(
+        controller.recentDecisions.contains { $0.group == "burst" && $0.decision.action == .down })
       // By hand: one group scaled, adaptive off for it only.
       try await controller.scale(group: "local", to: 1)
       #expect(local.calls.withLock { $0 } == ["scale 1"])

@@ -12,7 +12,8 @@ import Testing
   /// (priority 1, maximum 2, `special: 1`), one slot per worker, tasks never short.
   static func policy(idleTimeout: Double? = nil, waitCount: Int = 3) -> GroupPolicy {
     let settings = { (maximum: Int) in
-      AdaptSettings(minimum: 0, maximum: maximum, waitCount: waitCount, targetDuration: .milliseconds(100))
+      AdaptSettings(
+        minimum: 0, maximum: maximum, waitCount: waitCount, targetDuration: .milliseconds(100))
     }
     return GroupPolicy(shapes: [
       GroupShape(

@@ -101,7 +101,11 @@ import Testing
 
   @Test func hostileResourceSectionsAreRefused() throws {
     let cases: [(String, [UInt8])] = [
-      ("too many", [UInt8(ResourceSet.maxCount + 1)] + (0...ResourceSet.maxCount).flatMap { entry("r\(String(format: "%02d", $0))", 1000) }),
+      (
+        "too many",
+        [UInt8(ResourceSet.maxCount + 1)]
+          + (0...ResourceSet.maxCount).flatMap { entry("r\(String(format: "%02d", $0))", 1000) }
+      ),
       ("count beyond the bytes", [3] + entry("a", 1000)),
       ("out of order", [2] + entry("b", 1000) + entry("a", 1000)),
       ("repeated", [2] + entry("a", 1000) + entry("a", 1000)),

@@ -17,7 +17,8 @@ enum GroupPolicyBench {
     let shapes = (0..<10).map { index in
       GroupShape(
         name: "g\(index)", priority: index, slots: 1 + index % 4,
-        resources: try! ResourceSet(parsing: "r\(index % 5)=\(1 + index % 3),memory=\(16 << index % 3)G"),
+        resources: try! ResourceSet(
+          parsing: "r\(index % 5)=\(1 + index % 3),memory=\(16 << index % 3)G"),
         settings: AdaptSettings(minimum: 0, maximum: 50 + index, targetDuration: .seconds(5)),
         idleTimeout: 30)
     }

@@ -143,7 +143,9 @@ public final class GroupController<C: Clock>: Service, Sendable where C.Duration
         let name = member.group.name
         // Reconcile: workers the backend no longer runs (exited, failed) are not planned.
         if let live = alive[name], live < state.planned[name] ?? 0, apply {
-          logger.debug("group \(name): backend reports \(live) workers alive, \(state.planned[name] ?? 0) planned")
+          logger.debug(
+            "group \(name): backend reports \(live) workers alive, \(state.planned[name] ?? 0) planned"
+          )
           state.planned[name] = live
         }
         states[name]?.planned = state.planned[name] ?? 0
@@ -163,8 +165,7 @@ public final class GroupController<C: Clock>: Service, Sendable where C.Duration
       if apply {
         state.policy = policy
         for decision in decisions {
-          if decision.decision.action != .same || state.decisions.last?.decision.action != .same
-          {
+          if decision.decision.action != .same || state.decisions.last?.decision.action != .same {
             state.decisions.append(decision)
           }
         }
@@ -185,10 +186,12 @@ public final class GroupController<C: Clock>: Service, Sendable where C.Duration
       do {
         try await scale(member, to: decision.decision.to)
       } catch {
-        logger.error("group \(decision.group): scale up to \(decision.decision.to) failed: \(error)")
+        logger.error(
+          "group \(decision.group): scale up to \(decision.decision.to) failed: \(error)")
       }
     case .down:
-      await scaleDown(member, from: decision.decision.from, to: decision.decision.to,
+      await scaleDown(
+        member, from: decision.decision.from, to: decision.decision.to,
         retire: decision.retire)
     }
   }

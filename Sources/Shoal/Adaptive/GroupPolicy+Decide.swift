@@ -95,7 +95,8 @@ public struct GroupPolicy: Sendable {
         reason += " (capped at maximum \(shape.settings.maximum ?? clamped))"
       }
       if !waiting.isEmpty && index == shapes.count - 1 {
-        reason += "; waiting, every group that fits at its maximum: "
+        reason +=
+          "; waiting, every group that fits at its maximum: "
           + waiting.joined(separator: ", ")
       }
       return (shape.name, clamped, reason)
@@ -113,7 +114,8 @@ public struct GroupPolicy: Sendable {
       let state = states[shape.name] ?? GroupState(planned: 0)
       let current = max(0, state.planned)
       decisions.append(
-        decideOne(shape, target: target.workers, reason: target.reason, state: state,
+        decideOne(
+          shape, target: target.workers, reason: target.reason, state: state,
           current: current, time: time))
     }
     return decisions

@@ -33,7 +33,8 @@ extension ClusterRuntime {
   static func totalSettings(_ members: [GroupedBackend.Member]) -> AdaptSettings {
     var total = AdaptSettings()
     total.minimum = members.reduce(0) { $0 + $1.settings.minimum }
-    total.maximum = members.contains { $0.settings.maximum == nil }
+    total.maximum =
+      members.contains { $0.settings.maximum == nil }
       ? nil : members.reduce(0) { $0 + ($1.settings.maximum ?? 0) }
     total.interval = members.map(\.settings.interval).min() ?? total.interval
     return total
@@ -92,7 +93,8 @@ extension ClusterRuntime {
       }
       var resources = member.group.resources
       if resources.amount("cpu") == nil {
-        resources.set("cpu", milli: Int64(SlotsPerWorker.guess(member.group.backend.clusterKwargs)) * 1000)
+        resources.set(
+          "cpu", milli: Int64(SlotsPerWorker.guess(member.group.backend.clusterKwargs)) * 1000)
       }
       groups.append(
         GroupStatus(
@@ -101,8 +103,10 @@ extension ClusterRuntime {
           minimum: member.settings.minimum, maximum: member.settings.maximum,
           planned: planned[member.group.name] ?? 0, connected: connected,
           adaptive: !manual.contains(member.group.name),
-          lastDecision: decisions.last { $0.group == member.group.name && $0.decision.action != .same }
-            .map { "\($0.decision)" }))
+          lastDecision: decisions.last {
+            $0.group == member.group.name && $0.decision.action != .same
+          }
+          .map { "\($0.decision)" }))
     }
     return groups
   }

@@ -307,7 +307,8 @@ public final class ClusterRuntime: Sendable {
       if initial > 0 {
         try await Deadline.run(
           spec.timeouts.start, "starting the minimum workers of `\(spec.name)`'s groups",
-          hint: "raise clusters.\(spec.name).timeouts.start, or see the worker logs in \(stateDirectory)"
+          hint:
+            "raise clusters.\(spec.name).timeouts.start, or see the worker logs in \(stateDirectory)"
         ) {
           try await groupController.start()
         }

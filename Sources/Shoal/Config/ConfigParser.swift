@@ -211,7 +211,9 @@ struct ConfigParser {
       }
       let groups = try collector.attempt { try parseGroups(groupsNode, cluster: name) }
       let dashboard =
-        (try collector.attempt { try node["dashboard"].map { try DashboardSetting.parse(node: $0) } })
+        (try collector.attempt {
+          try node["dashboard"].map { try DashboardSetting.parse(node: $0) }
+        })
         .flatMap { $0 } ?? .standard
       try ConfigErrors.throwIfAny(collector.errors)
       let first = groups?.first

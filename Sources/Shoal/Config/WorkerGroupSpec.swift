@@ -62,8 +62,10 @@ extension ClusterSpec {
     guard let groups else {
       return [WorkerGroupSpec(name: WorkerGroupSpec.defaultName, backend: self)]
     }
-    return groups.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
-      .map(\.element)
+    return groups.enumerated().sorted {
+      ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset)
+    }
+    .map(\.element)
   }
 
   /// Whether the cluster declares `groups:`.

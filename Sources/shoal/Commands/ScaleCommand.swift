@@ -86,7 +86,10 @@ struct AdaptCommand: AsyncParsableCommand {
       if dryRun {
         let status = try await cluster.send("adapt", arguments: ["dry_run": "true"])
         for decision in status?.dryRun ?? [] {
-          print("\(decision)" + (decision.retire.isEmpty ? "" : " (retire \(decision.retire.joined(separator: ", ")))"))
+          print(
+            "\(decision)"
+              + (decision.retire.isEmpty
+                ? "" : " (retire \(decision.retire.joined(separator: ", ")))"))
         }
         return
       }
