@@ -243,6 +243,12 @@ extension ClusterCommandTests {
     #expect(
       wrong.stderr.contains("no worker group `smal`; did you mean `small`?"), "\(wrong.stderr)")
 
+    let whole = try shoal("scale", "mixed", "2")
+    #expect(whole.status != 0)
+    #expect(whole.stderr.contains("has worker groups (small, tagged)"), "\(whole.stderr)")
+    #expect(whole.stderr.contains("--group small"), "\(whole.stderr)")
+    #expect(status.adaptive?.enabled == true)
+
     let listing = try shoal("ps")
     #expect(listing.stdout.contains("mixed groups:"), "\(listing.stdout)")
     #expect(listing.stdout.contains("off (scaled by hand)"), "\(listing.stdout)")

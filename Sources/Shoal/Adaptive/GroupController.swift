@@ -270,6 +270,12 @@ public final class GroupController<C: Clock>: Service, Sendable where C.Duration
   /// Turns adaptive scaling back on for every group (`shoal adapt`).
   public func resume() { state.withLock { $0.manual.removeAll() } }
 
+  /// Turns adaptive scaling off for every group (the cluster is closing).
+  public func pause() {
+    let names = members.map(\.group.name)
+    state.withLock { $0.manual = Set(names) }
+  }
+
   /// Workers asked of each group's backend.
   public var planned: [String: Int] { state.withLock { $0.planned } }
 

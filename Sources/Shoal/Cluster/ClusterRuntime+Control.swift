@@ -8,6 +8,14 @@ extension ClusterRuntime {
     guard count >= 0 else {
       throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
     }
+    if let groupController {
+      let names = groupController.members.map(\.group.name)
+      throw ShoalError(
+        .invalidValue,
+        "cluster `\(spec.name)` has worker groups (\(names.joined(separator: ", "))); scale one"
+          + " of them",
+        hint: "shoal scale \(spec.name) \(count) --group \(names.first ?? "GROUP")")
+    }
     events.append(
       ClusterEvent(
         kind: .scaleRequest, message: "scale to \(count) workers requested; adaptive scaling off",
@@ -72,7 +80,9 @@ extension ClusterRuntime {
       status.temporary = true
       status.command = options.command
     }
-    if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
+    if let groupController, let adaptSettings {
+      status.adaptive = groupAdaptive(groupController, settings: adaptSettings)
+    } else if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings
       status.adaptive = ClusterStatus.Adaptive(
         enabled: controller.isEnabled, minimum: settings.minimum, maximum: settings.maximum,

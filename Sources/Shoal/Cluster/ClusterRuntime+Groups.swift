@@ -77,6 +77,23 @@ extension ClusterRuntime {
     return [GroupDecision(group: WorkerGroupSpec.defaultName, decision: await controller.dryRun())]
   }
 
+  /// The adaptive state of a grouped cluster as a whole: on unless every group was
+  /// scaled by hand; the groups' summed bounds and plans; their decisions, each reason
+  /// prefixed with its group.
+  func groupAdaptive(_ groupController: GroupController<ContinuousClock>, settings: AdaptSettings)
+    -> ClusterStatus.Adaptive
+  {
+    let decisions = groupController.recentDecisions.map { decision in
+      var scaling = decision.decision
+      scaling.reason = "group \(decision.group): " + scaling.reason
+      return scaling
+    }
+    return ClusterStatus.Adaptive(
+      enabled: groupController.manualGroups.count < groupController.members.count,
+      minimum: settings.minimum, maximum: settings.maximum, target: nil,
+      planned: groupController.planned.values.reduce(0, +), decisions: decisions)
+  }
+
   /// The groups as `shoal ps` shows them; `workers` gets each worker's group.
   func groupStatuses(workers: inout [ClusterStatus.Worker]) async -> [GroupStatus]? {
     guard let groupController else { return nil }

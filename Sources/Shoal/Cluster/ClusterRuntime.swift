@@ -408,6 +408,7 @@ public final class ClusterRuntime: Sendable {
   /// Retires every worker through the scheduler (their tasks finish), then stops them.
   private func retireAll() async {
     controller.disable(planned: 0)
+    groupController?.pause()
     let names = await scheduler.load().workers.map(\.name)
     let backend = self.backend
     let scheduler = self.scheduler
