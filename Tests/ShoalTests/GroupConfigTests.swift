@@ -1,5 +1,7 @@
+import Logging
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalWire
 import Testing
 
@@ -132,5 +134,25 @@ import Testing
     }
     #expect(errors.errors.count == 2)
     #expect(errors.errors.map { $0.location?.line } == [4, 5])
+  }
+}
+
+extension GroupConfigTests {
+  @Test func twoSSHGroupsAreRefusedBeforeAnythingStarts() throws {
+    let yaml = """
+      clusters:
+        m:
+          groups:
+            a: {cluster_class: SSHBackend.SSHCluster, cluster_kwargs: {hosts: [h1]}}
+            b: {cluster_class: SSHBackend.SSHCluster, cluster_kwargs: {hosts: [h2]}}
+      """
+    let spec = try ShoalConfig.parse(yaml, file: "ssh.yaml", environment: [:]).cluster(named: "m")
+    let error = try #require(throws: ShoalError.self) {
+      try ClusterRuntime(
+        spec: spec, loader: PluginLoader(searchPath: .standard(environment: [:])),
+        logger: Logger(label: "test"))
+    }
+    #expect(error.description.hasPrefix("ssh.yaml:5:7: "), "\(error)")
+    #expect(error.description.contains("both use SSHCluster"), "\(error)")
   }
 }

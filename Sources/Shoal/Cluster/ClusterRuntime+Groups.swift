@@ -9,7 +9,20 @@ extension ClusterRuntime {
   static func makeMembers(
     _ spec: ClusterSpec, loader: PluginLoader, logger: Logger
   ) throws -> [GroupedBackend.Member] {
-    try spec.workerGroups.map { group in
+    // Workers are told apart by name; SSHCluster names its workers `ssh-N` whatever
+    // the cluster is called, so a second SSH group would mix them up.
+    let ssh = spec.workerGroups.filter {
+      ($0.backend.clusterClass ?? "").hasSuffix("SSHCluster")
+    }
+    if ssh.count > 1 {
+      throw ShoalError(
+        .invalidConfig,
+        "groups \(ssh.map { "`\($0.name)`" }.joined(separator: " and ")) of `\(spec.name)` both use"
+          + " SSHCluster, which names its workers `ssh-N`: their workers could not be told apart",
+        location: ssh[1].location, keyPath: ssh[1].keyPath,
+        hint: "put the hosts of both groups in one SSH group, or split them into two clusters")
+    }
+    return try spec.workerGroups.map { group in
       let check = ShoalConfig.checkBackend(group.backend, loader: loader)
       if let error = check.error { throw error }
       guard let resolved = check.resolved else {
