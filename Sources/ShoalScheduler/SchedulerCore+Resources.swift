@@ -3,20 +3,31 @@ import ShoalWire
 
 // Tasks that need resources (`TaskSpec.resources`).
 //
-// They wait in one FIFO of their own (`resourceQueue`), apart from the fair client
-// queues, so that a task asking for nothing costs one `isEmpty` check more than it
-// did. Each assignment pass first offers every queued resource task, in order, to
-// the workers with a free slot whose free resources cover it (the worker's
-// `freeResources` then drop by the request until the task ends); tasks that fit
-// nowhere now keep their place. A task whose request no worker could ever cover
-// (no group's worker shape, no connected worker) is rejected when it is submitted.
+// They wait apart from the fair client queues, in one FIFO per distinct request
+// (`resourceQueues`, the requests in order of arrival in `resourceOrder`), so that a
+// task asking for nothing costs one `isEmpty` check more than it did. Each assignment
+// pass first offers each request's tasks, in order, to the workers with a free slot
+// whose free resources cover it (the worker's `freeResources` then drop by the request
+// until the task ends); a request that fits no such worker now is passed over in one
+// step, however many tasks it has queued. A task whose request no worker could ever
+// cover (no group's worker shape, no connected worker) is rejected when submitted.
 
 extension SchedulerCore {
-  /// Queues resource task `id` (at the front for a task that goes back).
+  /// Queues resource task `id` (at the front of its request's queue for a task that
+  /// goes back).
   func enqueueResourceTask(_ id: UInt64, atFront: Bool = false) {
-    if atFront { resourceQueue.insert(id, at: 0) } else { resourceQueue.append(id) }
+    guard let request = tasks[id]?.resources else { return }
+    if resourceQueues[request] == nil {
+      resourceQueues[request] = CircularBuffer(initialCapacity: 16)
+      resourceOrder.append(request)
+    }
+    if atFront {
+      resourceQueues[request]!.prepend(id)
+    } else {
+      resourceQueues[request]!.append(id)
+    }
     queuedCount += 1
-    if let request = tasks[id]?.resources { resourceDemand[request, default: 0] += 1 }
+    resourceDemand[request, default: 0] += 1
   }
 
   /// A queued task that needs `request` left the queue (assigned, cancelled, dropped).
@@ -55,33 +66,34 @@ extension SchedulerCore {
         candidates.append(worker)
       }
     }
-    guard !candidates.isEmpty else { return }
-    var kept: [UInt64] = []
-    kept.reserveCapacity(resourceQueue.count)
-    var index = 0
-    while index < resourceQueue.count {
-      let id = resourceQueue[index]
-      index += 1
-      guard let record = tasks[id], record.worker == nil else { continue }  // stale
-      guard !candidates.isEmpty,
-        let request = record.resources,
-        let chosen = candidates.firstIndex(where: { $0.freeResources.covers(request) })
-      else {
-        kept.append(id)
-        continue
+    var emptied = false
+    for request in resourceOrder {
+      guard !candidates.isEmpty else { break }
+      while !candidates.isEmpty,
+        let chosen = candidates.firstIndex(where: { $0.freeResources.covers(request) }),
+        let id = resourceQueues[request]?.popFirst()
+      {
+        // Stale: cancelled, or its id reused by a task queued again under another entry.
+        guard let record = tasks[id], record.worker == nil, record.resources == request else {
+          continue
+        }
+        let worker = candidates[chosen]
+        worker.freeResources.subtract(request)
+        tasks[id]!.worker = worker.id
+        worker.assigned.insert(id)
+        worker.outTasks.append(ForwardedTask(id: id, spec: record.spec))
+        worker.idleSince = nil
+        queuedCount -= 1
+        leftResourceQueue(request)
+        markDirty(worker)
+        if worker.assigned.count >= worker.slots { candidates.remove(at: chosen) }
       }
-      let worker = candidates[chosen]
-      worker.freeResources.subtract(request)
-      tasks[id]!.worker = worker.id
-      worker.assigned.insert(id)
-      worker.outTasks.append(ForwardedTask(id: id, spec: record.spec))
-      worker.idleSince = nil
-      queuedCount -= 1
-      leftResourceQueue(request)
-      markDirty(worker)
-      if worker.assigned.count >= worker.slots { candidates.remove(at: chosen) }
+      if resourceQueues[request]?.isEmpty == true {
+        resourceQueues[request] = nil
+        emptied = true
+      }
     }
-    resourceQueue = kept
+    if emptied { resourceOrder.removeAll { resourceQueues[$0] == nil } }
   }
 
   /// A resource task left `worker` (finished, handed back): its resources are free again.

@@ -221,7 +221,7 @@ extension SchedulerCore {
   /// short) a few more per slot so that no worker waits a round trip for its next one.
   func assign() {
     guard queuedCount > 0, !workerOrder.isEmpty else { return }
-    if !resourceQueue.isEmpty {
+    if !resourceOrder.isEmpty {
       assignResourceTasks()
       if queuedCount == 0 { return }
     }

@@ -25,8 +25,10 @@ final class SchedulerCore {
   var frontWasServed = false
   var queuedCount = 0
   /// Queued tasks that need resources, in order (see SchedulerCore+Resources.swift).
-  var resourceQueue: [UInt64] = []
-  /// The queued tasks of `resourceQueue` counted by request.
+  var resourceQueues: [ResourceSet: CircularBuffer<UInt64>] = [:]
+  /// The requests with a queue in `resourceQueues`, oldest first.
+  var resourceOrder: [ResourceSet] = []
+  /// The queued resource tasks counted by request (stale queue entries left out).
   var resourceDemand: [ResourceSet: Int] = [:]
   /// The worker shapes (resources) of the cluster's groups, by group; nil when not
   /// known, and then no request is refused as unsatisfiable.

@@ -89,6 +89,32 @@ import Testing
     }
   }
 
+  @Test func aRequestThatFitsNoWorkerNowDoesNotHoldUpOthers() async throws {
+    try await withScheduler { scheduler, address, port in
+      let worker = try await TestWorker.connect(
+        port: port, token: testToken, name: "w", slots: 2,
+        resources: try ResourceSet(parsing: "special=2"))
+      let executor = try await Executor.connect(address: address, token: testToken)
+      // Queued first, for a resource no worker has yet (no shapes: it waits).
+      let gpu = executor.submit(try needing("gpu=1", echo("gpu")))
+      let specials = executor.submit(try (0..<20).map { try needing("special=1", echo("s\($0)")) })
+      let results = try await executor.gather(specials)
+      #expect(results.allSatisfy { $0.status == .succeeded && $0.worker == "w" })
+      let load = await scheduler.load()
+      #expect(load.queued == 1)
+      #expect(
+        load.resourceDemand == [
+          ResourceDemand(resources: try ResourceSet(parsing: "gpu=1"), queued: 1)
+        ])
+      #expect(!gpu.isFinished)
+      executor.cancel(gpu)
+      #expect(try await gpu.result.status == .cancelled)
+      try await eventually("the demand is gone") { await scheduler.load().resourceDemand == nil }
+      await executor.close()
+      await worker.kill()
+    }
+  }
+
   @Test func aResourceTaskOfALostWorkerIsRequeuedAndRunsOnce() async throws {
     try await withScheduler { scheduler, address, port in
       let doomed = try await TestWorker.connect(
