@@ -12,6 +12,7 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "memory": Workloads.memory,
   "bytes": Workloads.bytes,
   "plugin-boundary": PluginBoundary.run,
+  "spawn": SpawnProbe.run,
   "group-policy": GroupPolicyBench.run,
 ]
 
