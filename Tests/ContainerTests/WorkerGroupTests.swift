@@ -170,8 +170,13 @@ extension ContainerClusterTests {
       #expect((peaks["burst"] ?? 0) <= 2, "\(peaks)")
       let status = await runtime.status()
       #expect(status.completed == 2 + 4 + 16)
-      let decisions = status.groups?.compactMap(\.lastDecision) ?? []
-      #expect(decisions.contains { $0.contains("scale up") }, "\(decisions)")
+      // The decisions name their group (the last 20 are kept: this burst's are there).
+      let decisions = status.adaptive?.decisions ?? []
+      for group in ["local", "burst"] {
+        #expect(
+          decisions.contains { $0.action == .up && $0.reason.hasPrefix("group \(group): ") },
+          "\(decisions.map(\.description))")
+      }
       await executor.close()
     }
     #expect(try Podman.containers(label: "shoal.cluster-name", value: "\(name)-burst").isEmpty)
