@@ -16,8 +16,17 @@ public struct ForwardedTask: Sendable {
   /// needs); nil when the task asks for none.
   public var resources: ResourceSet?
 
-  /// A forwarded task.
-  public init(id: UInt64, spec: ByteBuffer, resources: ResourceSet? = nil) {
+  /// A forwarded task that needs no resources.
+  public init(id: UInt64, spec: ByteBuffer) {
+    // No default argument: a debug build calls a function for each (the hot-path guard
+    // counts it per task).
+    self.id = id
+    self.spec = spec
+    self.resources = nil
+  }
+
+  /// A forwarded task and its spec's resources (nil when none).
+  public init(id: UInt64, spec: ByteBuffer, resources: ResourceSet?) {
     self.id = id
     self.spec = spec
     self.resources = resources
