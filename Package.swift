@@ -112,7 +112,8 @@ let package = Package(
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", "SlurmSupport", "ShoalDashboard", core, host,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalWorker", "SlurmSupport", "ShoalDashboard",
+        core, host,
         logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -172,7 +173,8 @@ let package = Package(
         logging,
       ]),
     .testTarget(
-      name: "ShoalTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"],
+      name: "ShoalTests",
+      dependencies: ["Shoal", "ShoalScheduler", core, host, logging, "ShoalTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",

@@ -16,6 +16,9 @@ public struct ClusterContext: Sendable {
   public var stateDirectory: String
   /// Where backend messages go (the core forwards them to its logger).
   public var log: EventLog
+  /// The resources of this backend's worker group (`gpu=1,memory=16G`), which every
+  /// `workerLaunch` passes as `shoal worker --resources`; nil when it declares none.
+  public var workerResources: String? = nil
 
   /// A context.
   public init(
@@ -39,10 +42,12 @@ public struct ClusterContext: Sendable {
   ) -> WorkerLaunch {
     var environment = environment
     environment[WorkerLaunch.tokenVariable] = token
-    return WorkerLaunch(
+    var launch = WorkerLaunch(
       name: name, executable: workerExecutable, schedulerAddress: schedulerAddress,
       nthreads: nthreads, taskLibraries: taskLibraries, extraArguments: extraArguments,
       environment: environment)
+    launch.resources = workerResources
+    return launch
   }
 }
 

@@ -18,6 +18,10 @@ public struct WorkerLaunch: Sendable, Hashable {
   public var extraArguments: [String]
   /// Environment for the worker process, including `SHOAL_TOKEN`.
   public var environment: [String: String]
+  /// What the worker offers to tasks that ask for resources (`gpu=1,memory=16G`),
+  /// passed as `--resources`: its worker group's `resources:` in clusters.yaml. Nil
+  /// when the group declares none.
+  public var resources: String? = nil
 
   /// A launch description.
   public init(
@@ -38,6 +42,7 @@ public struct WorkerLaunch: Sendable, Hashable {
   public var arguments: [String] {
     var arguments = ["worker", schedulerAddress, "--name", name, "--nthreads", String(nthreads)]
     for library in taskLibraries { arguments += ["--tasks", library] }
+    if let resources, !resources.isEmpty { arguments += ["--resources", resources] }
     return arguments + extraArguments
   }
 

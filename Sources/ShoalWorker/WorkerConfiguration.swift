@@ -27,6 +27,9 @@ public struct WorkerConfiguration: Sendable {
   public var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5), jitter: 0.25)
   /// The largest frame accepted from the scheduler.
   public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
+  /// What the worker offers besides its slots (`--resources gpu=1,memory=16G`),
+  /// announced in its hello; `cpu` defaults to `slots` at the scheduler.
+  public var resources = ResourceSet()
 
   /// A configuration with the default timeouts.
   public init(

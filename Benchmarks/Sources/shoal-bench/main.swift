@@ -13,6 +13,7 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "bytes": Workloads.bytes,
   "plugin-boundary": PluginBoundary.run,
   "spawn": SpawnProbe.run,
+  "group-policy": GroupPolicyBench.run,
 ]
 
 do {

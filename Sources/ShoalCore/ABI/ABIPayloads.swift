@@ -57,13 +57,18 @@ public enum ABIPayload {
   // MARK: - Cluster context
 
   /// The context of `run`, without its log (which travels as a callback).
+  /// `worker_resources` is optional: present only when the worker group has any.
   public static func encode(_ context: ClusterContext) -> [UInt8] {
-    JSONValue.object([
+    var fields: [(key: String, value: JSONValue)] = [
       ("cluster_name", .string(context.clusterName)), ("cluster_id", .string(context.clusterID)),
       ("scheduler_address", .string(context.schedulerAddress)), ("token", .string(context.token)),
       ("worker_executable", .string(context.workerExecutable)),
       ("state_directory", .string(context.stateDirectory)),
-    ]).bytes
+    ]
+    if let resources = context.workerResources {
+      fields.append(("worker_resources", .string(resources)))
+    }
+    return JSONValue.object(fields).bytes
   }
 
   /// The context in `bytes`, with `log`.
@@ -77,11 +82,13 @@ public enum ABIPayload {
       }
       return value
     }
-    return ClusterContext(
+    var context = ClusterContext(
       clusterName: try field("cluster_name"), clusterID: try field("cluster_id"),
       schedulerAddress: try field("scheduler_address"), token: try field("token"),
       workerExecutable: try field("worker_executable"),
       stateDirectory: try field("state_directory"), log: log)
+    context.workerResources = json["worker_resources"]?.string
+    return context
   }
 
   // MARK: - Description

@@ -13,13 +13,19 @@ struct ScaleCommand: AsyncParsableCommand {
       scheduler first (idle ones first; running tasks finish), then stops them. As in \
       Dask, a manual scale turns adaptive scaling off; `shoal adapt` turns it back on.
 
+      In a cluster with worker groups, --group scales one group (adaptive scaling stops \
+      for that group only).
+
       Examples:
         shoal scale local 4
         shoal scale local 0
+        shoal scale mixed 2 --group gpus
       """)
 
   @Argument(help: "The cluster's name.") var name: String
   @Argument(help: "The number of workers.") var count: Int
+  @Option(help: ArgumentHelp("Scale only this worker group.", valueName: "group"))
+  var group: String?
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
@@ -29,9 +35,14 @@ struct ScaleCommand: AsyncParsableCommand {
   func run() async throws {
     try await withErrorReporting {
       let cluster = try DetachedCluster.find(name, stateFolder: .standard())
-      let status = try await cluster.send(
-        "scale", arguments: ["n": String(count)], timeout: .seconds(120))
-      print("cluster `\(name)`: \(status?.workers.count ?? count) workers")
+      var arguments = ["n": String(count)]
+      if let group { arguments["group"] = group }
+      let status = try await cluster.send("scale", arguments: arguments, timeout: .seconds(120))
+      if let group, let row = status?.groups?.first(where: { $0.name == group }) {
+        print("cluster `\(name)`, group `\(group)`: \(row.planned) workers")
+      } else {
+        print("cluster `\(name)`: \(status?.workers.count ?? count) workers")
+      }
     }
   }
 }
