@@ -8,6 +8,7 @@ let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -49,32 +50,44 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // Mutual TLS on scheduler connections (ShoalTLS): certificates made in-process.
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(name: "ShoalWire", dependencies: [nioCore]),
+    // TLS settings, the per-cluster certificate authority and channel-pipeline helpers.
+    .target(
+      name: "ShoalTLS",
+      dependencies: [
+        nioCore, nioSSL,
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .target(
       name: "ShoalScheduler",
       dependencies: [
-        "ShoalWire", nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "ShoalTLS", nioCore, nioPosix, logging, lifecycle,
         .product(name: "NIOEmbedded", package: "swift-nio"),
       ]),
     .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "ShoalTLS", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     .target(
       name: "Shoal",
       dependencies: [
-        core, "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging, lifecycle,
+        core, "ShoalWire", "ShoalScheduler", "ShoalTLS", nioCore, nioPosix, logging, lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", core, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "ShoalTLS", core, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -104,7 +117,7 @@ let package = Package(
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
-    .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
+    .target(name: "ShoalTestSupport", dependencies: [nioCore, nioPosix], path: "Tests/ShoalTestSupport"),
     .testTarget(name: "ShoalCoreTests", dependencies: [core]),
     .testTarget(
       name: "ShoalWireTests",

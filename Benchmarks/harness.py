@@ -53,6 +53,13 @@ FIGURES = [
     Figure("rss_worker_mb", "RSS idle worker", "MB", "lower", target=1 / 3),
     Figure("uss_worker_mb", "idle worker, private (USS)", "MB", "lower"),
     Figure("bytes_per_s_mb", "1,000 x 1 MB in+out", "MB/s", "higher"),
+    # Shoal only (issue 13): the same LocalCluster with tls: off, then tls: auto.
+    Figure("tls_off_start_s", "tls: off  cold start, 2 workers", "s", "lower"),
+    Figure("tls_auto_start_s", "tls: auto cold start (CA + certs)", "s", "lower"),
+    Figure("tls_off_rtt_p50_ms", "tls: off  round trip p50", "ms", "lower"),
+    Figure("tls_auto_rtt_p50_ms", "tls: auto round trip p50", "ms", "lower"),
+    Figure("tls_off_throughput", "tls: off  throughput, 10k no-op", "tasks/s", "higher"),
+    Figure("tls_auto_throughput", "tls: auto throughput, 10k no-op", "tasks/s", "higher"),
 ]
 
 # (workload, n, repeats on Dask when not --full: None = the global --repeats)
@@ -65,7 +72,11 @@ WORKLOADS = [
     ("adaptive", 0, None),
     ("memory", 10000, None),
     ("bytes", 1000, None),
+    ("tls", 10000, None),
 ]
+
+# Workloads that only Shoal runs (Dask's side has no counterpart).
+SHOAL_ONLY = {"tls"}
 
 
 def loadavg():
@@ -197,6 +208,8 @@ def main():
         if args.quick and n == 100000:
             continue
         for side, command in sides.items():
+            if side == "dask" and workload in SHOAL_ONLY:
+                continue
             repeats = args.repeats
             if side == "dask" and dask_repeats is not None and not args.full:
                 repeats = min(repeats, dask_repeats)

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import ShoalTLS
 import ShoalWire
 import Synchronization
 
@@ -46,6 +47,14 @@ public final class Scheduler: Service, Sendable {
     let core = self.core
     let maxFrameSize = configuration.maxFrameSize
     let server: any Channel
+    let tls: ServerTLSContext
+    do {
+      tls = try configuration.tls.makeServerContext()
+    } catch {
+      let failure = SchedulerError(.tlsSetup, "cannot serve TLS: \(error)")
+      address.fail(failure)
+      throw failure
+    }
     do {
       server = try await ServerBootstrap(group: loop)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -53,6 +62,7 @@ public final class Scheduler: Service, Sendable {
         .childChannelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
+            try tls.addHandler(to: handlers)
             try handlers.addHandler(
               ByteToMessageHandler(SchedulerFrameDecoder(maxFrameSize: maxFrameSize)))
             try handlers.addHandler(MessageToByteHandler(SchedulerFrameEncoder()))
@@ -68,7 +78,9 @@ public final class Scheduler: Service, Sendable {
     }
     let port = server.localAddress?.port ?? configuration.port
     let listening = "tcp://\(Self.hostForURL(configuration.host)):\(port)"
-    logger.info("scheduler listening", metadata: ["address": "\(listening)"])
+    logger.info(
+      "scheduler listening",
+      metadata: ["address": "\(listening)", "transport": "\(configuration.tls)"])
 
     let interval = TimeAmount.nanoseconds(Int64(configuration.heartbeatInterval.seconds * 1e9))
     try await loop.submit {
@@ -168,6 +180,8 @@ public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { name }
     /// The host and port could not be bound (in use, no such interface, no permission).
     public static let cannotListen = Code("cannot_listen")
+    /// The TLS certificate, key or CA could not be used.
+    public static let tlsSetup = Code("tls_setup")
   }
 
   /// What kind of failure.

@@ -1,3 +1,4 @@
+import ShoalTLS
 import ShoalWire
 
 /// How a scheduler listens, authenticates and watches its peers.
@@ -29,6 +30,8 @@ public struct SchedulerConfiguration: Sendable {
   /// about this much work ahead of each slot, which bounds the imbalance at the end
   /// of a batch.
   public var prefetchBelow: Duration
+  /// Plain TCP, or mutual TLS with the scheduler's certificate (docs/security.md).
+  public var tls: TLSSettings = .off
 
   /// A configuration; everything but the token has a default.
   public init(

@@ -1,3 +1,4 @@
+import ShoalTLS
 import ShoalWire
 
 /// How a worker connects and behaves.
@@ -26,6 +27,8 @@ public struct WorkerConfiguration: Sendable {
   public var backoff = Backoff()
   /// The largest frame accepted from the scheduler.
   public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
+  /// Plain TCP, or mutual TLS with the worker's certificate (docs/security.md).
+  public var tls: TLSSettings = .off
 
   /// A configuration with the default timeouts.
   public init(

@@ -1,11 +1,13 @@
 import Foundation
 import ShoalCore
+import ShoalTLS
 
 /// What a running cluster process writes to its state folder, so that later
 /// commands (`shoal ps`, `scale`, `adapt`, `down`, `run --cluster`) can find it.
 ///
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/cluster.json   this record
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/token          the token (0600)
+///     $XDG_STATE_HOME/shoal/clusters/NAME/tls/           CA and certificates (0600, tls: auto)
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/lock           held (flock) while it is up
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/cluster.log    a detached cluster's output
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/logs/W.log     each worker's output
@@ -28,12 +30,19 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
   public var detached: Bool
   /// When it became ready, in seconds since 1970.
   public var startedAt: Double
+  /// The client's certificate files under TLS (nil: plain TCP).
+  public var tls: TLSFiles?
+  /// What protects the cluster, in words (`shoal clusters show`).
+  public var protection: String?
 
   /// A record.
   public init(
     name: String, clusterID: String, address: String, tokenFile: String, pid: Int32,
-    clusterClass: String, configFile: String?, detached: Bool, startedAt: Double
+    clusterClass: String, configFile: String?, detached: Bool, startedAt: Double,
+    tls: TLSFiles? = nil, protection: String? = nil
   ) {
+    self.tls = tls
+    self.protection = protection
     self.name = name
     self.clusterID = clusterID
     self.address = address

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalCore
+import ShoalTLS
 
 /// Where a command's work goes, and who owns that cluster.
 public struct ClusterTarget: Sendable {
@@ -22,6 +23,23 @@ public struct ClusterTarget: Sendable {
   public var address: String
   /// The token to present.
   public var token: String
+  /// The client's TLS settings (`.off`: plain TCP).
+  public var tls: TLSSettings = .off
+  /// What protects the connection, in words.
+  public var protection: String = ""
+
+  /// A target.
+  public init(
+    kind: Kind, name: String?, address: String, token: String, tls: TLSSettings = .off,
+    protection: String = ""
+  ) {
+    self.kind = kind
+    self.name = name
+    self.address = address
+    self.token = token
+    self.tls = tls
+    self.protection = protection.isEmpty ? tls.description : protection
+  }
 
   /// Runs `body` against the target that `--cluster`/`--address` name, as `shoal run`
   /// and `shoal map` use it:
@@ -34,9 +52,13 @@ public struct ClusterTarget: Sendable {
   ///    throws or is cancelled).
   ///
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
-  /// temporary cluster brings its own).
+  /// temporary cluster brings its own), and so is `tls`, the client's certificates from
+  /// `--tls-ca/--tls-cert/--tls-key` (an `address:` cluster may name them under
+  /// `security.tls` instead). Plain TCP to an address other than loopback is refused
+  /// unless the cluster says `tls: off`.
   public static func with<T>(
     cluster name: String?, address: String?, token: () throws -> String,
+    tls: TLSSettings? = nil,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
     logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
@@ -45,8 +67,11 @@ public struct ClusterTarget: Sendable {
         throw ShoalError(
           .invalidValue, "give either --cluster \(name) or --address \(address), not both")
       }
+      let settings = try existingTLS(
+        address: address, explicit: tls, security: .auto, what: "--address \(address)")
       return try await body(
-        ClusterTarget(kind: .existing, name: nil, address: address, token: token()))
+        ClusterTarget(
+          kind: .existing, name: nil, address: address, token: token(), tls: settings))
     }
     let spec: ClusterSpec
     if let config {
@@ -61,8 +86,12 @@ public struct ClusterTarget: Sendable {
       spec = ClusterSpec(name: defaultLocalName)
     }
     if let existing = spec.address {
+      let settings = try existingTLS(
+        address: existing, explicit: tls, security: spec.security,
+        what: "cluster `\(spec.name)` (\(existing))")
       return try await body(
-        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: token()))
+        ClusterTarget(
+          kind: .existing, name: spec.name, address: existing, token: token(), tls: settings))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
       logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")
@@ -88,7 +117,20 @@ public struct ClusterTarget: Sendable {
     }
     let token = try String(contentsOfFile: record.tokenFile, encoding: .utf8)
       .trimmingCharacters(in: .whitespacesAndNewlines)
-    return ClusterTarget(kind: .detached, name: name, address: record.address, token: token)
+    var tls = TLSSettings.off
+    if let files = record.tls {
+      do {
+        tls = try .files(files)
+      } catch {
+        throw ShoalError(
+          .invalidState, "cannot read the certificates of the detached cluster `\(name)`: \(error)",
+          hint: "they are written by `shoal up \(name) --detach`; restart it with `shoal down \(name)`"
+            + " and `shoal up \(name) --detach`")
+      }
+    }
+    return ClusterTarget(
+      kind: .detached, name: name, address: record.address, token: token, tls: tls,
+      protection: record.protection ?? "")
   }
 
   /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
@@ -109,7 +151,8 @@ public struct ClusterTarget: Sendable {
         result = .success(
           try await body(
             ClusterTarget(
-              kind: .temporary, name: spec.name, address: endpoint.address, token: endpoint.token)))
+              kind: .temporary, name: spec.name, address: endpoint.address, token: endpoint.token,
+              tls: endpoint.tls, protection: endpoint.protection)))
       } catch {
         result = .failure(error)
       }
@@ -120,5 +163,36 @@ public struct ClusterTarget: Sendable {
       try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
     }
     return try result!.get()
+  }
+
+  /// The client's TLS settings for a cluster Shoal did not start: the command line's
+  /// files, else the cluster's `security.tls` files; plain TCP only on loopback or
+  /// where `tls: off` is written.
+  static func existingTLS(
+    address: String, explicit: TLSSettings?, security: ClusterSecurity, what: String
+  ) throws -> TLSSettings {
+    if let explicit { return explicit }
+    if let files = security.tls.files {
+      do {
+        return try .files(files)
+      } catch {
+        throw ShoalError(
+          .invalidConfig, "\(what): \(error)", location: security.location,
+          keyPath: security.keyPath)
+      }
+    }
+    if security.isOff { return .off }
+    let host = (try? SchedulerAddress(parsing: address))?.host ?? address
+    guard ClusterCredentials.isLoopback(host) else {
+      throw ShoalError(
+        .invalidConfig,
+        "\(what) is reached over the network, and plain TCP would send the token and every"
+          + " task in clear",
+        location: security.location, keyPath: security.keyPath,
+        hint: "give the client's certificates (--tls-ca/--tls-cert/--tls-key, or security: {tls:"
+          + " {ca_file, cert_file, key_file}} in clusters.yaml), or write `security: {tls: off}`"
+          + " to accept plain TCP; see docs/security.md")
+    }
+    return .off
   }
 }

@@ -29,6 +29,10 @@ public struct ClusterDetails: Sendable, Encodable {
   public var address: String?
   /// Time limits, in seconds.
   public var timeouts: Timeouts
+  /// The `security:` setting as written, and what it protects.
+  public var security: String
+  /// What protects the cluster's connections, in words.
+  public var protection: String
   /// Why the backend could not be loaded, when it could not.
   public var error: String?
 
@@ -64,7 +68,7 @@ public struct ClusterDetails: Sendable, Encodable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case name, mode, library, kind, adapt, address, timeouts, error
+    case name, mode, library, kind, adapt, address, timeouts, error, security, protection
     case declaredAt = "declared_at"
     case isDefault = "default"
     case clusterClass = "cluster_class"
@@ -88,6 +92,8 @@ public struct ClusterDetails: Sendable, Encodable {
     try container.encodeIfPresent(adapt, forKey: .adapt)
     try container.encodeIfPresent(address, forKey: .address)
     try container.encode(timeouts, forKey: .timeouts)
+    try container.encode(security, forKey: .security)
+    try container.encode(protection, forKey: .protection)
     try container.encodeIfPresent(error, forKey: .error)
   }
 
@@ -110,5 +116,7 @@ public struct ClusterDetails: Sendable, Encodable {
       start: spec.timeouts.start.seconds, scale: spec.timeouts.scale.seconds,
       stop: spec.timeouts.stop.seconds)
     error = check.error?.description
+    security = spec.security.description
+    protection = ClusterSecurity.protection(of: spec)
   }
 }

@@ -42,6 +42,9 @@ public struct ClusterSpec: Sendable {
   public var location: SourceLocation?
   /// Where `cluster_class` is written, when it is.
   public var clusterClassLocation: SourceLocation?
+  /// What protects its connections (`security:`, the cluster's or the file's; `tls: auto`
+  /// by default).
+  public var security: ClusterSecurity = .auto
 
   /// A cluster spec. `clusterClass` defaults to `LocalBackend.LocalCluster` unless
   /// `address` is given; `mode` is derived from the class, `adapt` and `address`.

@@ -14,9 +14,9 @@ struct ConfigParser {
   /// Variables for `${VAR}` expansion.
   var environment: [String: String]
 
-  static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
+  static let topLevelKeys = ["version", "default", "plugin_path", "security", "clusters"]
   static let clusterKeys = [
-    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts",
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "security",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -41,7 +41,12 @@ struct ConfigParser {
       throw root.error(
         "missing required key `clusters`", code: .missingKey, hint: Self.example)
     }
-    let clusters = try parseClusters(clustersNode)
+    let security = try root["security"].map(parseSecurity) ?? .auto
+    let clusters = try parseClusters(clustersNode).map { cluster in
+      var cluster = cluster
+      if cluster.security.location == nil { cluster.security = security }
+      return cluster
+    }
     let defaultCluster = try parseDefault(root["default"], clusters: clusters)
     return ShoalConfig(
       file: file, absolutePath: absolutePath, version: version, defaultCluster: defaultCluster,
@@ -63,6 +68,10 @@ struct ConfigParser {
         keyPath: node.path,
         hint: "accepted keys: " + accepted.map { "`\($0)`" }.joined(separator: ", "))
     }
+  }
+
+  private func parseSecurity(_ node: Kwargs) throws -> ClusterSecurity {
+    try ClusterSecurity.parse(node, baseDirectory: baseDirectory, home: environment["HOME"])
   }
 
   private func parseVersion(_ node: Kwargs?) throws -> Int {
@@ -157,8 +166,10 @@ struct ConfigParser {
           hint: "remove `\(key)` to use the running cluster at \(address),"
             + " or remove `address` to create a cluster")
       }
-      return ClusterSpec(
+      var spec = ClusterSpec(
         name: name, address: address, timeouts: timeouts, location: nameLocation)
+      if let security = try node["security"].map(parseSecurity) { spec.security = security }
+      return spec
     }
 
     var clusterClass = ClusterSpec.defaultClusterClass
@@ -184,10 +195,12 @@ struct ConfigParser {
       adaptKwargs = mapping
       adapt = try mapping.decode(AdaptSettings.self)
     }
-    return ClusterSpec(
+    var spec = ClusterSpec(
       name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
       adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
       clusterClassLocation: classLocation)
+    if let security = try node["security"].map(parseSecurity) { spec.security = security }
+    return spec
   }
 
   private func parseClusterClass(_ node: Kwargs) throws -> String {

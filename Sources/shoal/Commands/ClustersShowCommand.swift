@@ -66,6 +66,8 @@ struct ClustersShowCommand: AsyncParsableCommand {
       "timeouts",
       "start \(Seconds.format(details.timeouts.start)), scale \(Seconds.format(details.timeouts.scale)), "
         + "stop \(Seconds.format(details.timeouts.stop))")
+    add("security", details.security)
+    add("protected by", details.protection)
     return Table.render(rows, header: false)
   }
 }

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Shoal
 import ShoalScheduler
+import ShoalTLS
 
 /// `shoal scheduler`: runs a scheduler until SIGTERM or SIGINT.
 struct SchedulerCommand: AsyncParsableCommand {
@@ -17,6 +18,11 @@ struct SchedulerCommand: AsyncParsableCommand {
       uses the default token file, ~/.local/state/shoal/token ($XDG_STATE_HOME/shoal/token),
       which connecting commands read when given no --token-file and no $SHOAL_TOKEN.
       SIGTERM or SIGINT shuts it down gracefully.
+
+      With --tls-ca/--tls-cert/--tls-key it speaks only mutual TLS 1.3: every peer must
+      present a certificate signed by that CA (with a role marker, a worker certificate
+      may only register workers and a client certificate only submit). On a --host other
+      than loopback, plain TCP is refused unless --tls-off is given (docs/security.md).
 
       Example:
         shoal scheduler --port 8786 --token-file ./token &
@@ -36,6 +42,14 @@ struct SchedulerCommand: AsyncParsableCommand {
   )
   var tokenFile: String?
 
+  @OptionGroup var tls: TLSOptions
+
+  @Flag(
+    name: .customLong("tls-off"),
+    help: "Serve plain TCP on a non-loopback --host (the token and every task cross the network in clear)."
+  )
+  var tlsOff = false
+
   @Option(
     name: .customLong("heartbeat-timeout"),
     help: ArgumentHelp("Seconds of silence after which a peer is dropped.", valueName: "seconds"))
@@ -52,6 +66,19 @@ struct SchedulerCommand: AsyncParsableCommand {
       throw ValidationError("--heartbeat-timeout must be positive")
     }
     guard retryLimit >= 0 else { throw ValidationError("--retry-limit must be 0 or more") }
+    if tlsOff && tls.files != nil {
+      throw ValidationError("--tls-off and --tls-ca/--tls-cert/--tls-key contradict each other")
+    }
+    if !tlsOff && tls.files == nil && !SchedulerCommand.isLoopback(host) {
+      throw ValidationError(
+        "--host \(host) is reachable from the network, and plain TCP would send the token and"
+          + " every task in clear: give --tls-ca/--tls-cert/--tls-key, or --tls-off to accept it"
+          + " (docs/security.md)")
+    }
+  }
+
+  static func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host.hasPrefix("127.") || host == "::1"
   }
 
   func run() async throws {
@@ -61,11 +88,15 @@ struct SchedulerCommand: AsyncParsableCommand {
     let path = tokenFile ?? TokenFile.defaultPath(environment: environment)
     let token = try TokenFile.readOrCreate(path)
     logger.info("token file", metadata: ["path": "\(path)"])
-    let scheduler = Scheduler(
-      configuration: SchedulerConfiguration(
-        host: host, port: port, token: token,
-        heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)), retryLimit: retryLimit),
-      logger: logger)
+    var configuration = SchedulerConfiguration(
+      host: host, port: port, token: token,
+      heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)), retryLimit: retryLimit)
+    configuration.tls = try tls.settings() ?? .off
+    if tlsOff {
+      logger.warning(
+        "plain TCP on \(host) (--tls-off): the token and every task cross the network in clear")
+    }
+    let scheduler = Scheduler(configuration: configuration, logger: logger)
     let services = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
