@@ -61,7 +61,8 @@ let package = Package(
     .target(
       name: "ShoalTLS",
       dependencies: [
-        nioCore, nioSSL,
+        nioCore, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),

@@ -30,7 +30,7 @@ public struct CertificateAuthority: Sendable {
       version: .v3, serialNumber: Certificate.SerialNumber(),
       publicKey: key.publicKey, notValidBefore: now - 60, notValidAfter: now + validity,
       issuer: subject, subject: subject,
-      extensions: Certificate.Extensions {
+      extensions: try Certificate.Extensions {
         Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
         Critical(KeyUsage(keyCertSign: true, cRLSign: true))
         SubjectKeyIdentifier(hash: key.publicKey)

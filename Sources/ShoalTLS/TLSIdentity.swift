@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// What one peer holds to take part in a mutual-TLS cluster: the CA certificate it
 /// trusts, its own certificate (chain) and private key, all PEM text.
 public struct TLSIdentity: Sendable, Hashable {
@@ -48,12 +54,12 @@ public struct TLSIdentity: Sendable, Hashable {
     guard fd >= 0 else {
       throw TLSError("cannot write \(path): \(String(cString: strerror(errno)))")
     }
-    defer { close(fd) }
+    defer { _ = Glibc.close(fd) }
     _ = fchmod(fd, 0o600)
     let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
-      let result = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+      let result = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
       guard result > 0 else {
         throw TLSError("cannot write \(path): \(String(cString: strerror(errno)))")
       }

@@ -1,5 +1,7 @@
 import NIOCore
 import NIOSSL
+import NIOTLS
+import NIOConcurrencyHelpers
 
 /// A scheduler's TLS context, made once and shared by every connection; empty for
 /// plain TCP.
@@ -99,7 +101,7 @@ final class SchedulerCertificateCheck: ChannelInboundHandler, RemovableChannelHa
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-    if case TLSUserEvent.handshakeCompleted = event {
+    if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
       switch TLSPipeline.peerIdentity(of: context.pipeline.syncOperations) {
       case .role(let role) where role != .scheduler:
         let error = TLSError(
@@ -125,4 +127,19 @@ final class SchedulerCertificateCheck: ChannelInboundHandler, RemovableChannelHa
     complete(.failure(TLSError("the connection closed during the TLS handshake")))
     context.fireChannelInactive()
   }
+}
+
+/// Hands the handshake future out of a channel initializer (which runs on the event
+/// loop) to the code that awaits the connection.
+public final class HandshakeFuture: Sendable {
+  private let value = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+
+  /// An empty box.
+  public init() {}
+
+  /// Stores the future.
+  public func set(_ future: EventLoopFuture<Void>) { value.withLockedValue { $0 = future } }
+
+  /// Waits for the stored future (at once when none was stored).
+  public func wait() async throws { try await value.withLockedValue { $0 }?.get() }
 }

@@ -33,7 +33,7 @@ struct SchedulerConnection: Sendable {
     let reason = NIOLoopBoundBox<String?>.makeBoxSendingValue(nil, eventLoop: loop)
     let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.secondsValue * 1e9))
     let channel: any Channel
-    let verified = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+    let verified = HandshakeFuture()
     do {
       channel = try await ClientBootstrap(group: loop)
         .connectTimeout(timeoutAmount)
@@ -43,7 +43,7 @@ struct SchedulerConnection: Sendable {
             let handlers = channel.pipeline.syncOperations
             let handshake = try tls.addHandlers(
               to: handlers, eventLoop: channel.eventLoop, timeout: timeoutAmount)
-            verified.withLockedValue { $0 = handshake }
+            verified.set(handshake)
             try handlers.addHandler(
               ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(UInt32.max))))
             try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
@@ -62,7 +62,7 @@ struct SchedulerConnection: Sendable {
       throw failure
     }
     do {
-      try await verified.withLockedValue { $0 }?.get()
+      try await verified.wait()
     } catch {
       channel.close(promise: nil)
       let failure = ShoalError(

@@ -168,7 +168,7 @@ public struct ClusterTarget: Sendable {
   /// The client's TLS settings for a cluster Shoal did not start: the command line's
   /// files, else the cluster's `security.tls` files; plain TCP only on loopback or
   /// where `tls: off` is written.
-  static func existingTLS(
+  public static func existingTLS(
     address: String, explicit: TLSSettings?, security: ClusterSecurity, what: String
   ) throws -> TLSSettings {
     if let explicit { return explicit }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Shoal
+import ShoalCore
 import ShoalScheduler
 import ShoalTestSupport
 import ShoalWire
@@ -158,19 +159,19 @@ final class RogueWorker: Sendable {
     let parsed = try SchedulerAddress(parsing: address)
     let tls = try TLSSettings.mutual(identity).makeClientContext()
     let loop = MultiThreadedEventLoopGroup.singleton.next()
-    let verified = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+    let verified = HandshakeFuture()
     let channel = try await ClientBootstrap(group: loop)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           let handlers = channel.pipeline.syncOperations
           let done = try tls.addHandlers(to: handlers, eventLoop: channel.eventLoop)
-          verified.withLockedValue { $0 = done }
+          verified.set(done)
           try handlers.addHandler(ByteToMessageHandler(FrameDecoder()))
           try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
         }
       }
       .connect(host: parsed.host, port: parsed.port).get()
-    try await verified.withLockedValue { $0 }?.get()
+    try await verified.wait()
     let rogue = RogueWorker(channel: channel)
     try await rogue.send(
       .hello(Hello(role: .worker, name: name, slots: 1, token: clusterToken)))

@@ -4,6 +4,15 @@
   import Musl
 #endif
 
+/// `write(2)` under a name that `SecretFile.write` does not shadow.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+  #if canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+  #else
+    Musl.write(fd, bytes, count)
+  #endif
+}
+
 /// A file that hands a worker its secrets (`ClusterContext.token`: the token and,
 /// under TLS, the worker's certificate and key) without putting them on a command line
 /// or in a visible environment value. The worker reads it with `--token-file PATH`;
@@ -33,7 +42,7 @@ public enum SecretFile {
     let bytes = Array((secret + "\n").utf8)
     var written = 0
     while written < bytes.count {
-      let result = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      let result = bytes[written...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
       guard result > 0 else {
         throw ShoalError(.backendFailed, "cannot write the workers' secret file \(path)")
       }
