@@ -15,10 +15,12 @@ public enum SecretScrub {
   public static func scrub(_ names: [String] = SecretScrub.variables) {
     for name in names {
       guard let value = getenv(name) else { continue }
-      // getenv points into the environment block that /proc/PID/environ shows.
-      let length = strlen(value)
-      memset(value, 0x2A, length)  // `*`
-      unsetenv(name)
+      // getenv points into the environment block that /proc/PID/environ shows, just
+      // after `NAME=`: blank the whole entry, name included.
+      let start = value - (name.utf8.count + 1)
+      let length = name.utf8.count + 1 + strlen(value)
+      unsetenv(name)  // first, while the entry still reads `NAME=`
+      memset(start, 0x2A, length)  // `*`
     }
   }
 }
