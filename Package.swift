@@ -118,7 +118,8 @@ let package = Package(
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
-    .target(name: "ShoalTestSupport", dependencies: [nioCore, nioPosix], path: "Tests/ShoalTestSupport"),
+    .target(
+      name: "ShoalTestSupport", dependencies: [nioCore, nioPosix], path: "Tests/ShoalTestSupport"),
     .testTarget(name: "ShoalCoreTests", dependencies: [core]),
     .testTarget(
       name: "ShoalWireTests",

@@ -50,7 +50,9 @@ public struct CredentialBundle: Sendable, Hashable {
     else {
       throw TLSError(
         "the worker's credentials do not decode (a truncated or altered \(CredentialBundle.prefix) value)",
-        hint: "start workers through the cluster, or pass --token-file and --tls-ca/--tls-cert/--tls-key")
+        hint:
+          "start workers through the cluster, or pass --token-file and --tls-ca/--tls-cert/--tls-key"
+      )
     }
     self.init(
       token: payload.token,

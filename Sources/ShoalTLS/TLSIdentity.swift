@@ -71,7 +71,8 @@ public struct TLSIdentity: Sendable, Hashable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw TLSError(
         "cannot read the \(what) file \(path)",
-        hint: "check the path and its permissions (security: ca_file, cert_file, key_file or --tls-ca/--tls-cert/--tls-key)"
+        hint:
+          "check the path and its permissions (security: ca_file, cert_file, key_file or --tls-ca/--tls-cert/--tls-key)"
       )
     }
     let text = String(decoding: data, as: UTF8.self)

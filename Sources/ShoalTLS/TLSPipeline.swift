@@ -1,7 +1,7 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
-import NIOConcurrencyHelpers
 
 /// A scheduler's TLS context, made once and shared by every connection; empty for
 /// plain TCP.

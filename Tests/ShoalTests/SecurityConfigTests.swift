@@ -94,7 +94,9 @@ import Testing
       let identity = try authority.issue(role: role, name: "n-\(role)")
       #expect(TLSSettings.mutual(identity).role == role)
       #expect(identity.privateKeyPEM.contains("PRIVATE KEY"))
-      #expect(identity.caCertificatePEM == (try authority.issue(role: .client, name: "x")).caCertificatePEM)
+      #expect(
+        identity.caCertificatePEM
+          == (try authority.issue(role: .client, name: "x")).caCertificatePEM)
     }
   }
 
@@ -103,7 +105,9 @@ import Testing
     let bundle = CredentialBundle(token: "t0k", identity: identity)
     #expect(!bundle.encoded.contains("\n"))
     #expect(try CredentialBundle(decoding: bundle.encoded) == bundle)
-    #expect(try CredentialBundle(decoding: "plain-token") == CredentialBundle(token: "plain-token", identity: nil))
+    #expect(
+      try CredentialBundle(decoding: "plain-token")
+        == CredentialBundle(token: "plain-token", identity: nil))
     #expect(throws: TLSError.self) { try CredentialBundle(decoding: "shoal-credentials-v1:%%%") }
   }
 }

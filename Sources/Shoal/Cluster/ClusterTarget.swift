@@ -124,7 +124,8 @@ public struct ClusterTarget: Sendable {
       } catch {
         throw ShoalError(
           .invalidState, "cannot read the certificates of the detached cluster `\(name)`: \(error)",
-          hint: "they are written by `shoal up \(name) --detach`; restart it with `shoal down \(name)`"
+          hint:
+            "they are written by `shoal up \(name) --detach`; restart it with `shoal down \(name)`"
             + " and `shoal up \(name) --detach`")
       }
     }

@@ -58,7 +58,9 @@ public struct ClusterSecurity: Sendable, Hashable, CustomStringConvertible {
     switch tls.kind {
     case .auto: return "tls: auto"
     case .off: return "tls: off"
-    case .files(let files): return "tls: {ca_file: \(files.caFile), cert_file: \(files.certFile), key_file: \(files.keyFile)}"
+    case .files(let files):
+      return
+        "tls: {ca_file: \(files.caFile), cert_file: \(files.certFile), key_file: \(files.keyFile)}"
     }
   }
 
@@ -69,11 +71,15 @@ public struct ClusterSecurity: Sendable, Hashable, CustomStringConvertible {
   static let fileKeys = ["ca_file", "cert_file", "key_file"]
 
   /// Reads a `security:` node; relative file paths are resolved against `baseDirectory`.
-  static func parse(_ node: Kwargs, baseDirectory: String, home: String?) throws -> ClusterSecurity {
+  static func parse(_ node: Kwargs, baseDirectory: String, home: String?) throws -> ClusterSecurity
+  {
     guard node.isMap else {
       throw node.error(
         "expected a mapping such as `{tls: auto}`, found \(node.kindDescription)",
-        code: .typeMismatch, hint: "write `security: {tls: auto}`, `{tls: off}` or `{tls: {ca_file: ..., cert_file: ..., key_file: ...}}`")
+        code: .typeMismatch,
+        hint:
+          "write `security: {tls: auto}`, `{tls: off}` or `{tls: {ca_file: ..., cert_file: ..., key_file: ...}}`"
+      )
     }
     try ConfigParser.checkKeys(of: node, accepted: keys)
     guard let tls = node["tls"], !tls.isNull else {

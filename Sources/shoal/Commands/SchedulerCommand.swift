@@ -46,7 +46,8 @@ struct SchedulerCommand: AsyncParsableCommand {
 
   @Flag(
     name: .customLong("tls-off"),
-    help: "Serve plain TCP on a non-loopback --host (the token and every task cross the network in clear)."
+    help:
+      "Serve plain TCP on a non-loopback --host (the token and every task cross the network in clear)."
   )
   var tlsOff = false
 

@@ -8,7 +8,8 @@ import ShoalTLS
 struct TLSOptions: ParsableArguments {
   @Option(
     name: .customLong("tls-ca"),
-    help: ArgumentHelp("The CA certificate (PEM) that signed the cluster's peers.", valueName: "file"))
+    help: ArgumentHelp(
+      "The CA certificate (PEM) that signed the cluster's peers.", valueName: "file"))
   var caFile: String?
 
   @Option(

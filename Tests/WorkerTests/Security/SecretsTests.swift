@@ -13,7 +13,8 @@ struct SecretsTests {
       let worker = try fixture.startWorker("s13-scrub", address: address)
       defer { worker.stop() }
       try await waitForWorkers(scheduler, ["s13-scrub"])
-      let environ = try #require(FileManager.default.contents(atPath: "/proc/\(worker.pid)/environ"))
+      let environ = try #require(
+        FileManager.default.contents(atPath: "/proc/\(worker.pid)/environ"))
       let text = String(decoding: environ, as: UTF8.self)
       #expect(text.contains("PATH="))  // the worker's environment is readable here
       #expect(!text.contains(clusterToken))
