@@ -172,6 +172,8 @@ public struct ClusterTarget: Sendable {
   public static func existingTLS(
     address: String, explicit: TLSSettings?, security: ClusterSecurity, what: String
   ) throws -> TLSSettings {
+    // A malformed address is reported as such before anything about TLS.
+    let host = try SchedulerAddress(parsing: address).host
     if let explicit { return explicit }
     if let files = security.tls.files {
       do {
@@ -183,7 +185,6 @@ public struct ClusterTarget: Sendable {
       }
     }
     if security.isOff { return .off }
-    let host = (try? SchedulerAddress(parsing: address))?.host ?? address
     guard ClusterCredentials.isLoopback(host) else {
       throw ShoalError(
         .invalidConfig,
