@@ -117,6 +117,18 @@ struct TLSRefusalTests {
     }
   }
 
+  @Test func aWorkerCertificateCannotPoseAsTheScheduler() async throws {
+    let fixture = try TLSFixture()
+    try await fixture.withScheduler(tls: .mutual(fixture.worker)) { _, address in
+      let error = await #expect(throws: ShoalError.self) {
+        try await Executor.connect(
+          address: address, token: clusterToken, tls: .mutual(fixture.client),
+          timeout: .seconds(5))
+      }
+      #expect(error?.message.contains("no TLS session") == true, "\(String(describing: error))")
+    }
+  }
+
   /// A worker (with a valid worker certificate) that answers tasks it was not given:
   /// the forged results are dropped, and the client gets the real worker's output.
   @Test func aWorkerMayOnlyAnswerItsOwnTasks() async throws {
