@@ -1,13 +1,16 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// ShoalCore (the plugin SDK) is its own package, linked as one shared library:
-// see Sources/ShoalCore/Package.swift and docs/design.md ("one ShoalCore per process").
-let core: Target.Dependency = .product(name: "ShoalCore", package: "ShoalCore")
+// ShoalCore is the plugin SDK: an ordinary target, linked statically into `shoal` and
+// into every plugin. Core and plugins talk only through the C ABI of CShoalPlugin
+// (docs/plugin-abi.md); ShoalPluginHost is the core's side of it (the loader).
+let core: Target.Dependency = "ShoalCore"
+let host: Target.Dependency = "ShoalPluginHost"
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
-let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let lifecycle: Target.Dependency = .product(
+  name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
@@ -20,12 +23,29 @@ func fixture(_ name: String) -> Target {
   .target(name: name, dependencies: [core], path: "Tests/Fixtures/\(name)")
 }
 
+/// The test fixtures' libraries are products only when the test command builds them
+/// (`SHOAL_TEST_FIXTURES=1`, set by Scripts/test), so that a user's `swift build`
+/// never ships FaultyPlugin and friends next to `shoal`.
+let fixtureNames = ["FixturePlugin", "FaultyPlugin", "TestTasks", "NotAPlugin"]
+let fixtureProducts: [Product] =
+  Context.environment["SHOAL_TEST_FIXTURES"] == "1"
+  ? fixtureNames.map { .library(name: $0, type: .dynamic, targets: [$0]) } : []
+
+/// The benchmark driver (Benchmarks/compare) is a product only when Benchmarks/compare
+/// builds it (`SHOAL_BENCHMARKS=1`): users and CI never build it, and no package in the
+/// repository needs a path dependency to reach the engine's modules.
+let benchmarkProducts: [Product] =
+  Context.environment["SHOAL_BENCHMARKS"] == "1"
+  ? [.executable(name: "shoal-bench", targets: ["shoal-bench"])] : []
+
 let package = Package(
   name: "Shoal",
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "shoal", targets: ["shoal"]),
     .library(name: "Shoal", targets: ["Shoal"]),
+    // The plugin SDK that third-party backends and task libraries depend on.
+    .library(name: "ShoalCore", targets: ["ShoalCore"]),
     // The conformance kit that every backend plugin's tests run (docs/writing-a-backend.md).
     .library(name: "ShoalBackendTesting", targets: ["ShoalBackendTesting"]),
     // For the benchmark package (Benchmarks/Package.swift): the engine's modules directly.
@@ -35,27 +55,30 @@ let package = Package(
     .library(name: "LocalBackend", type: .dynamic, targets: ["LocalBackend"]),
     .library(name: "SSHBackend", type: .dynamic, targets: ["SSHBackend"]),
     .library(name: "ContainerBackend", type: .dynamic, targets: ["ContainerBackend"]),
-    // Test fixtures: built so that the loader tests can dlopen them from the build folder.
-    .library(name: "FixturePlugin", type: .dynamic, targets: ["FixturePlugin"]),
-    .library(name: "OldABIPlugin", type: .dynamic, targets: ["OldABIPlugin"]),
-    .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
-    .library(name: "FaultyPlugin", type: .dynamic, targets: ["FaultyPlugin"]),
-    .library(name: "TestTasks", type: .dynamic, targets: ["TestTasks"]),
-  ],
+    .library(name: "SlurmBackend", type: .dynamic, targets: ["SlurmBackend"]),
+  ] + fixtureProducts + benchmarkProducts,
   dependencies: [
-    .package(path: "Sources/ShoalCore"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     // Mutual TLS on scheduler connections (ShoalTLS): certificates made in-process.
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
+    // The plugin ABI: a C header (include/shoal_plugin.h), documented in docs/plugin-abi.md.
+    .target(name: "CShoalPlugin"),
+    .target(name: "ShoalCore", dependencies: ["CShoalPlugin"]),
+    .target(
+      name: "ShoalPluginHost", dependencies: [core, "CShoalPlugin"],
+      linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ShoalWire", dependencies: [nioCore]),
     // TLS settings, the per-cluster certificate authority and channel-pipeline helpers.
     .target(
@@ -76,26 +99,40 @@ let package = Package(
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", "ShoalTLS", "CWorkerSupport", core, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "ShoalTLS", "CWorkerSupport", core, host, nioCore, nioPosix, logging,
+        lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     .target(
       name: "Shoal",
       dependencies: [
-        core, "ShoalWire", "ShoalScheduler", "ShoalTLS", nioCore, nioPosix, logging, lifecycle,
+        core, host, "ShoalWire", "ShoalScheduler", "ShoalTLS", nioCore, nioPosix, logging,
+        lifecycle,
         .product(name: "Yams", package: "Yams"),
+      ]),
+    // The scheduler's HTTP endpoint (page, /metrics, events): its own module so that
+    // the client library never links Hummingbird (docs/dashboard.md).
+    .target(
+      name: "ShoalDashboard",
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, nioCore, logging, lifecycle,
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", "ShoalTLS", core, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWorker", "ShoalTLS", "SlurmSupport", "ShoalDashboard",
+        core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .target(
       name: "ShoalBackendTesting",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging]),
+      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, host, logging]),
 
     // The scheduler's hot path on an EmbeddedEventLoop, for callgrind: the CI guard
     // Benchmarks/hotpath-guard counts its instructions and allocations per task.
@@ -105,54 +142,91 @@ let package = Package(
         "ShoalWire", "ShoalScheduler", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
       ]),
 
+    .executableTarget(
+      name: "shoal-bench",
+      dependencies: [
+        "Shoal", "ShoalWire", "ShoalScheduler", "ShoalWorker", "LocalBackend", core, host, nioCore,
+        nioPosix, logging, lifecycle,
+      ],
+      path: "Benchmarks/Sources/shoal-bench"),
+
     backend("LocalBackend"),
     // The SSH backend's pure parts (placement, host backoff, remote scripts), a plain
     // target so that SSHTests can test them without linking the plugin's entry point.
     .target(name: "SSHSupport", dependencies: [core], path: "Plugins/SSHSupport"),
     .target(name: "SSHBackend", dependencies: [core, "SSHSupport"], path: "Plugins/SSHBackend"),
     backend("ContainerBackend"),
+    // The Slurm backend's pure parts (options, job scripts, squeue lines), a plain target
+    // so that SlurmTests and `shoal job-script` use them without the plugin's entry point.
+    .target(
+      name: "SlurmSupport", dependencies: [core, "SSHSupport"], path: "Plugins/SlurmSupport"),
+    .target(
+      name: "SlurmBackend", dependencies: [core, "SlurmSupport", "SSHSupport"],
+      path: "Plugins/SlurmBackend"),
 
     fixture("FixturePlugin"),
-    fixture("OldABIPlugin"),
     fixture("FaultyPlugin"),
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
     .target(
       name: "ShoalTestSupport", dependencies: [nioCore, nioPosix], path: "Tests/ShoalTestSupport"),
-    .testTarget(name: "ShoalCoreTests", dependencies: [core]),
+    .testTarget(name: "ShoalCoreTests", dependencies: [core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "ShoalWireTests",
-      dependencies: ["ShoalWire", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+      dependencies: [
+        "ShoalWire", "ShoalTestSupport", nioCore,
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "EngineTests",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, nioCore, nioPosix,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalTestSupport", core, host, nioCore, nioPosix,
         logging,
       ]),
-    .testTarget(name: "ShoalTests", dependencies: ["Shoal", core], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ShoalTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",
       dependencies: [
-        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport",
+        "ContainerBackend", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
         "ShoalBackendTesting",
       ]),
     .testTarget(
       name: "WorkerTests",
       dependencies: [
-        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, logging, "ShoalTestSupport",
+        "ShoalWorker", "ShoalWire", "Shoal", "ShoalScheduler", core, host, logging,
+        "ShoalTestSupport",
       ]),
     .testTarget(
       name: "LocalClusterTests",
-      dependencies: ["Shoal", "ShoalScheduler", "ShoalWire", core, logging, "ShoalTestSupport"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, "ShoalTestSupport"]),
+      dependencies: [
+        "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging, "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "DashboardTests",
+      dependencies: [
+        "ShoalDashboard", "Shoal", "ShoalScheduler", "ShoalWire", core, host, logging,
+        "ShoalTestSupport",
+      ]),
+    .testTarget(name: "IntegrationTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "PluginKitTests",
-      dependencies: ["ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, logging]),
+      dependencies: [
+        "ShoalBackendTesting", "ShoalScheduler", "ShoalTestSupport", core, host, logging,
+      ]),
     .testTarget(
       name: "SSHTests",
       dependencies: [
-        "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, logging,
+        "SSHSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
+        "ShoalTestSupport",
+      ]),
+    .testTarget(
+      name: "SlurmTests",
+      dependencies: [
+        "SlurmSupport", "Shoal", "ShoalWire", "ShoalBackendTesting", core, host, logging,
         "ShoalTestSupport",
       ]),
   ]

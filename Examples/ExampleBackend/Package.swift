@@ -3,31 +3,27 @@
 // loads. Build it with the same Swift toolchain as the `shoal` that loads it.
 import PackageDescription
 
-/// The Shoal checkout this plugin is built against.
-let shoal = "../.."
-
 let package = Package(
   name: "ExampleBackend",
   products: [
-    // The plugin. It links libShoalCore.so (`readelf -d` lists it as NEEDED) and never
-    // carries a copy of ShoalCore, so its classes are the core's ClusterBackend.
+    // The plugin. It carries its own static copy of the ShoalCore SDK and talks to
+    // shoal only through the C plugin ABI (Shoal's docs/plugin-abi.md).
     .library(name: "ExampleBackend", type: .dynamic, targets: ["ExampleBackend"])
   ],
   dependencies: [
-    .package(path: shoal + "/Sources/ShoalCore"),
-    .package(name: "Shoal", path: shoal),
+    .package(url: "https://github.com/shoal-swift/shoal", from: "0.2.0"),
   ],
   targets: [
     .target(
       name: "ExampleBackend",
-      dependencies: [.product(name: "ShoalCore", package: "ShoalCore")],
+      dependencies: [.product(name: "ShoalCore", package: "shoal")],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(
       name: "ExampleBackendTests",
       dependencies: [
-        .product(name: "ShoalBackendTesting", package: "Shoal"),
+        .product(name: "ShoalBackendTesting", package: "shoal"),
         // Builds `shoal` next to the tests: the conformance kit runs it as the workers.
-        .product(name: "shoal", package: "Shoal"),
+        .product(name: "shoal", package: "shoal"),
       ],
       swiftSettings: [.swiftLanguageMode(.v6)]),
   ]

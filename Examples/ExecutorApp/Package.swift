@@ -3,31 +3,29 @@
 // task library its workers load (`shoal worker ADDRESS --tasks ExampleTasks`).
 import PackageDescription
 
-/// The Shoal checkout this app is built against.
-let shoal = "../.."
-
 let package = Package(
   name: "ExecutorApp",
   products: [
-    // The task library workers load: a dynamic library that links libShoalCore.so.
+    // The task library workers load: a dynamic library with its own static copy of
+    // the ShoalCore SDK (it talks to the worker through the C plugin ABI).
     .library(name: "ExampleTasks", type: .dynamic, targets: ["ExampleTasks"]),
     .executable(name: "executor-app", targets: ["ExecutorApp"]),
   ],
   dependencies: [
-    .package(path: shoal + "/Sources/ShoalCore"),
-    .package(name: "Shoal", path: shoal),
+    // Shoal by URL and version, as any Swift package (README, "Installing").
+    .package(url: "https://github.com/shoal-swift/shoal", from: "0.2.0"),
   ],
   targets: [
     .target(
       name: "ExampleTasks",
-      dependencies: [.product(name: "ShoalCore", package: "ShoalCore")],
+      dependencies: [.product(name: "ShoalCore", package: "shoal")],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .executableTarget(
       name: "ExecutorApp",
       dependencies: [
         "ExampleTasks",
-        .product(name: "Shoal", package: "Shoal"),
-        .product(name: "ShoalCore", package: "ShoalCore"),
+        .product(name: "Shoal", package: "shoal"),
+        .product(name: "ShoalCore", package: "shoal"),
       ],
       swiftSettings: [.swiftLanguageMode(.v6)]),
   ]

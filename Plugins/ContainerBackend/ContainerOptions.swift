@@ -85,9 +85,12 @@ public struct ContainerOptions: Sendable, Decodable {
 
     public init(from decoder: any Decoder) throws {
       let container = try decoder.container(keyedBy: CodingKeys.self)
-      nthreads = try container.decodeIfPresent(Int.self, forKey: .nthreads) ?? 1
+      nthreads =
+        try container.decodeIfPresent(Int.self, forKey: .nthreads, in: KwargsRange.slots) ?? 1
       taskLibraries = try container.decodeIfPresent([String].self, forKey: .taskLibraries) ?? []
-      giveUpAfter = try container.decodeIfPresent(Int.self, forKey: .giveUpAfter) ?? 15
+      giveUpAfter =
+        try container.decodeIfPresent(Int.self, forKey: .giveUpAfter, in: KwargsRange.seconds)
+        ?? 15
       if nthreads < 1 {
         throw DecodingError.dataCorruptedError(
           forKey: .nthreads, in: container,
@@ -161,7 +164,8 @@ public struct ContainerOptions: Sendable, Decodable {
     if let image, image.isEmpty || image.contains(where: { $0 == " " }) {
       throw fail(.image, "image must be an image name such as localhost/shoal-worker:latest")
     }
-    nWorkers = try container.decodeIfPresent(Int.self, forKey: .nWorkers) ?? 0
+    nWorkers =
+      try container.decodeIfPresent(Int.self, forKey: .nWorkers, in: KwargsRange.workers) ?? 0
     if nWorkers < 0 { throw fail(.nWorkers, "n_workers must be 0 or more, found \(nWorkers)") }
     workerOptions =
       try container.decodeIfPresent(WorkerOptions.self, forKey: .workerOptions) ?? WorkerOptions()
@@ -206,7 +210,8 @@ public struct ContainerOptions: Sendable, Decodable {
       )
     }
     pull = try container.decodeIfPresent(PullPolicy.self, forKey: .pull) ?? .never
-    stopGrace = try container.decodeIfPresent(Int.self, forKey: .stopGrace) ?? 10
+    stopGrace =
+      try container.decodeIfPresent(Int.self, forKey: .stopGrace, in: KwargsRange.seconds) ?? 10
     if stopGrace < 0 { throw fail(.stopGrace, "stop_grace must be 0 or more seconds") }
     shoalPath =
       try container.decodeIfPresent(String.self, forKey: .shoalPath)

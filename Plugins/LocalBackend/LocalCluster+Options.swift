@@ -32,13 +32,29 @@ extension LocalCluster {
       func fail(_ key: CodingKeys, _ message: String) -> DecodingError {
         .dataCorruptedError(forKey: key, in: container, debugDescription: message)
       }
-      nWorkers = try container.decodeIfPresent(Int.self, forKey: .nWorkers)
-      threadsPerWorker = try container.decodeIfPresent(Int.self, forKey: .threadsPerWorker)
-      maxWorkers = try container.decodeIfPresent(Int.self, forKey: .maxWorkers)
+      nWorkers = try container.decodeIfPresent(
+        Int.self, forKey: .nWorkers, in: KwargsRange.workers)
+      threadsPerWorker = try container.decodeIfPresent(
+        Int.self, forKey: .threadsPerWorker, in: KwargsRange.slots)
+      maxWorkers = try container.decodeIfPresent(
+        Int.self, forKey: .maxWorkers, in: 1...KwargsRange.workers.upperBound)
       env = try container.decodeIfPresent([String: String].self, forKey: .env)
       workingDirectory = try container.decodeIfPresent(String.self, forKey: .workingDirectory)
       taskLibraries = try container.decodeIfPresent([String].self, forKey: .taskLibraries)
       workerOptions = try container.decodeIfPresent(WorkerOptions.self, forKey: .workerOptions)
+      if let workingDirectory {
+        // Checked here, so that `shoal validate` reports it and no worker is started in
+        // a folder that does not exist (the spawn error would blame the executable).
+        var info = stat()
+        if stat(workingDirectory, &info) != 0 {
+          throw fail(
+            .workingDirectory,
+            "working_directory \(workingDirectory) does not exist; create it or fix the path")
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+          throw fail(.workingDirectory, "working_directory \(workingDirectory) is not a folder")
+        }
+      }
       if let nWorkers, nWorkers < 0 {
         throw fail(.nWorkers, "n_workers must be 0 or more, found \(nWorkers)")
       }
@@ -76,7 +92,7 @@ extension LocalCluster {
 
     init(from decoder: any Decoder) throws {
       let container = try decoder.container(keyedBy: CodingKeys.self)
-      nthreads = try container.decodeIfPresent(Int.self, forKey: .nthreads)
+      nthreads = try container.decodeIfPresent(Int.self, forKey: .nthreads, in: KwargsRange.slots)
       giveUpAfter = try container.decodeIfPresent(Double.self, forKey: .giveUpAfter)
       extraArguments = try container.decodeIfPresent([String].self, forKey: .extraArguments)
       if let nthreads, nthreads < 1 {
@@ -84,10 +100,14 @@ extension LocalCluster {
           forKey: .nthreads, in: container,
           debugDescription: "nthreads must be 1 or more, found \(nthreads)")
       }
-      if let giveUpAfter, !(giveUpAfter > 0) {
+      if let giveUpAfter,
+        !(giveUpAfter > 0) || giveUpAfter > KwargsRange.maximumDurationSeconds
+      {
         throw DecodingError.dataCorruptedError(
           forKey: .giveUpAfter, in: container,
-          debugDescription: "give_up_after must be more than 0 seconds, found \(giveUpAfter)")
+          debugDescription:
+            "give_up_after must be more than 0 and at most "
+            + "\(Int(KwargsRange.maximumDurationSeconds)) seconds, found \(giveUpAfter)")
       }
     }
   }

@@ -200,7 +200,7 @@ public final class LocalCluster: ClusterBackend {
   }
 }
 
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) { $0.export(LocalCluster.self) }
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) { $0.export(LocalCluster.self) }
 }

@@ -89,9 +89,9 @@ struct Configuration: Sendable {
 
     let worker = options.worker_options
     nthreads = worker?.nthreads ?? 1
-    guard nthreads >= 1 else {
+    guard KwargsRange.slots.contains(nthreads) else {
       throw (kwargs["worker_options"]?["nthreads"] ?? kwargs).error(
-        "nthreads must be 1 or more, found \(nthreads)")
+        "nthreads must be \(KwargsRange.describe(KwargsRange.slots)), found \(nthreads)")
     }
     taskLibraries = worker?.task_libraries ?? []
     giveUpAfter = worker?.give_up_after?.duration ?? .seconds(15)

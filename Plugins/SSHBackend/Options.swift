@@ -24,7 +24,7 @@ struct Options: Decodable {
   var scheduler_options: SchedulerOptions?
   /// The `shoal` binary on the hosts (a host entry's own `remote_shoal` wins).
   var remote_shoal: String?
-  /// Copy `shoal`, libShoalCore and the task libraries to the hosts before starting.
+  /// Copy `shoal` and the task libraries to the hosts before starting.
   var upload: UploadOptions?
   /// Workers to start when the cluster is not adaptive; default: one per slot.
   var n_workers: Int?
@@ -60,7 +60,7 @@ struct HostEntry: Decodable {
     }
     let container = try decoder.container(keyedBy: CodingKeys.self)
     host = try container.decode(String.self, forKey: .host)
-    slots = try container.decodeIfPresent(Int.self, forKey: .slots)
+    slots = try container.decodeIfPresent(Int.self, forKey: .slots, in: KwargsRange.slots)
     user = try container.decodeIfPresent(String.self, forKey: .user)
     port = try container.decodeIfPresent(Int.self, forKey: .port)
     identity_file = try container.decodeIfPresent(String.self, forKey: .identity_file)

@@ -246,7 +246,7 @@ public final class SSHCluster: ClusterBackend, SchedulerBindingProvider {
 }
 
 /// The plugin's entry point: exports `SSHCluster`.
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) { $0.export(SSHCluster.self) }
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) { $0.export(SSHCluster.self) }
 }

@@ -1,13 +1,13 @@
 import SSHSupport
 import ShoalCore
 
-/// `upload`: copies the local `shoal`, `libShoalCore.so` and the workers' task
-/// libraries into a folder on each host, over the host's master connection, and
+/// `upload`: copies the local `shoal` and the workers' task libraries into a folder
+/// on each host, over the host's master connection, and
 /// skips every file whose SHA-256 there already matches.
 ///
 /// Files are written to a temporary name and renamed, so a running worker keeps its
-/// binary. The remote `shoal` finds `libShoalCore.so` and the task libraries next to
-/// itself (its RUNPATH has `$ORIGIN`; the plugin search path has its own folder). The
+/// binary. The remote `shoal` finds the task libraries next to itself (the plugin
+/// search path has its own folder); each carries its own copy of ShoalCore. The
 /// Swift runtime is not copied: the host needs it (see docs/ssh.md).
 struct Upload: Sendable {
   /// One file to copy.
@@ -25,7 +25,7 @@ struct Upload: Sendable {
   /// The files.
   var files: [File]
 
-  /// The files to copy: `shoal`, `libShoalCore.so` and `lib<M>.so` for each task
+  /// The files to copy: `shoal` and `lib<M>.so` for each task
   /// library, found next to `shoal` or on the plugin search path. Hashes them locally.
   static func collect(
     directory: String, shoal: String, taskLibraries: [String], scratch: String
@@ -34,12 +34,6 @@ struct Upload: Sendable {
       .joined(separator: "/")
     let search = PluginSearchPath.standard(executableDirectory: folder.isEmpty ? "." : folder)
     var paths: [(String, String)] = [("shoal", shoal)]
-    guard let core = search.find(module: "ShoalCore") else {
-      throw ShoalError(
-        .backendFailed,
-        "upload: libShoalCore.so is not next to \(shoal) nor on the plugin search path")
-    }
-    paths.append(("libShoalCore.so", core))
     for module in taskLibraries {
       guard let path = search.find(module: module) else {
         throw ShoalError(

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalPluginHost
 import ShoalWire
 
 #if canImport(Glibc)
@@ -108,12 +109,13 @@ extension BackendConformance {
       guard let victim = await cluster.connectedWorkers().first else {
         throw cluster.failure("no worker connected after scale(to: 1)")
       }
-      // The first run kills its own worker (the shell's parent) with SIGKILL; the
-      // scheduler requeues the task, which then succeeds on a replacement.
+      // The first run kills its own worker (the shell's parent) with SIGKILL, then
+      // itself, so that nothing of it outlives the check; the scheduler requeues the
+      // task, which then succeeds on a replacement.
       let marker = cluster.context.stateDirectory + "/killed-once"
       let task = try await cluster.startTask(
         .shell(
-          "sh", ["-c", "[ -e '\(marker)' ] || { touch '\(marker)'; kill -9 $PPID; sleep 5; }"]))
+          "sh", ["-c", "[ -e '\(marker)' ] || { touch '\(marker)'; kill -9 $PPID; kill -9 $$; }"]))
       try await cluster.waitUntil("the backend to report that \(victim) died (exited or restarted)")
       {
         await cluster.backend.workers().contains {

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalPluginHost
 
 /// Where the kit finds `shoal` and the plugin library, from a third-party package's
 /// tests as well as from Shoal's own.

@@ -16,6 +16,8 @@ final class Peer {
   var lastHeard: NIODeadline
   /// Closing: refused or timed out; ignore whatever it still sends.
   var closing = false
+  /// Connected but no hello accepted yet (counted against the pending limit).
+  var pending = true
 
   // Worker state.
   /// Scheduler ids of the tasks assigned to this worker.
@@ -24,11 +26,21 @@ final class Peer {
   var retiring = false
   var toldToRetire = false
   var idleSince: NIODeadline?
+  /// Results it sent (for `shoal ps`), and how many of them did not succeed.
+  var finishedTasks = 0
+  var failedTasks = 0
   var retireWaiters: [EventLoopPromise<String?>] = []
 
   // Client state.
   /// Tasks of this client the scheduler still holds (queued or assigned).
   var liveTasks = 0
+  /// Tasks it submitted since it connected (the dashboard's progress of its work).
+  var submittedTasks = 0
+  /// Scheduler ids of this client's queued tasks, in order; ids whose record is gone
+  /// or assigned are skipped.
+  var queue = CircularBuffer<UInt64>()
+  /// Whether this client is in the scheduler's ring of clients with queued tasks.
+  var inReadyRing = false
 
   // Outgoing messages, written and flushed once per loop iteration.
   var outTasks: [ForwardedTask] = []

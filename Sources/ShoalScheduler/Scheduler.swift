@@ -7,8 +7,9 @@ import ShoalWire
 import Synchronization
 
 /// The scheduler: a TCP server that accepts workers, clients and control peers,
-/// queues tasks FIFO, assigns them to free worker slots and returns each result to the
-/// client that submitted it. All of its state lives on one event loop.
+/// queues each client's tasks in order, takes turns between clients (round-robin),
+/// assigns tasks to free worker slots and returns each result to the client that
+/// submitted it. All of its state lives on one event loop.
 ///
 /// Run it as a `Service` (in a `ServiceGroup`, which turns SIGTERM into a graceful
 /// shutdown), then read its address:
@@ -46,6 +47,7 @@ public final class Scheduler: Service, Sendable {
   public func run() async throws {
     let core = self.core
     let maxFrameSize = configuration.maxFrameSize
+    MemoryRelease.configure()
     let server: any Channel
     let tls: ServerTLSContext
     do {
@@ -58,6 +60,15 @@ public final class Scheduler: Service, Sendable {
     do {
       server = try await ServerBootstrap(group: loop)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .serverChannelInitializer { channel in
+          // `bind(host:port:)` adds no accept backoff of its own (see ConnectionGuard.swift).
+          channel.eventLoop.makeCompletedFuture {
+            let handlers = channel.pipeline.syncOperations
+            try handlers.addHandler(
+              AcceptBackoffHandler(backoffProvider: AcceptFailureHandler.backoff))
+            try handlers.addHandler(AcceptFailureHandler(core: core))
+          }
+        }
         .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         .childChannelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
@@ -72,7 +83,9 @@ public final class Scheduler: Service, Sendable {
         .bind(host: configuration.host, port: configuration.port).get()
     } catch {
       let failure = SchedulerError(
-        .cannotListen, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        .cannotListen,
+        "cannot listen on \(configuration.host):\(configuration.port): \(SocketErrorText.describe(error))"
+      )
       address.fail(failure)
       throw failure
     }

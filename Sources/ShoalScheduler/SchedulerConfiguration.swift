@@ -1,6 +1,14 @@
 import ShoalTLS
 import ShoalWire
 
+#if canImport(Glibc)
+  import Glibc
+  private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#elseif canImport(Musl)
+  import Musl
+  private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif
+
 /// How a scheduler listens, authenticates and watches its peers.
 public struct SchedulerConfiguration: Sendable {
   /// The interface to listen on; loopback unless told otherwise.
@@ -32,6 +40,10 @@ public struct SchedulerConfiguration: Sendable {
   public var prefetchBelow: Duration
   /// Plain TCP, or mutual TLS with the scheduler's certificate (docs/security.md).
   public var tls: TLSSettings = .off
+  /// The most connections that may be open without having said hello; one more
+  /// closes the oldest of them. The limit used is also at most a quarter of the
+  /// process's file descriptor limit (`RLIMIT_NOFILE`), and at least 8.
+  public var maxPendingConnections: Int = 128
 
   /// A configuration; everything but the token has a default.
   public init(
@@ -51,6 +63,17 @@ public struct SchedulerConfiguration: Sendable {
     self.maxFrameSize = maxFrameSize
     self.prefetchPerSlot = prefetchPerSlot
     self.prefetchBelow = prefetchBelow
+  }
+}
+
+extension SchedulerConfiguration {
+  /// `maxPendingConnections`, lowered to a quarter of the descriptor limit.
+  var effectivePendingLimit: Int {
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur != rlim_t.max else {
+      return max(8, maxPendingConnections)
+    }
+    return max(8, min(maxPendingConnections, Int(clamping: limit.rlim_cur / 4)))
   }
 }
 

@@ -4,6 +4,8 @@ import ShoalWire
 extension SchedulerCore {
   func submit(_ envelopes: [ForwardedTask], from client: Peer) {
     tasks.reserveCapacity(tasks.count + envelopes.count)
+    client.submittedTasks += envelopes.count
+    let queuedBefore = client.queue.count
     for envelope in envelopes {
       guard envelope.id <= TaskID.clientMask else {
         reply(
@@ -20,9 +22,10 @@ extension SchedulerCore {
       }
       tasks[id] = TaskRecord(spec: envelope.spec)
       client.liveTasks += 1
-      queue.append(id)
-      queuedCount += 1
+      client.queue.append(id)
     }
+    // Counted and put in the ring once per batch, not per task.
+    enqueued(client.queue.count - queuedBefore, of: client)
     assignNeeded = true
     scheduleFlush()
   }
@@ -49,6 +52,11 @@ extension SchedulerCore {
       guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
       completed += 1
+      worker.finishedTasks += 1
+      // The result's first byte is its status (0: succeeded); the rest stays unread.
+      if envelope.result.getInteger(at: envelope.result.readerIndex, as: UInt8.self) != 0 {
+        worker.failedTasks += 1
+      }
       noteDuration(envelope.duration)
       if !record.orphaned, let client = peers[TaskID.client(envelope.id)] {
         // The worker's bytes go to the client as they are, under the client's id.
@@ -81,12 +89,7 @@ extension SchedulerCore {
     for id in ids.reversed() {
       guard worker.assigned.remove(id) != nil, tasks[id] != nil else { continue }
       tasks[id]!.worker = nil
-      if tasks[id]!.orphaned {
-        forget(id)
-      } else {
-        queue.prepend(id)
-        queuedCount += 1
-      }
+      if tasks[id]!.orphaned || !requeue(id) { forget(id) }
     }
     workerMayBeIdle(worker, now: .now())
     assignNeeded = true
@@ -110,7 +113,7 @@ extension SchedulerCore {
         "worker left",
         metadata: ["name": "\(worker.name)", "tasks requeued or lost": "\(lost.count)"])
     }
-    var requeue: [UInt64] = []
+    var requeued: [UInt64] = []
     for id in lost {
       guard var record = tasks[id] else { continue }
       record.worker = nil
@@ -130,13 +133,10 @@ extension SchedulerCore {
         }
       } else {
         tasks[id] = record
-        requeue.append(id)
+        requeued.append(id)
       }
     }
-    for id in requeue.reversed() {
-      queue.prepend(id)
-      queuedCount += 1
-    }
+    for id in requeued.reversed() where !requeue(id) { forget(id) }
     for waiter in worker.retireWaiters { waiter.succeed(worker.name) }
     worker.retireWaiters.removeAll()
     assignNeeded = true
@@ -159,6 +159,7 @@ extension SchedulerCore {
         dropped += 1
       }
     }
+    dropQueue(of: client)
     logger.info(
       "client left",
       metadata: [
@@ -185,6 +186,7 @@ extension SchedulerCore {
     if recentCount >= recentDurations.count { recentSum -= recentDurations[slot] }
     recentDurations[slot] = duration
     recentSum += duration
+    computeSeconds += duration
     recentCount += 1
   }
 
@@ -238,17 +240,9 @@ extension SchedulerCore {
     let most = configuration.prefetchPerSlot
     let window = configuration.prefetchBelow.seconds
     guard most > 0, let mean = recentTaskDuration, mean < window else { return 0 }
-    guard mean > 0 else { return most }
-    return max(1, min(most, Int(window / mean)))
-  }
-
-  private func nextQueued() -> UInt64? {
-    while let id = queue.popFirst() {
-      // Skip ids cancelled or dropped while queued.
-      guard let record = tasks[id], record.worker == nil else { continue }
-      queuedCount -= 1
-      return id
-    }
-    return nil
+    // A tiny mean (1e-300 s) makes the ratio infinite: compare before converting.
+    let perSlot = window / mean
+    guard mean > 0, perSlot < Double(most) else { return most }
+    return max(1, Int(perSlot))
   }
 }

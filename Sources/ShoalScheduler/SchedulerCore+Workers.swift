@@ -63,6 +63,10 @@ extension SchedulerCore {
     var load = SchedulerLoad(
       queued: queuedCount, completed: completed, recentTaskDuration: recentTaskDuration,
       clients: peers.values.count { $0.isClient })
+    load.computeSeconds = computeSeconds
+    load.clientTasks = peers.values.filter(\.isClient).sorted { $0.id < $1.id }.map {
+      ClientLoad(name: $0.name, submitted: $0.submittedTasks, pending: $0.liveTasks)
+    }
     for worker in workerOrder.compactMap({ peers[$0] }) {
       load.running += worker.assigned.count
       load.totalSlots += worker.slots
@@ -73,7 +77,9 @@ extension SchedulerCore {
           name: worker.name, slots: worker.slots, running: worker.assigned.count,
           retiring: worker.retiring, draining: worker.draining,
           idleSeconds: worker.assigned.isEmpty
-            ? worker.idleSince.map { Double((now - $0).nanoseconds) / 1e9 } : nil))
+            ? worker.idleSince.map { Double((now - $0).nanoseconds) / 1e9 } : nil,
+          completed: worker.finishedTasks, failed: worker.failedTasks,
+          connectedSeconds: Double((now - worker.connectedAt).nanoseconds) / 1e9))
     }
     return load
   }
@@ -83,6 +89,7 @@ extension SchedulerCore {
   /// Sends every peer a heartbeat and closes the ones silent past their limit (which
   /// also catches a frame that stalled half-way: nothing complete arrives behind it).
   func checkHeartbeats() {
+    releaseMemoryIfIdle()
     let now = NIODeadline.now()
     let handshakeLimit = TimeAmount.nanoseconds(
       Int64(configuration.handshakeTimeout.seconds * 1e9))

@@ -17,13 +17,27 @@ final class SchedulerCore {
   var roundRobin = 0
 
   var tasks: [UInt64: TaskRecord] = [:]
-  /// Scheduler ids in FIFO order; ids whose record is gone or assigned are skipped.
-  var queue = CircularBuffer<UInt64>(initialCapacity: 1024)
+  /// Clients with queued tasks, in round-robin order (see SchedulerCore+Queues.swift).
+  var readyClients = CircularBuffer<Peer>(initialCapacity: 16)
+  /// `readyClients.count`, kept by hand (read once per task).
+  var ringSize = 0
+  /// The client at the front of the ring was served last (while it was alone there).
+  var frontWasServed = false
   var queuedCount = 0
   var completed = 0
+  /// Run time of every finished task, summed (`shoal_tasks_compute_seconds_total`).
+  var computeSeconds = 0.0
   var recentDurations = [Double](repeating: 0, count: 64)
   var recentCount = 0
   var recentSum = 0.0
+
+  /// Connections that have not said hello: how many, and the oldest first (entries
+  /// that said hello or closed are dropped lazily; see ConnectionGuard.swift).
+  var pendingCount = 0
+  let pendingLimit: Int
+  var pending = CircularBuffer<Peer>(initialCapacity: 64)
+  /// Rate limit for warnings about connections without a hello.
+  var warnings = WarningLimiter()
 
   var dirtyPeers: [Peer] = []
   var flushScheduled = false
@@ -40,6 +54,7 @@ final class SchedulerCore {
     self.logger = logger
     self.loop = loop
     self.controlRequests = controlRequests
+    pendingLimit = configuration.effectivePendingLimit
   }
 
   // MARK: Connections
@@ -48,6 +63,7 @@ final class SchedulerCore {
     let peer = Peer(id: nextPeerID, context: context, now: .now())
     nextPeerID += 1
     peers[peer.id] = peer
+    notePending(peer)
     return peer
   }
 
@@ -56,12 +72,16 @@ final class SchedulerCore {
     guard !peer.closing else { return }
     peer.closing = true
     let level: Logger.Level = reason == "shutdown" || reason == "replaced" ? .info : .warning
-    logger.log(
-      level: level, "closing connection",
-      metadata: [
-        "peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
-        "message": "\(message)",
-      ])
+    let metadata: Logger.Metadata = [
+      "peer": "\(peer.label)", "remote": "\(peer.remote)", "reason": "\(reason)",
+      "message": "\(message)",
+    ]
+    if level == .warning && peer.role == nil {
+      // Anyone can open connections: their warnings are rate-limited.
+      warnings.warn(logger, "closing connection", now: .now(), metadata: metadata)
+    } else {
+      logger.log(level: level, "closing connection", metadata: metadata)
+    }
     let context = peer.context
     context.writeAndFlush(
       NIOAny(SchedulerOutbound.message(.refused(Refusal(reason: reason, message: message)))),
@@ -71,6 +91,7 @@ final class SchedulerCore {
 
   func disconnected(_ peer: Peer) {
     peer.closing = true
+    pendingEnded(peer)
     peers[peer.id] = nil
     switch peer.role {
     case .worker?: workerLost(peer)
@@ -178,7 +199,10 @@ final class SchedulerCore {
       peer.name = hello.name.isEmpty ? "\(hello.role)-\(peer.id)" : hello.name
     }
     peer.role = hello.role
-    logger.info(
+    pendingEnded(peer)
+    // Control peers (`shoal ps`, `scale`, the dashboard's CLI) come and go often: debug.
+    logger.log(
+      level: hello.role == .control ? .debug : .info,
       "peer joined",
       metadata: [
         "role": "\(hello.role)", "name": "\(peer.name)", "slots": "\(hello.slots)",

@@ -16,6 +16,10 @@ public struct SchedulerLoad: Sendable, Codable, Equatable {
   public var clients: Int
   /// Every connected worker.
   public var workers: [WorkerLoad]
+  /// Run time of every finished task, summed, in seconds; nil from an older scheduler.
+  public var computeSeconds: Double? = nil
+  /// Each connected client's work; nil from an older scheduler.
+  public var clientTasks: [ClientLoad]? = nil
 
   /// A load.
   public init(
@@ -48,11 +52,18 @@ public struct WorkerLoad: Sendable, Codable, Equatable {
   public var draining: Bool
   /// Seconds since it last had nothing to do; nil while busy.
   public var idleSeconds: Double?
+  /// Tasks it finished (any status) since it connected; nil from an older scheduler.
+  public var completed: Int?
+  /// Of those, the ones that did not succeed.
+  public var failed: Int?
+  /// Seconds since it connected.
+  public var connectedSeconds: Double?
 
   /// A worker's load.
   public init(
     name: String, slots: Int, running: Int, retiring: Bool = false, draining: Bool = false,
-    idleSeconds: Double? = nil
+    idleSeconds: Double? = nil, completed: Int? = nil, failed: Int? = nil,
+    connectedSeconds: Double? = nil
   ) {
     self.name = name
     self.slots = slots
@@ -60,5 +71,25 @@ public struct WorkerLoad: Sendable, Codable, Equatable {
     self.retiring = retiring
     self.draining = draining
     self.idleSeconds = idleSeconds
+    self.completed = completed
+    self.failed = failed
+    self.connectedSeconds = connectedSeconds
+  }
+}
+
+/// One client's work as the scheduler sees it: the dashboard's progress bars.
+public struct ClientLoad: Sendable, Codable, Equatable {
+  /// The client's name (from its hello).
+  public var name: String
+  /// Tasks it submitted since it connected.
+  public var submitted: Int
+  /// Of those, the ones still queued or running.
+  public var pending: Int
+
+  /// A client's load.
+  public init(name: String, submitted: Int, pending: Int) {
+    self.name = name
+    self.submitted = submitted
+    self.pending = pending
   }
 }

@@ -208,10 +208,7 @@ extension WireReader {
   mutating func skipTaskSpec() throws {
     let flags: UInt8 = try integer("flags")
     guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
-    if flags & 1 != 0 {
-      let nanoseconds: Int64 = try integer("timeout")
-      guard nanoseconds >= 0 else { throw WireError(.malformed, "negative task timeout") }
-    }
+    if flags & 1 != 0 { _ = try timeoutNanoseconds() }
     switch try integer(as: UInt8.self, "kind") {
     case 0:
       _ = try span("command")
@@ -242,7 +239,7 @@ extension WireReader {
     let flags: UInt8 = try integer("flags")
     guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown result flags \(flags)") }
     _ = try integer(as: Int32.self, "exitCode")
-    let duration = Double(bitPattern: try integer(as: UInt64.self, "duration"))
+    let duration = try seconds("duration")
     _ = try span("output")
     _ = try span("errorOutput")
     if try flag("message") { _ = try span("message") }

@@ -131,6 +131,10 @@ extension Message {
         throw WireError(.malformed, "unknown peer role \(rawRole)")
       }
       let slots: UInt32 = try buffer.readWireInteger("slots")
+      guard slots <= WireProtocol.maxSlots else {
+        throw WireError(
+          .malformed, "\(slots) slots is over the limit of \(WireProtocol.maxSlots)")
+      }
       let name = try buffer.readWireString("name")
       let token = try buffer.readWireString("token")
       guard name.utf8.count <= WireProtocol.maxNameLength else {
@@ -138,12 +142,20 @@ extension Message {
       }
       message = .hello(Hello(version: version, role: role, name: name, slots: slots, token: token))
     case MessageType.welcome:
-      message = .welcome(
-        Welcome(
-          version: try buffer.readWireInteger("version"), name: try buffer.readWireString("name"),
-          heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatInterval"),
-          heartbeatTimeoutMilliseconds: try buffer.readWireInteger("heartbeatTimeout"),
-          maxFrameSize: try buffer.readWireInteger("maxFrameSize")))
+      let welcome = Welcome(
+        version: try buffer.readWireInteger("version"), name: try buffer.readWireString("name"),
+        heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatInterval"),
+        heartbeatTimeoutMilliseconds: try buffer.readWireInteger("heartbeatTimeout"),
+        maxFrameSize: try buffer.readWireInteger("maxFrameSize"))
+      guard welcome.heartbeatIntervalMilliseconds > 0, welcome.heartbeatTimeoutMilliseconds > 0
+      else { throw WireError(.malformed, "a heartbeat interval or timeout of 0 ms") }
+      guard welcome.maxFrameSize >= WireProtocol.minFrameSize else {
+        throw WireError(
+          .malformed,
+          "a frame limit of \(welcome.maxFrameSize) bytes is under the minimum of "
+            + "\(WireProtocol.minFrameSize)")
+      }
+      message = .welcome(welcome)
     case MessageType.refused:
       message = .refused(
         Refusal(

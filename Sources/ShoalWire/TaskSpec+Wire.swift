@@ -118,15 +118,38 @@ extension WireWriter {
 }
 
 extension WireReader {
+  /// A task timeout: 0 to `WireProtocol.maxTimeoutNanoseconds`.
+  mutating func timeoutNanoseconds() throws -> Int64 {
+    let nanoseconds: Int64 = try integer("timeout")
+    guard nanoseconds >= 0 else { throw WireError(.malformed, "negative task timeout") }
+    guard nanoseconds <= WireProtocol.maxTimeoutNanoseconds else {
+      throw WireError(
+        .malformed,
+        "task timeout of \(nanoseconds) ns is over the limit of \(WireProtocol.maxSeconds) s")
+    }
+    return nanoseconds
+  }
+
+  /// A duration in seconds (an IEEE double): finite, 0 to `WireProtocol.maxSeconds`.
+  mutating func seconds(_ field: String) throws -> Double {
+    let value = Double(bitPattern: try integer(as: UInt64.self, field))
+    // The literal is `WireProtocol.maxSeconds` (a static let costs an accessor call per
+    // result in a debug build; the hot-path guard counts it). NaN fails `>= 0`.
+    guard value >= 0, value <= 1e9 else {
+      throw WireError(
+        .malformed,
+        "`\(field)` is \(value) s; it must be a finite number from 0 to \(WireProtocol.maxSeconds)")
+    }
+    return value
+  }
+
   mutating func taskSpec() throws -> TaskSpec {
     var timeout: Duration?
     let flags: UInt8 = try integer("flags")
     guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
     let streamsOutput = flags & 2 != 0
     if flags & 1 != 0 {
-      let nanoseconds: Int64 = try integer("timeout")
-      guard nanoseconds >= 0 else { throw WireError(.malformed, "negative task timeout") }
-      timeout = .nanoseconds(nanoseconds)
+      timeout = .nanoseconds(try timeoutNanoseconds())
     }
     switch try integer(as: UInt8.self, "kind") {
     case 0:
@@ -165,7 +188,7 @@ extension WireReader {
     let flags: UInt8 = try integer("flags")
     guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown result flags \(flags)") }
     let exitCode: Int32 = try integer("exitCode")
-    let duration = Double(bitPattern: try integer(as: UInt64.self, "duration"))
+    let duration = try seconds("duration")
     return TaskResult(
       status: status, exitCode: flags & 1 != 0 ? exitCode : nil,
       output: try bytes("output"), errorOutput: try bytes("errorOutput"),

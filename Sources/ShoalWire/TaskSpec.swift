@@ -18,24 +18,33 @@ public struct TaskSpec: Sendable, Hashable {
   /// Whether the worker sends the task's output as it is produced (`Message.output`),
   /// besides the final result. Only shell tasks produce any; off by default.
   public var streamsOutput: Bool
+  /// How many more times the task is run when it fails or times out (Dask's
+  /// `retries=`); 0 by default. The client retries it (`Executor`): the spec is sent
+  /// again under the same id once the failed result arrives, so the wire encoding
+  /// does not carry this field and the scheduler is not involved (see protocol.md).
+  public var retries: Int
 
   /// A spec.
-  public init(_ kind: Kind, timeout: Duration? = nil, streamsOutput: Bool = false) {
+  public init(
+    _ kind: Kind, timeout: Duration? = nil, streamsOutput: Bool = false, retries: Int = 0
+  ) {
     self.kind = kind
     self.timeout = timeout
     self.streamsOutput = streamsOutput
+    self.retries = retries
   }
 
   /// A shell task.
   public static func shell(
     _ command: String, _ arguments: [String] = [], environment: [String: String] = [:],
-    workingDirectory: String? = nil, stdin: [UInt8]? = nil, timeout: Duration? = nil
+    workingDirectory: String? = nil, stdin: [UInt8]? = nil, timeout: Duration? = nil,
+    retries: Int = 0
   ) -> TaskSpec {
     TaskSpec(
       .shell(
         ShellTask(
           command: command, arguments: arguments, environment: environment,
-          workingDirectory: workingDirectory, stdin: stdin)), timeout: timeout)
+          workingDirectory: workingDirectory, stdin: stdin)), timeout: timeout, retries: retries)
   }
 }
 

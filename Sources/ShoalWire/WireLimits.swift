@@ -22,6 +22,18 @@ public enum WireProtocol {
   public static let maxNameLength = 256
   /// The longest token a hello may carry.
   public static let maxTokenLength = 4096
+
+  /// The most slots a worker may announce in its hello.
+  public static let maxSlots: UInt32 = 65_536
+  /// The longest task duration a result may report, and the longest task timeout a
+  /// spec may carry, in seconds (about 31 years). Every number from a peer is checked
+  /// when it is decoded: a duration that is not finite, negative or over this limit
+  /// makes the frame malformed, and the peer is refused.
+  public static let maxSeconds: Double = 1e9  // also a literal in WireReader.seconds
+  /// The longest task timeout a spec may carry, in nanoseconds (`maxSeconds`).
+  public static let maxTimeoutNanoseconds: Int64 = 1_000_000_000 * 1_000_000_000
+  /// The smallest frame limit a scheduler may announce in its welcome.
+  public static let minFrameSize: UInt32 = 1024
 }
 
 /// Splits `items` into runs whose estimated encoded size stays near `targetSize`,

@@ -31,6 +31,12 @@ struct SessionState {
   private var shuttingDown: Bool
   private var drainDeadline: ContinuousClock.Instant?
   private var retiring = false
+  /// Tasks that a signal killed while the worker was not draining, held back for
+  /// `heldBackFor` (they stay in `running`): the same signal usually reaches the worker
+  /// too (a batch job's scancel, a container stop). When the drain follows, they are
+  /// handed back to run elsewhere; otherwise their result is sent when the time is up.
+  private var heldBack: [UInt64: (result: TaskResult, until: ContinuousClock.Instant)] = [:]
+  static let heldBackFor: Duration = .seconds(1)
 
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
@@ -66,14 +72,31 @@ struct SessionState {
       lastReceived = clock.now
       return receive(message, group: &group)
     case .finished(let id, let result):
-      guard running.removeValue(forKey: id) != nil else { return nil }
+      guard running[id] != nil else { return nil }
       if handedBack.remove(id) == nil {
-        outbox.send(.results([ResultEnvelope(id: id, result: result)]))
+        if SessionState.killedBySignal(result) {
+          if !shuttingDown {
+            heldBack[id] = (result, clock.now + SessionState.heldBackFor)
+            return nil
+          }
+          logger.info(
+            "a task was killed by a signal while draining: handing it back",
+            metadata: ["task": "\(id)"])
+          outbox.send(.handBack([id]))
+        } else {
+          outbox.send(.results([ResultEnvelope(id: id, result: result)]))
+        }
       }
+      running.removeValue(forKey: id)
       startTasks(group: &group)
       return finishedIfIdle()
     case .tick:
-      return tick()
+      let before = running.count
+      if let outcome = tick() { return outcome }
+      guard running.count < before else { return nil }
+      // Held-back results were sent: their slots are free.
+      startTasks(group: &group)
+      return finishedIfIdle()
     case .shutdown:
       return beginDrain()
     case .closed(let reason):
@@ -209,7 +232,22 @@ struct SessionState {
       ])
     outbox.send(.drain)
     handBackQueue()
+    if !heldBack.isEmpty {
+      let ids = heldBack.keys.sorted()
+      logger.info(
+        "tasks killed by the signal that drains the worker: handing them back",
+        metadata: ["tasks": "\(ids.count)"])
+      outbox.send(.handBack(ids))
+      for id in ids { running.removeValue(forKey: id) }
+      heldBack = [:]
+    }
     return finishedIfIdle()
+  }
+
+  /// A task that a termination signal killed (SIGHUP, SIGINT, SIGKILL, SIGTERM).
+  static func killedBySignal(_ result: TaskResult) -> Bool {
+    guard result.status == .failed, let code = result.exitCode else { return false }
+    return [129, 130, 137, 143].contains(code)
   }
 
   private func finishedIfIdle() -> WorkerSession.Outcome? {
@@ -232,6 +270,11 @@ struct SessionState {
     if lastReceived.duration(to: now) > heartbeatTimeout {
       return .disconnected(
         reason: "no message from the scheduler for \(heartbeatTimeout)", welcomed: true)
+    }
+    for (id, held) in heldBack where held.until <= now {
+      heldBack[id] = nil
+      running.removeValue(forKey: id)
+      outbox.send(.results([ResultEnvelope(id: id, result: held.result)]))
     }
     if lastHeartbeat.duration(to: now) >= heartbeatInterval {
       lastHeartbeat = now

@@ -1,4 +1,7 @@
-/// The version of the `shoal` tool and of its wire protocol family.
+import ShoalCore
+
+/// The version of the `shoal` tool: the version of this repository's release, which
+/// is also the version of the ShoalCore SDK it carries.
 enum ShoalVersion {
-  static let current = "0.1.0"
+  static let current = PluginABI.sdkVersion
 }

@@ -10,9 +10,8 @@ import Testing
 @Suite(
   .serialized,
   .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerBridgeTests {
   /// The bridge's subnet prefix (`10.88.`), from podman's default network.
   static func subnetPrefix() throws -> String {

@@ -11,9 +11,8 @@ import Testing
 @Suite(
   .serialized,
   .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerClusterTests {
   static func square(_ value: Int) -> TaskSpec {
     TaskSpec(
@@ -184,22 +183,5 @@ struct ContainerClusterTests {
     #expect(error?.message.contains("2 of 2 worker containers did not start") == true)
     #expect(error?.message.contains("unknown flag: --no-such-flag") == true)
     #expect(try Podman.containers(label: "shoal.cluster-name", value: name).isEmpty)
-  }
-}
-
-extension ContainerClusterTests {
-  @Test func dockerWithoutAnEngineOrNotInstalledIsAClearError() async throws {
-    let error = await #expect(throws: ShoalError.self) {
-      try await ContainerHarness.withCluster([
-        "runtime": "docker", "image": "localhost/shoal-worker:latest",
-      ]) { cluster in
-        try await cluster.backend.scale(to: 1)
-      }
-    }
-    let message = error?.description ?? ""
-    #expect(
-      message.contains("runtime docker is not installed")
-        || message.contains("Cannot connect to the Docker daemon"), "\(message)")
-    #expect(!message.contains("CONTAINERS_CONF"))
   }
 }

@@ -6,9 +6,8 @@ import Testing
 /// position, key path, the fix, and a non-zero exit.
 @Suite(
   .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerConfigTests {
   @Test func validateReportsBadContainerKwargsWithTheirPositions() throws {
     let file = try TemporaryDirectory.write(

@@ -1,6 +1,7 @@
 import Foundation
 import ShoalBackendTesting
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// ContainerCluster against the conformance kit (Sources/ShoalBackendTesting), with
@@ -10,9 +11,8 @@ import Testing
 @Suite(
   .serialized,
   .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerConformanceTests {
   /// The host's temporary folder, where the kit keeps its state folders.
   static let temporaryFolder = (NSTemporaryDirectory() as NSString).standardizingPath

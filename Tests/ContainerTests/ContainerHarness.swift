@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalScheduler
 import ShoalTestSupport
 import ShoalWire

@@ -18,6 +18,13 @@ enum Podman {
   /// Whether the container tests can run.
   static var isAvailable: Bool { path != nil }
 
+  /// What is missing for the container suites, nil when podman is installed.
+  static var unavailableReason: String? {
+    path != nil
+      ? nil
+      : "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
+  }
+
   /// The containers.conf the tests use.
   static let configuration = BuildProducts.repositoryRoot + "/.ci/containers.conf"
 

@@ -10,17 +10,26 @@ struct SchedulerProcess {
   let stdoutPath: String
   let stderrPath: String
 
-  static func start(_ arguments: [String], environment: [String: String] = [:]) async throws
-    -> SchedulerProcess
-  {
+  /// Starts `shoal scheduler ARGUMENTS`; with `fileLimit`, under `ulimit -n fileLimit`.
+  static func start(
+    _ arguments: [String], environment: [String: String] = [:], fileLimit: Int? = nil
+  ) async throws -> SchedulerProcess {
     let folder = try TemporaryDirectory.make("shoal-scheduler")
     let stdoutPath = folder + "/stdout"
     let stderrPath = folder + "/stderr"
     FileManager.default.createFile(atPath: stdoutPath, contents: nil)
     FileManager.default.createFile(atPath: stderrPath, contents: nil)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: BuildProducts.shoal)
-    process.arguments = ["scheduler"] + arguments
+    if let fileLimit {
+      // The shell sets the limit, then becomes shoal (same pid).
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments =
+        ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", BuildProducts.shoal, "scheduler"]
+        + arguments
+    } else {
+      process.executableURL = URL(fileURLWithPath: BuildProducts.shoal)
+      process.arguments = ["scheduler"] + arguments
+    }
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "SHOAL_TOKEN")
     for (key, value) in environment { env[key] = value }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalTestSupport
 import Testing
 
@@ -6,24 +7,30 @@ import Testing
 @Suite struct PluginsCLITests {
   @Test func listsTheSearchPathAndEveryLibrary() throws {
     let empty = try TemporaryDirectory.make()
+    // A C plugin that declares a newer minor than this shoal's: listed with its error.
+    let newer = try CPluginBuild.probe(["FIXTURE_MINOR=99"])
     let result = try CommandRunner.shoal(
-      ["plugins", "--plugin-path", empty + "/absent"], currentDirectory: empty)
+      ["plugins", "--plugin-path", empty + "/absent", "--plugin-path", newer],
+      currentDirectory: empty)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("  \(empty)/absent  (--plugin-path) [missing]"))
     #expect(
       result.stdout.contains("  \(BuildProducts.directory)  (next to the shoal executable)\n"))
     #expect(
       result.stdout.contains(
-        "  FixturePlugin  \(BuildProducts.library("FixturePlugin"))\n    ABI 1\n    classes:   FixtureCluster\n    factories: make_fixture\n    tasks:     Echo\n"
+        "  FixturePlugin  \(BuildProducts.library("FixturePlugin"))\n    ABI \(PluginABI.major).\(PluginABI.minor), built with ShoalCore \(PluginABI.sdkVersion) (Swift)\n    classes:   FixtureCluster\n    factories: make_fixture\n    tasks:     Echo\n"
       ), "\(result.stdout)")
     #expect(
       result.stdout.contains("  NotAPlugin  \(BuildProducts.library("NotAPlugin"))\n    error: "))
-    #expect(result.stdout.contains("was built for plugin ABI 42"))
+    #expect(result.stdout.contains("  Probe  \(newer)/libProbe.so\n    error: "))
+    #expect(result.stdout.contains("was built for plugin ABI \(PluginABI.major).99"))
   }
 
   @Test func jsonIncludesTheConfigPluginPath() throws {
     let plugins = try TemporaryDirectory.make()
-    let file = try TemporaryDirectory.write("plugin_path: \(plugins)\nclusters: {a: }\n")
+    let newer = try CPluginBuild.probe(["FIXTURE_MINOR=99"])
+    let file = try TemporaryDirectory.write(
+      "plugin_path: [\(plugins), \(newer)]\nclusters: {a: }\n")
     let result = try CommandRunner.shoal(
       ["plugins", "--json", "--config", file], environment: ["SHOAL_PLUGIN_PATH": "/from/env"])
     #expect(result.status == 0, "\(result.stderr)")
@@ -32,15 +39,17 @@ import Testing
     let path = try #require(object["search_path"] as? [[String: Any]])
     #expect(
       path.map { $0["origin"] as? String } == [
-        "$SHOAL_PLUGIN_PATH", "plugin_path in the config", "next to the shoal executable",
+        "$SHOAL_PLUGIN_PATH", "plugin_path in the config", "plugin_path in the config",
+        "next to the shoal executable",
       ])
     #expect(path[1]["path"] as? String == plugins)
     let libraries = try #require(object["libraries"] as? [[String: Any]])
     let fixture = try #require(libraries.first { $0["module"] as? String == "FixturePlugin" })
-    #expect(fixture["abi_version"] as? Int == 1)
+    #expect(fixture["abi_version"] as? String == "\(PluginABI.major).\(PluginABI.minor)")
+    #expect(fixture["sdk"] as? String == "ShoalCore \(PluginABI.sdkVersion) (Swift)")
     #expect(fixture["classes"] as? [String] == ["FixtureCluster"])
-    let old = try #require(libraries.first { $0["module"] as? String == "OldABIPlugin" })
-    #expect((old["error"] as? String)?.contains("ABI 42") == true)
+    let old = try #require(libraries.first { $0["module"] as? String == "Probe" })
+    #expect((old["error"] as? String)?.contains("ABI \(PluginABI.major).99") == true)
   }
 
   @Test func aBrokenConfigIsAnError() throws {

@@ -27,7 +27,8 @@ import Testing
   @Test func validatesWithTheInTreeBackends() throws {
     let result = try CommandRunner.shoal(["validate", "--config", Self.file])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.hasSuffix(": OK, 4 clusters (local, burst, lab, shared); default: local\n"))
+    #expect(
+      result.stdout.hasSuffix(": OK, 4 clusters (local, burst, lab, shared); default: local\n"))
     let show = try CommandRunner.shoal(["clusters", "show", "local", "--config", Self.file])
     #expect(show.status == 0, "\(show.stderr)")
     #expect(show.stdout.contains(BuildProducts.library("LocalBackend") + " (class)"))
@@ -48,7 +49,7 @@ import Testing
     ),
     (
       "clusters:\n  local:\n    cluster_kwargs: {n_workers: -1}\n", "3:33",
-      "clusters.local.cluster_kwargs.n_workers: n_workers must be 0 or more, found -1"
+      "clusters.local.cluster_kwargs.n_workers: n_workers must be from 0 to 100000, found -1"
     ),
   ])
   func rejectsBadLocalClusterKwargs(yaml: String, position: String, message: String) throws {
@@ -66,7 +67,8 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdout.hasPrefix(
-        "note: clusters.b.adapt_kwargs: the backend adjusted the bounds from 0..10 to 0..3\n"),
+        "note: clusters.b.adapt_kwargs: maximum 10 lowered to 3, the most workers LocalBackend.LocalCluster can run"
+      ) && result.stdout.contains("effective bounds 0..3\n"),
       "\(result.stdout)")
   }
 }

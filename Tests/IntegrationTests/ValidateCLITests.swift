@@ -70,7 +70,7 @@ import Testing
       message: "clusters.a.adapt_kwargs.minimum: minimum (4) is greater than maximum (1)"),
     Case(
       name: "negative adapt minimum", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: -1}\n",
-      position: "3:29", message: "minimum must be 0 or more, found -1"),
+      position: "3:29", message: "minimum must be from 0 to 100000, found -1"),
     Case(
       name: "negative worker count",
       yaml: "clusters:\n  f:\n    \(fixture)\n    cluster_kwargs: {n_workers: -2}\n",
@@ -104,11 +104,7 @@ import Testing
     Case(
       name: "library is not a Shoal plugin",
       yaml: "clusters:\n  a: {cluster_class: NotAPlugin.Anything}\n", position: "2:22",
-      message: "is not a Shoal plugin: it has no `shoal_plugin_entry` entry point"),
-    Case(
-      name: "plugin built for another ABI",
-      yaml: "clusters:\n  a: {cluster_class: OldABIPlugin.Anything}\n", position: "2:22",
-      message: "was built for plugin ABI 42; this shoal has ABI 1"),
+      message: "is not a Shoal plugin: it has no `shoal_plugin_table` entry point"),
     Case(
       name: "unset environment variable",
       yaml: "clusters:\n  a:\n    cluster_kwargs: {dir: \"${SHOAL_TEST_UNSET_VARIABLE}\"}\n",

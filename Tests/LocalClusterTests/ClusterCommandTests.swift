@@ -192,6 +192,6 @@ import Testing
     let output = try shoal("up", "bad", "--config", "bad.yaml")
     #expect(output.status != 0)
     #expect(output.stderr.contains("bad.yaml:4:"))
-    #expect(output.stderr.contains("n_workers must be 0 or more, found -1"))
+    #expect(output.stderr.contains("n_workers must be from 0 to 100000, found -1"))
   }
 }

@@ -257,7 +257,7 @@ import Testing
     #expect(error?.code == .backendFailed)
     #expect(error?.message.contains("worker crash-0 of cluster `crash` did not start") == true)
     #expect(
-      error?.message.contains("--nthreads must be 1 or more, found 0") == true,
+      error?.message.contains("--nthreads must be from 1 to 4096, found 0") == true,
       "\(error.map { "\($0)" } ?? "")")
     #expect(error?.message.contains("the end of \(log)") == true, "\(error.map { "\($0)" } ?? "")")
     #expect(error?.hint?.contains("see its log \(log)") == true, "\(error?.hint ?? "")")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 
 /// Helpers for tests that start real clusters of real `shoal worker` processes.

@@ -1,10 +1,58 @@
 import Foundation
+import ShoalCore
 import ShoalTestSupport
 
 /// Builds the packages under Examples/ (and generated ones) with `swift build`, each in
 /// its own scratch folder under the repository's ignored `.build-examples/`, so that a
 /// second run is incremental (a first one builds SwiftNIO again: minutes on 2 cores).
+///
+/// They depend on Shoal the way every user does: by URL and version
+/// (`https://github.com/shoal-swift/shoal`, `from: VERSION`). Here that URL is a
+/// SwiftPM mirror of a bare clone of this checkout's HEAD, tagged with this shoal's
+/// version: SwiftPM resolves, checks out and builds it exactly as it would the
+/// published repository, path-dependency rules included.
 enum ExampleBuild {
+  /// The canonical URL the examples and the scaffold name.
+  static let canonicalURL = "https://github.com/shoal-swift/shoal"
+
+  /// The bare, tagged clone and the SwiftPM configuration folder that mirrors the
+  /// canonical URL to it; made once per test process.
+  static let release: Result<(repository: String, configPath: String), ExampleFailure> = {
+    do {
+      let root = BuildProducts.repositoryRoot
+      let head = try git(["-C", root, "rev-parse", "HEAD"]).trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      // A folder per commit: SwiftPM caches repositories by URL, and a tag that moved
+      // under the same URL would not be fetched again.
+      let folder = scratchRoot + "/release/" + head
+      let repository = folder + "/shoal.git"
+      if !FileManager.default.fileExists(atPath: repository + "/HEAD") {
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        _ = try git(["clone", "--bare", "--quiet", root, repository])
+        _ = try git(["-C", repository, "tag", PluginABI.sdkVersion, head])
+      }
+      let config = folder + "/config"
+      try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
+      try """
+      {"object": [{"mirror": "file://\(repository)", "original": "\(canonicalURL)"}], "version": 1}
+      """.write(toFile: config + "/mirrors.json", atomically: true, encoding: .utf8)
+      return .success((repository, config))
+    } catch let error as ExampleFailure {
+      return .failure(error)
+    } catch {
+      return .failure(ExampleFailure("cannot make the tagged clone: \(error)"))
+    }
+  }()
+
+  static func git(_ arguments: [String]) throws -> String {
+    let output = try CommandRunner.run("/usr/bin/env", ["git"] + arguments, timeout: 300)
+    guard output.status == 0 else {
+      throw ExampleFailure("git \(arguments.joined(separator: " ")) failed: \(output.stderr)")
+    }
+    return output.stdout
+  }
+
   /// `.build-examples/` at the repository root.
   static let scratchRoot = BuildProducts.repositoryRoot + "/.build-examples"
 
@@ -26,15 +74,20 @@ enum ExampleBuild {
     _ arguments: [String], package path: String, scratch name: String,
     environment: [String: String] = [:]
   ) throws -> CommandOutput {
+    let configPath = try release.get().configPath
+    // A Package.resolved of an earlier run may pin another commit of the tag.
+    try? FileManager.default.removeItem(atPath: path + "/Package.resolved")
     func run() throws -> CommandOutput {
       try CommandRunner.run(
         "/usr/bin/env",
-        ["swift"] + arguments + ["--package-path", path, "--scratch-path", scratch(name)],
+        ["swift"] + arguments + [
+          "--package-path", path, "--scratch-path", scratch(name), "--config-path", configPath,
+        ],
         environment: environment, timeout: 3600)
     }
     var output = try run()
-    // The first incremental build after files were added to Shoal (a path dependency)
-    // can miss them ("cannot find type ..."); the next one plans again and succeeds.
+    // An incremental build can miss files added since the last one ("cannot find type
+    // ..."); the next one plans again and succeeds.
     if output.status != 0 && arguments.first == "build" { output = try run() }
     guard output.status == 0 else {
       throw ExampleFailure(
@@ -43,21 +96,10 @@ enum ExampleBuild {
     }
     return output
   }
-
-  /// The NEEDED entries of an ELF file, from `readelf -d`.
-  static func neededLibraries(_ file: String) throws -> [String] {
-    let output = try CommandRunner.run("/usr/bin/env", ["readelf", "-d", file])
-    return output.stdout.split(separator: "\n").compactMap { line in
-      guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["),
-        let close = line.lastIndex(of: "]")
-      else { return nil }
-      return String(line[line.index(after: open)..<close])
-    }
-  }
 }
 
 /// A step of an example that failed, with the output that says why.
-struct ExampleFailure: Error, CustomStringConvertible {
+struct ExampleFailure: Error, CustomStringConvertible, Sendable {
   var description: String
   init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalTestSupport
 import Testing
 
@@ -18,13 +19,39 @@ import Testing
       #expect(manager.fileExists(atPath: folder + "/" + file), "missing \(file)")
     }
     let manifest = try String(contentsOfFile: folder + "/Package.swift", encoding: .utf8)
-    #expect(manifest.contains("let shoal = \"\(BuildProducts.repositoryRoot)\""))
+    // By URL and version by default: the canonical repository, this shoal's version.
+    #expect(
+      manifest.contains(
+        ".package(url: \"https://github.com/shoal-swift/shoal\", from: \"\(PluginABI.sdkVersion)\"),"
+      ),
+      "\(manifest)")
+    #expect(manifest.contains(".product(name: \"ShoalCore\", package: \"shoal\")"))
     #expect(manifest.contains(".library(name: \"SlurmBackend\", type: .dynamic"))
     let source = try String(
       contentsOfFile: folder + "/Sources/SlurmBackend/SlurmCluster.swift", encoding: .utf8)
     #expect(source.contains("public final class SlurmCluster: ClusterBackend"))
     #expect(source.contains("$0.export(SlurmCluster.self)"))
     #expect(!source.contains("__"))
+  }
+
+  @Test func urlVersionAndLocalPathAreOptions() throws {
+    let byURL = try TemporaryDirectory.make() + "/A"
+    let url = try CommandRunner.shoal([
+      "plugin", "new", "ABackend", "--path", byURL, "--shoal-url", "file:///srv/git/shoal.git",
+      "--shoal-version", "0.9.1",
+    ])
+    #expect(url.status == 0, "\(url.stderr)")
+    let urlManifest = try String(contentsOfFile: byURL + "/Package.swift", encoding: .utf8)
+    #expect(urlManifest.contains(".package(url: \"file:///srv/git/shoal.git\", from: \"0.9.1\"),"))
+    let byPath = try TemporaryDirectory.make() + "/B"
+    let path = try CommandRunner.shoal([
+      "plugin", "new", "BBackend", "--path", byPath, "--shoal-path", BuildProducts.repositoryRoot,
+    ])
+    #expect(path.status == 0, "\(path.stderr)")
+    let pathManifest = try String(contentsOfFile: byPath + "/Package.swift", encoding: .utf8)
+    #expect(
+      pathManifest.contains(
+        ".package(name: \"shoal\", path: \"\(BuildProducts.repositoryRoot)\"),"))
   }
 
   @Test func refusesANonEmptyFolderAndWritesNothing() throws {

@@ -1,6 +1,7 @@
 import Shoal
 import ShoalBackendTesting
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// `SSHBackend.SSHCluster` against the conformance kit, on real hosts: two network
@@ -10,7 +11,10 @@ import Testing
 /// which the namespaces share with the test.
 @Suite(
   .serialized,
-  .enabled(if: SSHHosts.available, "\(SSHHosts.unavailableReason ?? "")"))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHBackendConformanceTests {
   /// The kit for an SSH cluster over `hosts`: one slot on each, so the kit's
   /// `workers + 1` lands one worker on each host.

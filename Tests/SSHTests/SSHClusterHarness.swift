@@ -1,6 +1,7 @@
 import Foundation
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 import Synchronization
 

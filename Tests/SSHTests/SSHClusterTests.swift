@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 import ShoalWire
 import Synchronization
@@ -12,7 +13,10 @@ import Testing
 /// with the Executor.
 @Suite(
   .serialized,
-  .enabled(if: SSHHosts.available, "\(SSHHosts.unavailableReason ?? "")"))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHClusterTests {
   static let loader = PluginLoader(searchPath: .standard(environment: [:]))
 
@@ -159,7 +163,6 @@ struct SSHClusterTests {
         }
       }
       #expect(FileManager.default.fileExists(atPath: folder + "/libTestTasks.so"))
-      #expect(FileManager.default.fileExists(atPath: folder + "/libShoalCore.so"))
       let executor = try await Executor.connect(
         address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let specs = (1...6).map { value in

@@ -4,7 +4,8 @@ import ShoalTestSupport
 /// Real SSH hosts for tests: each one a network namespace with its own veth link,
 /// address and `sshd` (own config, host key, `authorized_keys`, pid file), reached
 /// with a client key made for the test. Installs nothing: without `sshd`, `ip` or
-/// root, `SSHHosts.unavailableReason` says why and the suites are skipped.
+/// root, `SSHHosts.unavailableReason` says why and the suites are skipped (or fail,
+/// under `CI=true` or `SHOAL_REQUIRE_INTEGRATION=1`: ShoalTestSupport's `Integration`).
 ///
 ///     root namespace                     namespace shoal-test-XXXX-0
 ///     10.N.M.1/30  (veth sXXXXh0) <----> (veth sXXXXn0)  10.N.M.2/30, sshd :22

@@ -4,11 +4,16 @@ import ShoalCore
 import ShoalTestSupport
 import Testing
 
-/// Figures for the closing note of issue 5, printed, never asserted (machines are
-/// noisy). Run with `SHOAL_MEASURE=1 swift test --skip-build --filter SSHMeasurements`.
+/// Figures for the closing note of issue 5. The times are printed, never asserted
+/// (machines are noisy); what was timed is asserted to have happened. Each runs once in
+/// the suite; `SHOAL_MEASURE=1 swift test --skip-build --filter SSHMeasurements`
+/// repeats them for the figures.
 @Suite(
   .serialized,
-  .enabled(if: ProcessInfo.processInfo.environment["SHOAL_MEASURE"] == "1" && SSHHosts.available))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHMeasurements {
   static func seconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
@@ -31,10 +36,14 @@ struct SSHMeasurements {
     let entries = "[{host: \(a), slots: 2}, {host: \(b), slots: 2}]"
     var bringUps: [Double] = []
     var closes: [Double] = []
-    for _ in 0..<5 {
+    for _ in 0..<Measure.runs(5) {
       let runtime = try tests.runtime(hosts, entries: entries, extra: "n_workers: 4")
       let start = ContinuousClock.now
-      let bringUp = try await tests.running(runtime) { _ in SSHMeasurements.seconds(since: start) }
+      let bringUp = try await tests.running(runtime) { _ in
+        let seconds = SSHMeasurements.seconds(since: start)
+        #expect(await tests.connected(runtime) == 4)
+        return seconds
+      }
       bringUps.append(bringUp)
       closes.append(SSHMeasurements.seconds(since: start) - bringUp)
     }
@@ -46,14 +55,14 @@ struct SSHMeasurements {
     let (ups, downs) = try await tests.running(runtime) { _ in
       var ups: [Double] = []
       var downs: [Double] = []
-      for _ in 0..<5 {
+      for _ in 0..<Measure.runs(5) {
         let up = ContinuousClock.now
         try await runtime.scale(to: 4)
-        _ = await eventually { await tests.connected(runtime) == 4 }
+        #expect(await eventually { await tests.connected(runtime) == 4 })
         ups.append(SSHMeasurements.seconds(since: up))
         let down = ContinuousClock.now
         try await runtime.scale(to: 1)
-        _ = await eventually { await tests.connected(runtime) == 1 }
+        #expect(await eventually { await tests.connected(runtime) == 1 })
         downs.append(SSHMeasurements.seconds(since: down))
       }
       return (ups, downs)
@@ -74,18 +83,18 @@ struct SSHMeasurements {
     func time(_ arguments: [String]) throws -> Double {
       let start = ContinuousClock.now
       let output = try CommandRunner.run("/usr/bin/ssh", arguments)
-      precondition(output.status == 0, output.stderr)
+      #expect(output.status == 0, "\(output.stderr)")
       return SSHMeasurements.seconds(since: start)
     }
     var fresh: [Double] = []
-    for _ in 0..<10 { fresh.append(try time(base + [destination, "true"])) }
+    for _ in 0..<Measure.runs(10) { fresh.append(try time(base + [destination, "true"])) }
     _ = try time(
       base + [
         "-o", "ControlMaster=yes", "-o", "ControlPath=\(socket)", "-o", "ControlPersist=30", "-f",
         "-N", destination,
       ])
     var multiplexed: [Double] = []
-    for _ in 0..<10 {
+    for _ in 0..<Measure.runs(10) {
       multiplexed.append(try time(base + ["-o", "ControlPath=\(socket)", destination, "true"]))
     }
     _ = try? time(base + ["-o", "ControlPath=\(socket)", "-O", "exit", destination])

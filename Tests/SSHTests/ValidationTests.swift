@@ -1,5 +1,6 @@
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 import Testing
 
@@ -45,7 +46,7 @@ import Testing
 
   @Test func zeroSlots() throws {
     let error = try error("{hosts: [a, {host: b, slots: 0}]}")
-    #expect(error.message.contains("slots must be 1 or more, found 0"))
+    #expect(error.message.contains("slots must be from 1 to 4096, found 0"))
     #expect(error.keyPath == "clusters.lab.cluster_kwargs.hosts[1].slots")
     #expect(error.location?.line == 5 && error.location?.column == 50)
   }
@@ -142,7 +143,7 @@ import Testing
     #expect(output.status != 0)
     #expect(
       output.stderr.contains(
-        "\(path):6:35: clusters.lab.cluster_kwargs.hosts[1].slots: slots must be 1 or more, found 0"
+        "\(path):6:35: clusters.lab.cluster_kwargs.hosts[1].slots: slots must be from 1 to 4096, found 0"
       ),
       "\(output.stderr)")
   }

@@ -22,9 +22,9 @@ import Testing
 
   @Test(arguments: [
     (["minimum": 5, "maximum": 2] as Kwargs, "minimum (5) is greater than maximum (2)"),
-    (["minimum": -1] as Kwargs, "minimum must be 0 or more, found -1"),
-    (["maximum": -3] as Kwargs, "maximum must be 0 or more, found -3"),
-    (["wait_count": 0] as Kwargs, "wait_count must be 1 or more, found 0"),
+    (["minimum": -1] as Kwargs, "minimum must be from 0 to 100000, found -1"),
+    (["maximum": -3] as Kwargs, "maximum must be from 0 to 100000, found -3"),
+    (["wait_count": 0] as Kwargs, "wait_count must be from 1 to 1000000, found 0"),
     (["interval": "soon"] as Kwargs, "expected a duration"),
   ])
   func rejectsBadBounds(kwargs: Kwargs, message: String) throws {

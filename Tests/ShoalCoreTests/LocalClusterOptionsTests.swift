@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalPluginHost
 import Testing
 
 /// LocalCluster's kwargs, through the loader as the core uses it (never by linking
@@ -43,13 +44,13 @@ import Testing
     let error = error(["n_workers": -1])
     #expect(error?.code == .invalidValue)
     #expect(error?.keyPath == "clusters.local.cluster_kwargs.n_workers")
-    #expect(error?.message.contains("n_workers must be 0 or more, found -1") == true)
+    #expect(error?.message.contains("n_workers must be from 0 to 100000, found -1") == true)
   }
 
   @Test func zeroThreadsAreRefused() {
     let error = error(["threads_per_worker": 0])
     #expect(error?.keyPath == "clusters.local.cluster_kwargs.threads_per_worker")
-    #expect(error?.message.contains("threads_per_worker must be 1 or more") == true)
+    #expect(error?.message.contains("threads_per_worker must be from 1 to 4096") == true)
     let nested = self.error(["worker_options": ["nthreads": 0]])
     #expect(nested?.keyPath == "clusters.local.cluster_kwargs.worker_options.nthreads")
   }

@@ -37,7 +37,7 @@ import Testing
       name: "duplicate key", yaml: "clusters:\n  a: {}\n  a: {}\n", code: .invalidConfig,
       position: "2:3", message: "duplicate key `a`"),
     Case(
-      name: "unknown top-level key", yaml: "version: 1\nclusterz:\n  a: {}\n",
+      name: "unknown top-level key", yaml: "version: 1\nclusterz:\n  a: {}\nclusters:\n  a: {}\n",
       code: .unknownKey, position: "2:1",
       message: "unknown key `clusterz`; did you mean `clusters`?"),
     Case(
@@ -83,10 +83,10 @@ import Testing
       message: "clusters.a.adapt_kwargs.minimum: minimum (5) is greater than maximum (2)"),
     Case(
       name: "negative minimum", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: -1}\n",
-      code: .invalidValue, position: "3:29", message: "minimum must be 0 or more, found -1"),
+      code: .invalidValue, position: "3:29", message: "minimum must be from 0 to 100000, found -1"),
     Case(
       name: "negative maximum", yaml: "clusters:\n  a:\n    adapt_kwargs: {maximum: -2}\n",
-      code: .invalidValue, position: "3:29", message: "maximum must be 0 or more, found -2"),
+      code: .invalidValue, position: "3:29", message: "maximum must be from 0 to 100000, found -2"),
     Case(
       name: "bad interval", yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: soon}\n",
       code: .invalidValue, position: "3:30", message: "expected a duration"),
@@ -109,7 +109,7 @@ import Testing
       yaml: "clusters:\n  a:\n    address: tcp://h:1\n    adapt_kwargs: {maximum: 2}\n",
       code: .invalidConfig, position: "4:5", message: "cannot be combined with `adapt_kwargs`"),
     Case(
-      name: "malformed address", yaml: "clusters:\n  a:\n    address: scheduler:8786\n",
+      name: "malformed address", yaml: "clusters:\n  a:\n    address: scheduler\n",
       code: .invalidValue, position: "3:14",
       message: "expected a scheduler address `tcp://HOST:PORT`"),
     Case(
@@ -162,5 +162,40 @@ import Testing
     #expect(error.code == bad.code, "\(error)")
     #expect(error.description.hasPrefix("bad.yaml:\(bad.position): "), "\(error)")
     #expect(error.description.contains(bad.message), "\(error)")
+  }
+}
+
+/// Issue 17: independent problems of one file are reported together.
+@Suite struct SeveralConfigErrorsTests {
+  @Test func everyIndependentProblemIsReported() throws {
+    let yaml = """
+      versoin: 1
+      clusters:
+        a:
+          adapt_kwargs: {minimum: 3, maximum: 1}
+        b:
+          address: nowhere
+        c:
+          timeouts: {stop: never}
+      """
+    let errors = try #require(throws: ConfigErrors.self) {
+      try ShoalConfig.parse(yaml, file: "bad.yaml", environment: [:])
+    }
+    #expect(errors.errors.map { $0.location?.line } == [1, 4, 6, 8], "\(errors)")
+    #expect(errors.description.split(separator: "\n").count >= 4)
+  }
+
+  @Test func oneProblemIsThrownAsItself() throws {
+    #expect(throws: ShoalError.self) {
+      try ShoalConfig.parse("clusters:\n  a: {address: x}\n", file: "bad.yaml", environment: [:])
+    }
+  }
+
+  @Test func addressAcceptsHostPortAndIsStoredWithTheScheme() throws {
+    let config = try ShoalConfig.parse(
+      "clusters:\n  a: {address: 'localhost:8786', token_file: /s17/token}\n", file: "c.yaml",
+      environment: [:])
+    #expect(config.clusters[0].address == "tcp://localhost:8786")
+    #expect(config.clusters[0].tokenFile == "/s17/token")
   }
 }

@@ -91,6 +91,8 @@ import Testing
       try ShoalConfig.load(file: path, environment: [:])
     }
     #expect(error.code == .invalidConfig)
-    #expect(error.description.hasPrefix("\(path):1:1: "))
+    // The first byte that is not UTF-8 is the third: line 1, column 3.
+    #expect(error.description.hasPrefix("\(path):1:3: "))
+    #expect(error.description.contains("not UTF-8"))
   }
 }

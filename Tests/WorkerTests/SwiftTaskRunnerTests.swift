@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalPluginHost
 import ShoalTestSupport
 import ShoalWire
 import ShoalWorker

@@ -93,6 +93,27 @@ struct WorkerProcessTests {
     }
   }
 
+  @Test func tasksRunAtTheNicenessTheWorkerWasStartedWith() async throws {
+    // Linux keeps niceness per thread and libdispatch renices its pool threads (to -4
+    // as root): tasks started from them would not inherit `nice -n 7 shoal worker`.
+    try await TestCluster.with { cluster in
+      let worker = try ChildProcess(
+        "nice", "/usr/bin/nice",
+        ["-n", "7", BuildProducts.shoal, "worker", cluster.address, "--name", "nice", "--nthreads", "4"],
+        environment: ["SHOAL_TOKEN": clusterToken])
+      defer { worker.signal(SIGKILL) }
+      try await cluster.waitForWorkers(["nice"])
+      let executor = try await cluster.executor()
+      let results = try await executor.map(
+        (0..<16).map { _ in TaskSpec.shell("sh", ["-c", "cut -d' ' -f19 /proc/$$/stat"]) })
+      await executor.close()
+      for result in results {
+        #expect(result.status == .succeeded, "\(result.message ?? "")")
+        #expect(String(decoding: result.output, as: UTF8.self) == "7\n")
+      }
+    }
+  }
+
   @Test func badTaskInputsAreResultsAndTheWorkerKeepsServing() async throws {
     try await TestCluster.with { cluster in
       let worker = try cluster.startWorker("bad", nthreads: 2, arguments: testTaskArguments)

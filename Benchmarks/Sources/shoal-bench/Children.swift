@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ShoalCore
+import ShoalPluginHost
 import ShoalScheduler
 import ShoalWorker
 

@@ -12,12 +12,15 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "memory": Workloads.memory,
   "bytes": Workloads.bytes,
   "tls": TLSWorkloads.tls,
+  "plugin-boundary": PluginBoundary.run,
 ]
 
 do {
   let options = try Options(Array(CommandLine.arguments.dropFirst()))
   switch options.workload {
   case "scale": try await Scale.run(options)
+  case "soak": try await Soak.run(options)
+  case "fairness": try await Fairness.run(options)
   case "serve": try await Children.serve(options)
   case "workers": try await Children.workers(options)
   default:

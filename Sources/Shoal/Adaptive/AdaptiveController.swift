@@ -40,6 +40,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
   private let wallClock: @Sendable () -> Double
   private let scaleTimeout: Duration
   private let state: Mutex<State>
+  private let observer = Mutex<(@Sendable (ScalingDecision, Bool) -> Void)?>(nil)
   /// How many decisions are kept for `shoal ps`.
   public let keptDecisions = 20
 
@@ -60,6 +61,12 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       State(
         policy: AdaptivePolicy(settings: settings, slotsPerWorker: slotsPerWorker),
         planned: planned))
+  }
+
+  /// Called with every decision (each tick's, and `manual` for `scale(to:)`): the
+  /// cluster's event journal and the dashboard's counters.
+  public func observe(_ observer: (@Sendable (ScalingDecision, _ manual: Bool) -> Void)?) {
+    self.observer.withLock { $0 = observer }
   }
 
   /// Ticks every `settings.interval` until cancelled.
@@ -118,7 +125,7 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     let decision = ScalingDecision(
       action: count > current ? .up : count < current ? .down : .same, from: current, to: count,
       target: count, reason: "requested by hand; adaptive scaling off", time: wallClock())
-    record(decision)
+    record(decision, manual: true)
     if decision.action != .same { logger.info("\(decision)") }
     if count > current {
       try await scaleBackend(to: count)
@@ -130,7 +137,8 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
     return state.withLock { $0.planned }
   }
 
-  private func record(_ decision: ScalingDecision) {
+  private func record(_ decision: ScalingDecision, manual: Bool = false) {
+    observer.withLock { $0 }?(decision, manual)
     state.withLock { state in
       if decision.action != .same || state.decisions.last?.action != .same
         || state.decisions.last?.target != decision.target

@@ -59,18 +59,23 @@ public struct AdaptivePolicy: Sendable {
   }
 
   /// The target number of workers for `load`, clamped, and the reason in words.
+  ///
+  /// Never traps: figures from a scheduler are peer input, so counts are clamped to
+  /// `0...2^40`, and a duration that is negative, not finite or over a year is taken
+  /// as unknown.
   public func target(for load: AdaptiveLoad) -> (workers: Int, reason: String) {
+    let load = Self.sanitized(load)
     let tasks = load.queued + load.running
-    let duration = load.recentTaskDuration ?? unknownTaskDuration
-    let targetSeconds = settings.targetDuration.seconds
-    var slots = Int((Double(tasks) * duration / targetSeconds).rounded(.up))
-    slots = min(slots, tasks)
+    let duration = load.recentTaskDuration ?? Self.seconds(unknownTaskDuration) ?? 0.5
+    let targetSeconds = max(Self.seconds(settings.targetDuration.seconds) ?? 5, 0.001)
+    var slots = Int(min((Double(tasks) * duration / targetSeconds).rounded(.up), Double(tasks)))
     // Tasks prefetched beyond the slots (short tasks, `prefetchBelow`) occupy none.
     slots = max(slots, load.totalSlots > 0 ? min(load.running, load.totalSlots) : load.running)
     let perWorker =
       load.workers > 0 && load.totalSlots > 0
       ? Double(load.totalSlots) / Double(load.workers) : Double(slotsPerWorker)
-    var workers = Int((Double(slots) / perWorker).rounded(.up))
+    var workers = Int(
+      min((Double(slots) / perWorker).rounded(.up), Double(Self.largestCount)))
     if load.queued > 0 && workers == 0 { workers = 1 }
     let clamped = settings.clamp(workers)
 
@@ -121,8 +126,27 @@ public struct AdaptivePolicy: Sendable {
       time: time)
   }
 
+  /// The largest count the policy computes with (2^40): far above any real cluster,
+  /// far below where a sum or a conversion from `Double` could overflow.
+  static let largestCount = 1 << 40
+
+  /// `load` with every count in `0...largestCount` and a sane duration (else nil).
+  static func sanitized(_ load: AdaptiveLoad) -> AdaptiveLoad {
+    func count(_ value: Int) -> Int { min(max(value, 0), largestCount) }
+    return AdaptiveLoad(
+      queued: count(load.queued), running: count(load.running), workers: count(load.workers),
+      totalSlots: count(load.totalSlots),
+      recentTaskDuration: load.recentTaskDuration.flatMap(seconds))
+  }
+
+  /// `value` when it is a usable duration in seconds (finite, 0 to one year), else nil.
+  static func seconds(_ value: Double) -> Double? {
+    value.isFinite && value >= 0 && value <= 31_536_000 ? value : nil
+  }
+
   /// `0.2`, `5`, `1.25`: at most 2 decimals, no trailing zeros.
   static func format(_ value: Double) -> String {
+    guard value.isFinite, abs(value) < 1e12 else { return "\(value)" }
     let rounded = (value * 100).rounded() / 100
     if rounded == rounded.rounded() { return String(Int(rounded)) }
     var text = String(rounded)

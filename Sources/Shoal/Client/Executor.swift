@@ -18,6 +18,8 @@ import Synchronization
 public final class Executor: Sendable {
   private let connection: SchedulerConnection
   private let state: Mutex<State>
+  /// A temporary cluster this executor started (`connect(cluster:)`), closed with it.
+  private let owned = Mutex<OwnedCluster?>(nil)
 
   private struct State {
     var nextID: UInt64 = 1
@@ -26,6 +28,8 @@ public final class Executor: Sendable {
     var outputHandlers: [UInt64: OutputHandler] = [:]
     var outTasks: [TaskEnvelope] = []
     var outCancels: [UInt64] = []
+    /// Tasks with retries left (`TaskSpec.retries`): their spec and how many are left.
+    var retrying: [UInt64: (spec: TaskSpec, left: Int, attempts: Int)] = [:]
     var flushScheduled = false
     var failure: ShoalError?
   }
@@ -38,6 +42,12 @@ public final class Executor: Sendable {
   deinit {
     failAll(ShoalError(.connectionFailed, "the executor was released"))
     connection.channel.close(promise: nil)
+    owned.withLock { $0 }?.close()
+  }
+
+  /// Makes `cluster` close when this executor closes.
+  func onClose(_ cluster: OwnedCluster) {
+    owned.withLock { $0 = cluster }
   }
 
   /// Connects to the scheduler at `address` (`tcp://HOST:PORT`). A malformed address
@@ -127,6 +137,7 @@ public final class Executor: Sendable {
           continue
         }
         state.pending[handle.id] = handle
+        if spec.retries > 0 { state.retrying[handle.id] = (spec, spec.retries, 1) }
         if let onOutput { state.outputHandlers[handle.id] = onOutput }
         state.outTasks.append(TaskEnvelope(id: handle.id, spec: spec))
       }
@@ -143,10 +154,13 @@ public final class Executor: Sendable {
   /// Submits a call of the typed Swift task `T` (its library must be loaded by the
   /// workers: `shoal worker --tasks MODULE`). The input travels as JSON with the type
   /// names, which the worker checks against its own.
+  /// `retries`: how many more times to run it when it fails or times out.
   public func submit<T: TaskFunction>(
-    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil
+    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil, retries: Int = 0
   ) throws -> TypedTaskHandle<T> {
-    TypedTaskHandle(handle: submit(try Self.call(type, input, timeout: timeout)))
+    var spec = try Self.call(type, input, timeout: timeout)
+    spec.retries = retries
+    return TypedTaskHandle(handle: submit(spec))
   }
 
   static func call<T: TaskFunction>(_ type: T.Type, _ input: T.Input, timeout: Duration?) throws
@@ -233,10 +247,19 @@ public final class Executor: Sendable {
   public func cancel(_ handle: TaskHandle) { cancel([handle]) }
 
   /// Closes the connection; tasks still pending fail with `connection_failed` (the
-  /// scheduler drops this client's queued tasks and cancels its running ones).
+  /// scheduler drops this client's queued tasks and cancels its running ones). A
+  /// temporary cluster that `connect(cluster:)` started is closed too (its workers
+  /// retired and stopped) before this returns.
   public func close() async {
     failAll(ShoalError(.connectionFailed, "the executor was closed"))
     try? await connection.channel.close()
+    if let cluster = owned.withLock({ value -> OwnedCluster? in
+      defer { value = nil }
+      return value
+    }) {
+      cluster.close()
+      await cluster.wait()
+    }
   }
 
   // MARK: On the event loop
@@ -279,15 +302,34 @@ public final class Executor: Sendable {
     guard case .results(let results) = message else { return }
     var done: [(TaskHandle, TaskResult)] = []
     done.reserveCapacity(results.count)
-    state.withLock { state in
+    let flushRetries = state.withLock { state -> Bool in
       let streaming = !state.outputHandlers.isEmpty
+      var resent = false
       for envelope in results {
+        var result = envelope.result
+        if !state.retrying.isEmpty, let retry = state.retrying[envelope.id] {
+          // A failed or timed-out task with retries left runs again under the same id.
+          let retriable = result.status == .failed || result.status == .timedOut
+          if retriable && retry.left > 0 && state.pending[envelope.id] != nil {
+            state.retrying[envelope.id] = (retry.spec, retry.left - 1, retry.attempts + 1)
+            state.outTasks.append(TaskEnvelope(id: envelope.id, spec: retry.spec))
+            resent = true
+            continue
+          }
+          state.retrying.removeValue(forKey: envelope.id)
+          if retry.attempts > 1 && result.status != .succeeded {
+            result.message =
+              (result.message.map { $0 + " " } ?? "") + "(\(retry.attempts) attempts)"
+          }
+        }
         if let handle = state.pending.removeValue(forKey: envelope.id) {
-          done.append((handle, envelope.result))
+          done.append((handle, result))
           if streaming { state.outputHandlers.removeValue(forKey: envelope.id) }
         }
       }
+      return resent && Self.needsFlush(&state)
     }
+    if flushRetries { flush() }
     for (handle, result) in done { handle.complete(.success(result)) }
   }
 
@@ -297,6 +339,7 @@ public final class Executor: Sendable {
       defer {
         state.pending = [:]
         state.outputHandlers = [:]
+        state.retrying = [:]
       }
       return Array(state.pending.values)
     }

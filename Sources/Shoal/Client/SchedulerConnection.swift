@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import ShoalCore
@@ -103,7 +104,10 @@ struct SchedulerConnection: Sendable {
     if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
       return describe(first.error)
     }
-    if let error = error as? IOError { return error.description }
+    if let error = error as? IOError {
+      // `connection refused`, not NIO's `connection reset (error set): Connection refused) (errno: 111)`.
+      return String(cString: strerror(error.errnoCode)).lowercased()
+    }
     if error is ChannelError, case .connectTimeout = error as! ChannelError {
       return "connecting timed out"
     }

@@ -3,16 +3,14 @@ import ShoalCore
 
 /// Where tokens come from. Every connecting command resolves its token the same way:
 /// `--token-file F`, then `$SHOAL_TOKEN`, then the default token file that
-/// `shoal scheduler` writes when it is given no `--token-file`:
-/// `$XDG_STATE_HOME/shoal/token`, or `~/.local/state/shoal/token` (mode 0600).
+/// `shoal scheduler` writes when it is given no `--token-file`: `token` in the state
+/// folder, `$SHOAL_STATE_DIR/token`, `$XDG_STATE_HOME/shoal/token`, or
+/// `~/.local/state/shoal/token` (mode 0600).
 public enum TokenFile {
-  /// The default token file for `environment`.
+  /// The default token file for `environment`: `token` in the state folder
+  /// (`$SHOAL_STATE_DIR`, else `$XDG_STATE_HOME/shoal`, else `~/.local/state/shoal`).
   public static func defaultPath(environment: [String: String]) -> String {
-    if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
-      return state + "/shoal/token"
-    }
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    return home + "/.local/state/shoal/token"
+    StateFolder.standard(environment: environment).root + "/token"
   }
 
   /// The token for a connecting command.
@@ -56,6 +54,12 @@ public enum TokenFile {
   public static func readOrCreate(_ path: String) throws -> String {
     if FileManager.default.fileExists(atPath: path) { return try read(path) }
     let token = generate()
+    try write(token, to: path)
+    return token
+  }
+
+  /// Writes `token` to a new file at `path` (mode 0600, folders made with 0700).
+  public static func write(_ token: String, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
     if !folder.isEmpty {
       try FileManager.default.createDirectory(
@@ -67,7 +71,6 @@ public enum TokenFile {
     else {
       throw ShoalError(.invalidValue, "cannot write the token file \(path)")
     }
-    return token
   }
 
   /// 32 random bytes as 64 hex digits.

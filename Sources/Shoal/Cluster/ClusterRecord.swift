@@ -34,15 +34,25 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
   public var tls: TLSFiles?
   /// What protects the cluster, in words (`shoal clusters show`).
   public var protection: String?
+  /// Its dashboard's URL; nil when it has none.
+  public var dashboard: String?
+  /// Whether it is a temporary cluster (started for one command and closed after it).
+  public var temporary: Bool?
+  /// For a temporary cluster: the command that owns it.
+  public var command: String?
 
   /// A record.
   public init(
     name: String, clusterID: String, address: String, tokenFile: String, pid: Int32,
     clusterClass: String, configFile: String?, detached: Bool, startedAt: Double,
-    tls: TLSFiles? = nil, protection: String? = nil
+    tls: TLSFiles? = nil, protection: String? = nil, dashboard: String? = nil,
+    temporary: Bool? = nil, command: String? = nil
   ) {
     self.tls = tls
     self.protection = protection
+    self.dashboard = dashboard
+    self.temporary = temporary
+    self.command = command
     self.name = name
     self.clusterID = clusterID
     self.address = address

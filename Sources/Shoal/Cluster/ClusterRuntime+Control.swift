@@ -8,6 +8,10 @@ extension ClusterRuntime {
     guard count >= 0 else {
       throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
     }
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest, message: "scale to \(count) workers requested; adaptive scaling off",
+        target: count))
     try await controller.scale(to: count)
   }
 
@@ -33,6 +37,12 @@ extension ClusterRuntime {
       )
     }
     controller.update(settings: accepted)
+    events.append(
+      ClusterEvent(
+        kind: .scaleRequest,
+        message:
+          "adaptive bounds \(accepted.minimum)..\(accepted.maximum.map(String.init) ?? "none") requested"
+      ))
     return accepted
   }
 
@@ -51,6 +61,15 @@ extension ClusterRuntime {
     status.completed = load.completed
     status.totalSlots = load.totalSlots
     status.workers = ClusterStatus.workers(backend: await backend.workers(), load: load)
+    let usage = await ProcessUsage.sample(status.workers.compactMap(\.pid))
+    for index in status.workers.indices {
+      if let pid = status.workers[index].pid { status.workers[index].usage = usage[pid] }
+    }
+    status.dashboard = dashboard
+    if !options.recorded {
+      status.temporary = true
+      status.command = options.command
+    }
     if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings
       status.adaptive = ClusterStatus.Adaptive(
@@ -79,17 +98,23 @@ struct ClusterControl: ControlHandler {
     case "cluster":
       break
     case "scale":
-      guard let text = arguments["n"], let count = Int(text) else {
-        throw ShoalError(.invalidValue, "scale needs `n`, a number of workers")
+      guard let text = arguments["n"], let count = Int(text),
+        KwargsRange.workers.contains(count)
+      else {
+        throw ShoalError(
+          .invalidValue,
+          "scale needs `n`, a number of workers \(KwargsRange.describe(KwargsRange.workers))")
       }
       try await runtime.scale(to: count)
     case "adapt":
-      guard let minimum = Int(arguments["minimum"] ?? "0") else {
-        throw ShoalError(.invalidValue, "adapt: minimum is not a number")
+      let range = KwargsRange.describe(KwargsRange.workers)
+      guard let minimum = Int(arguments["minimum"] ?? "0"), KwargsRange.workers.contains(minimum)
+      else {
+        throw ShoalError(.invalidValue, "adapt: minimum must be a number of workers \(range)")
       }
       let maximum = try arguments["maximum"].map { text -> Int in
-        guard let value = Int(text) else {
-          throw ShoalError(.invalidValue, "adapt: maximum is not a number")
+        guard let value = Int(text), KwargsRange.workers.contains(value) else {
+          throw ShoalError(.invalidValue, "adapt: maximum must be a number of workers \(range)")
         }
         return value
       }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ShoalCore
+import ShoalPluginHost
 import ShoalScheduler
 import ShoalTLS
 import Synchronization
@@ -21,6 +22,11 @@ public struct ClusterOptions: Sendable {
   public var configFile: String?
   /// The interface the scheduler listens on.
   public var host: String
+  /// Serves the cluster's dashboard (`ShoalDashboard`), when the spec has one; nil
+  /// runs no dashboard (the library alone never links an HTTP server).
+  public var dashboard: (any ClusterDashboard)? = nil
+  /// The command that owns a temporary cluster (`shoal map ...`), shown by `shoal ps`.
+  public var command: String? = nil
 
   /// Options.
   public init(
@@ -99,6 +105,10 @@ public final class ClusterRuntime: Sendable {
   let scheduler: Scheduler
   let controller: AdaptiveController<ContinuousClock>
   let readiness = Readiness<ClusterEndpoint>()
+  /// What happened to the cluster (`shoal events`, the dashboard page).
+  public let events: EventJournal
+  let dashboardURL = Mutex<String?>(nil)
+  let counters = Mutex(ClusterCounters())
   let phase = Mutex("starting")
   /// The error the backend's `run(context:)` threw (other than a cancellation): the
   /// root cause to report when the cluster fails.
@@ -160,6 +170,16 @@ public final class ClusterRuntime: Sendable {
       slotsPerWorker: 1, planned: 0, clock: ContinuousClock(), logger: logger,
       scaleTimeout: spec.timeouts.scale)
     closeSignal = AsyncStream.makeStream(of: Void.self)
+    events = EventJournal(
+      file: (options.recorded
+        ? options.stateFolder.cluster(spec.name) : options.stateFolder.temporary(clusterID))
+        + "/events.jsonl")
+    controller.observe { [weak self] decision, manual in
+      guard let self, !manual else { return }
+      self.counters.withLock { $0.decisions[decision.action.rawValue, default: 0] += 1 }
+      guard decision.action != .same else { return }
+      self.events.append(ClusterEvent.adaptive(decision))
+    }
   }
 
   /// The state folder of this run: the named folder for a recorded cluster, a
@@ -176,7 +196,13 @@ public final class ClusterRuntime: Sendable {
   /// Asks the cluster to close: retire every worker, stop them, stop the scheduler;
   /// `run()` then returns.
   public func close() {
-    phase.withLock { $0 = "closing" }
+    let wasClosing = phase.withLock { phase in
+      defer { phase = "closing" }
+      return phase == "closing"
+    }
+    if !wasClosing {
+      events.append(ClusterEvent(kind: .clusterClosing, message: "cluster `\(spec.name)` closing"))
+    }
     closeSignal.continuation.finish()
   }
 
@@ -200,6 +226,8 @@ public final class ClusterRuntime: Sendable {
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
           log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
+        try await startDashboard(in: &group)
+        group.addTask { try await self.watchWorkers() }
         group.addTask { try await self.runBackend(context: context) }
         group.addTask { try await self.controller.run() }
         group.addTask { try await self.serve(address: address) }
@@ -288,10 +316,14 @@ public final class ClusterRuntime: Sendable {
     let endpoint = ClusterEndpoint(
       name: spec.name, clusterID: clusterID, address: address, token: token,
       tls: credentials.client, protection: credentials.summary)
-    if options.recorded { try record(endpoint) }
+    if options.recorded { try record(endpoint) } else { recordTemporary(endpoint) }
     phase.withLock { $0 = "running" }
     readiness.resolve(.success(endpoint))
     let adaptive = adaptSettings.map { " (adaptive \($0))" } ?? ""
+    events.append(
+      ClusterEvent(
+        kind: .clusterUp, message: "cluster `\(spec.name)` is up with \(initial) workers\(adaptive)"
+      ))
     logger.info("cluster `\(spec.name)` is up at \(address) with \(initial) workers\(adaptive)")
     for await _ in closeSignal.stream {}
     if Task.isCancelled { return }
@@ -377,13 +409,16 @@ public final class ClusterRuntime: Sendable {
         tokenFile: folder.tokenFile(spec.name), pid: getpid(),
         clusterClass: spec.clusterClass ?? "", configFile: options.configFile,
         detached: options.detached, startedAt: WallClock.now(),
-        tls: clientFiles.withLock { $0 }, protection: credentials.summary))
+        tls: clientFiles.withLock { $0 }, protection: credentials.summary,
+        dashboard: dashboardURL.withLock { $0 }))
   }
 
   private func cleanUp() {
     ClusterCredentials.remove(from: stateDirectory)
     if options.recorded {
       options.stateFolder.removeRecord(spec.name)
+    } else {
+      options.stateFolder.removeTemporaryRecord(clusterID)
     }
   }
 

@@ -20,6 +20,21 @@ public struct ClusterStatus: Codable, Sendable {
     public var restarts: Int
     /// Where it runs (pid, host, container).
     public var location: String?
+    /// Tasks it finished since it connected (any status).
+    public var completed: Int?
+    /// Of those, the ones that did not succeed.
+    public var failed: Int?
+    /// Seconds since it connected to the scheduler.
+    public var uptimeSeconds: Double?
+    /// CPU and memory of its process and its tasks, for a worker that is a local
+    /// process (`pid N`); nil for workers elsewhere (SSH hosts, containers).
+    public var usage: ProcessUsage?
+
+    /// The pid of a local worker process (`location` is `pid N`).
+    public var pid: Int32? {
+      guard let location, location.hasPrefix("pid ") else { return nil }
+      return Int32(location.dropFirst(4))
+    }
   }
 
   /// The adaptive loop's state.
@@ -65,6 +80,12 @@ public struct ClusterStatus: Codable, Sendable {
   public var adaptive: Adaptive?
   /// A note (why it is dead, what to do).
   public var note: String?
+  /// Its dashboard's URL; nil when it has none.
+  public var dashboard: String? = nil
+  /// Whether it is a temporary cluster (started for one command, closed after it).
+  public var temporary: Bool? = nil
+  /// For a temporary cluster: the command that owns it.
+  public var command: String? = nil
 
   /// A status with no load (for dead or unresponsive clusters).
   public init(name: String, state: String, record: ClusterRecord?, note: String?) {
@@ -81,6 +102,9 @@ public struct ClusterStatus: Codable, Sendable {
     workers = []
     adaptive = nil
     self.note = note
+    dashboard = record?.dashboard
+    temporary = record?.temporary
+    command = record?.command
   }
 
   /// Joins the backend's workers with the scheduler's load.
@@ -94,13 +118,15 @@ public struct ClusterStatus: Codable, Sendable {
         Worker(
           name: status.name, state: "\(status.state)", slots: connected?.slots ?? 0,
           running: connected?.running ?? 0, retiring: connected?.retiring ?? false,
-          restarts: status.restarts, location: status.location))
+          restarts: status.restarts, location: status.location, completed: connected?.completed,
+          failed: connected?.failed, uptimeSeconds: connected?.connectedSeconds))
     }
     for worker in load.workers where !seen.contains(worker.name) {
       rows.append(
         Worker(
           name: worker.name, state: "connected", slots: worker.slots, running: worker.running,
-          retiring: worker.retiring, restarts: 0, location: nil))
+          retiring: worker.retiring, restarts: 0, location: nil, completed: worker.completed,
+          failed: worker.failed, uptimeSeconds: worker.connectedSeconds))
     }
     return rows
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalCore
+import ShoalPluginHost
 import ShoalTLS
 
 /// Where a command's work goes, and who owns that cluster.
@@ -52,13 +53,15 @@ public struct ClusterTarget: Sendable {
   ///    throws or is cancelled).
   ///
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
-  /// temporary cluster brings its own), and so is `tls`, the client's certificates from
+  /// temporary cluster brings its own). An `address:` cluster with `token_file:` reads
+  /// its token from that file, unless `tokenGivenExplicitly` (a `--token-file` on the
+  /// command line, which wins). `tls` is the client's certificates from
   /// `--tls-ca/--tls-cert/--tls-key` (an `address:` cluster may name them under
   /// `security.tls` instead). Plain TCP to an address other than loopback is refused
   /// unless the cluster says `tls: off`.
   public static func with<T>(
     cluster name: String?, address: String?, token: () throws -> String,
-    tls: TLSSettings? = nil,
+    tokenGivenExplicitly: Bool = false, tls: TLSSettings? = nil,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
     logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
@@ -89,9 +92,12 @@ public struct ClusterTarget: Sendable {
       let settings = try existingTLS(
         address: existing, explicit: tls, security: spec.security,
         what: "cluster `\(spec.name)` (\(existing))")
+      let value =
+        try spec.tokenFile.flatMap { tokenGivenExplicitly ? nil : try TokenFile.read($0) }
+        ?? token()
       return try await body(
         ClusterTarget(
-          kind: .existing, name: spec.name, address: existing, token: token(), tls: settings))
+          kind: .existing, name: spec.name, address: existing, token: value, tls: settings))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
       logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")
@@ -136,12 +142,18 @@ public struct ClusterTarget: Sendable {
 
   /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
   /// the cluster (retire, stop) whatever `body` did.
+  ///
+  /// Its state folder (`STATE/temporary/ID`: worker logs) is removed when it closes,
+  /// also after `body` failed or was interrupted. Only a cluster that failed to
+  /// start keeps it, for its logs (the error names them); of those, the newest
+  /// `keptFailedStarts` are kept and older ones removed.
   public static func temporary<T>(
     spec: ClusterSpec, loader: PluginLoader, options: ClusterOptions, logger: Logger,
     _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
     let runtime = try ClusterRuntime(spec: spec, loader: loader, options: options, logger: logger)
     var result: Result<T, any Error>?
+    var started = false
     await withTaskGroup(of: Void.self) { group in
       group.addTask {
         // Its failure is the start error that `ready()` throws below.
@@ -149,6 +161,7 @@ public struct ClusterTarget: Sendable {
       }
       do {
         let endpoint = try await runtime.ready()
+        started = true
         result = .success(
           try await body(
             ClusterTarget(
@@ -160,41 +173,39 @@ public struct ClusterTarget: Sendable {
       runtime.close()
       await group.waitForAll()
     }
-    if case .success = result {
+    if started {
       try? FileManager.default.removeItem(atPath: runtime.stateDirectory)
+    } else {
+      FileManager.default.createFile(
+        atPath: runtime.stateDirectory + "/" + failedStartMarker, contents: nil)
     }
+    pruneTemporaryFolders(in: options.stateFolder, keeping: keptFailedStarts)
     return try result!.get()
   }
 
-  /// The client's TLS settings for a cluster Shoal did not start: the command line's
-  /// files, else the cluster's `security.tls` files; plain TCP only on loopback or
-  /// where `tls: off` is written.
-  public static func existingTLS(
-    address: String, explicit: TLSSettings?, security: ClusterSecurity, what: String
-  ) throws -> TLSSettings {
-    // A malformed address is reported as such before anything about TLS.
-    let host = try SchedulerAddress(parsing: address).host
-    if let explicit { return explicit }
-    if let files = security.tls.files {
-      do {
-        return try .files(files)
-      } catch {
-        throw ShoalError(
-          .invalidConfig, "\(what): \(error)", location: security.location,
-          keyPath: security.keyPath)
-      }
+  /// How many state folders of temporary clusters that failed to start are kept.
+  public static let keptFailedStarts = 5
+
+  /// The file that marks the state folder of a temporary cluster that failed to start
+  /// (folders of clusters still running are never pruned).
+  static let failedStartMarker = "failed-to-start"
+
+  /// Removes all but the newest `count` folders under `STATE/temporary` of clusters
+  /// that failed to start.
+  static func pruneTemporaryFolders(in folder: StateFolder, keeping count: Int) {
+    let root = folder.root + "/temporary"
+    let manager = FileManager.default
+    guard let names = try? manager.contentsOfDirectory(atPath: root) else { return }
+    let failed = names.filter {
+      manager.fileExists(atPath: root + "/" + $0 + "/" + failedStartMarker)
     }
-    if security.isOff { return .off }
-    guard ClusterCredentials.isLoopback(host) else {
-      throw ShoalError(
-        .invalidConfig,
-        "\(what) is reached over the network, and plain TCP would send the token and every"
-          + " task in clear",
-        location: security.location, keyPath: security.keyPath,
-        hint: "give the client's certificates (--tls-ca/--tls-cert/--tls-key, or security: {tls:"
-          + " {ca_file, cert_file, key_file}} in clusters.yaml), or write `security: {tls: off}`"
-          + " to accept plain TCP; see docs/security.md")
+    let dated = failed.map { name -> (path: String, date: Date) in
+      let path = root + "/" + name
+      let date = (try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+      return (path, date ?? .distantPast)
     }
-    return .off
+    for old in dated.sorted(by: { $0.date > $1.date }).dropFirst(count) {
+      try? manager.removeItem(atPath: old.path)
+    }
   }
 }

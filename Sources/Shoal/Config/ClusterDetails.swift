@@ -27,8 +27,14 @@ public struct ClusterDetails: Sendable, Encodable {
   public var adapt: Adapt?
   /// The scheduler address of an existing cluster.
   public var address: String?
-  /// Time limits, in seconds.
-  public var timeouts: Timeouts
+  /// Time limits, in seconds (nil for an existing cluster: Shoal starts nothing).
+  public var timeouts: Timeouts?
+  /// The adapt bounds as declared, when the backend adjusted them.
+  public var declaredAdapt: Adapt?
+  /// Why the backend adjusted the adapt bounds (`BackendCheck.adaptNote`).
+  public var adaptNote: String?
+  /// The token file of an existing cluster (`token_file:`).
+  public var tokenFile: String?
   /// The `security:` setting as written, and what it protects.
   public var security: String
   /// What protects the cluster's connections, in words.
@@ -75,6 +81,9 @@ public struct ClusterDetails: Sendable, Encodable {
     case resolvedClass = "resolved_class"
     case clusterKwargs = "cluster_kwargs"
     case initialWorkers = "initial_workers"
+    case declaredAdapt = "declared_adapt"
+    case adaptNote = "adapt_note"
+    case tokenFile = "token_file"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -91,7 +100,10 @@ public struct ClusterDetails: Sendable, Encodable {
     try container.encodeIfPresent(initialWorkers, forKey: .initialWorkers)
     try container.encodeIfPresent(adapt, forKey: .adapt)
     try container.encodeIfPresent(address, forKey: .address)
-    try container.encode(timeouts, forKey: .timeouts)
+    try container.encodeIfPresent(timeouts, forKey: .timeouts)
+    try container.encodeIfPresent(declaredAdapt, forKey: .declaredAdapt)
+    try container.encodeIfPresent(adaptNote, forKey: .adaptNote)
+    try container.encodeIfPresent(tokenFile, forKey: .tokenFile)
     try container.encode(security, forKey: .security)
     try container.encode(protection, forKey: .protection)
     try container.encodeIfPresent(error, forKey: .error)
@@ -108,13 +120,20 @@ public struct ClusterDetails: Sendable, Encodable {
     resolvedClass = check.resolved?.importPath.description
     library = check.resolved?.path
     kind = check.resolved.map { $0.isFactory ? "factory" : "class" }
-    clusterKwargs = spec.clusterClass == nil ? nil : spec.clusterKwargs
+    // `Kwargs?.none`, not `nil`: Kwargs is ExpressibleByNilLiteral (a YAML null).
+    clusterKwargs = spec.clusterClass == nil ? Kwargs?.none : spec.clusterKwargs
     initialWorkers = check.initialWorkers
     adapt = (check.adapt ?? spec.adapt).map(Adapt.init)
     address = spec.address
-    timeouts = Timeouts(
-      start: spec.timeouts.start.seconds, scale: spec.timeouts.scale.seconds,
-      stop: spec.timeouts.stop.seconds)
+    tokenFile = spec.tokenFile
+    timeouts =
+      spec.address != nil
+      ? nil
+      : Timeouts(
+        start: spec.timeouts.start.seconds, scale: spec.timeouts.scale.seconds,
+        stop: spec.timeouts.stop.seconds)
+    adaptNote = check.adaptNote
+    declaredAdapt = adaptNote == nil ? nil : spec.adapt.map(Adapt.init)
     error = check.error?.description
     security = spec.security.description
     protection = ClusterSecurity.protection(of: spec)

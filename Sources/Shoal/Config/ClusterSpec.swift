@@ -36,8 +36,13 @@ public struct ClusterSpec: Sendable {
   public var adaptKwargs: Kwargs?
   /// The scheduler address of an existing cluster (`tcp://host:port`).
   public var address: String?
+  /// The file holding the token of an existing cluster (`token_file:`); nil: the
+  /// token comes from `--token-file`, `$SHOAL_TOKEN` or the default token file.
+  public var tokenFile: String?
   /// Time limits for calls into the backend plugin.
   public var timeouts: ClusterTimeouts
+  /// Where its dashboard listens (`dashboard:`); nil when it has none (`dashboard: false`).
+  public var dashboard: DashboardSetting? = .standard
   /// Where the cluster's name is written in the file.
   public var location: SourceLocation?
   /// Where `cluster_class` is written, when it is.

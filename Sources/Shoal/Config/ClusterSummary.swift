@@ -14,6 +14,11 @@ public struct ClusterSummary: Sendable, Codable, Hashable {
   public var adapt: AdaptBounds?
   /// Whether this is the configuration's default cluster.
   public var isDefault: Bool
+  /// The bounds after the backend adjusted them (to its capacity), when it did;
+  /// filled in only by callers that load the backend (`shoal clusters`).
+  public var effectiveAdapt: AdaptBounds?
+  /// Why the backend adjusted the bounds (`BackendCheck.adaptNote`).
+  public var adaptNote: String?
 
   /// `minimum` and `maximum` (nil: no maximum).
   public struct AdaptBounds: Sendable, Codable, Hashable {
@@ -27,6 +32,8 @@ public struct ClusterSummary: Sendable, Codable, Hashable {
     case name, mode, address, adapt
     case clusterClass = "cluster_class"
     case isDefault = "default"
+    case effectiveAdapt = "effective_adapt"
+    case adaptNote = "adapt_note"
   }
 
   /// The summary of `spec`.
@@ -38,6 +45,16 @@ public struct ClusterSummary: Sendable, Codable, Hashable {
     adapt = spec.adapt.map { AdaptBounds(minimum: $0.minimum, maximum: $0.maximum) }
     self.isDefault = isDefault
   }
+}
+
+extension ClusterSummary.AdaptBounds {
+  /// The bounds of `settings`.
+  public init(_ settings: AdaptSettings) {
+    self.init(minimum: settings.minimum, maximum: settings.maximum)
+  }
+
+  /// `MIN..MAX` (`∞` when there is no maximum).
+  public var text: String { "\(minimum)..\(maximum.map(String.init) ?? "∞")" }
 }
 
 extension ShoalConfig {

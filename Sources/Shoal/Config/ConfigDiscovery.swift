@@ -71,7 +71,8 @@ extension ShoalConfig {
       "no clusters.yaml found; looked for:\n"
         + candidates.map { "  \($0)" }.joined(separator: "\n"),
       hint:
-        "create clusters.yaml (see docs/configuration.md), set SHOAL_CONFIG, or pass --config FILE")
+        "run `shoal init` to write a commented ./clusters.yaml, set SHOAL_CONFIG, or pass --config FILE"
+        + " (`shoal run` and `shoal map` work without one, on a local cluster)")
   }
 
   /// Loads and parses the file at `file` (relative to the current folder).
@@ -105,7 +106,7 @@ extension ShoalConfig {
       throw ShoalError(
         .configNotFound,
         "configuration file \(candidate.file) (from \(candidate.origin)) does not exist",
-        hint: "check the path, or create it (see docs/configuration.md)")
+        hint: "check the path, or write one with `shoal init \(candidate.file)`")
     }
     guard !isDirectory.boolValue else {
       throw ShoalError(
@@ -116,11 +117,14 @@ extension ShoalConfig {
       throw ShoalError(
         .configNotFound, "cannot read configuration file \(candidate.file): permission denied")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    try YAMLLimits.checkSize(data, file: candidate.file)
+    if let (line, column) = YAMLLimits.firstInvalidUTF8(data) {
       throw ShoalError(
-        .invalidConfig, "\(candidate.file) is not UTF-8 text",
-        location: SourceLocation(file: candidate.file, line: 1, column: 1))
+        .invalidConfig, "\(candidate.file) is not UTF-8 text: a byte here is not UTF-8",
+        location: SourceLocation(file: candidate.file, line: line, column: column),
+        hint: "save the file as UTF-8")
     }
+    let text = String(decoding: data, as: UTF8.self)
     return try ConfigParser(
       file: candidate.file, absolutePath: candidate.absolutePath,
       baseDirectory: directory(of: candidate.absolutePath), environment: environment

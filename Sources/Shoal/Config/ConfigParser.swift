@@ -16,7 +16,8 @@ struct ConfigParser {
 
   static let topLevelKeys = ["version", "default", "plugin_path", "security", "clusters"]
   static let clusterKeys = [
-    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "security",
+    "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "token_file",
+    "dashboard", "security",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -34,22 +35,36 @@ struct ConfigParser {
         "expected a mapping at the top level (`version`, `clusters`, ...), found "
           + root.kindDescription, code: .invalidConfig, hint: Self.example)
     }
-    let version = try parseVersion(root["version"])
-    try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
-    let pluginPath = try parsePluginPath(root["plugin_path"])
-    guard let clustersNode = root["clusters"] else {
-      throw root.error(
-        "missing required key `clusters`", code: .missingKey, hint: Self.example)
+    // Independent parts are checked one after another and every problem is reported,
+    // not only the first (`ConfigErrors`).
+    var collector = ErrorCollector()
+    let version = try collector.attempt { try parseVersion(root["version"]) } ?? 1
+    _ = try collector.attempt {
+      try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
     }
-    let security = try root["security"].map(parseSecurity) ?? .auto
-    let clusters = try parseClusters(clustersNode).map { cluster in
+    let pluginPath = try collector.attempt { try parsePluginPath(root["plugin_path"]) } ?? []
+    let security =
+      (try collector.attempt { try root["security"].map(parseSecurity) }).flatMap { $0 } ?? .auto
+    guard let clustersNode = root["clusters"] else {
+      throw ConfigErrors.combine(
+        collector.errors
+          + [root.error("missing required key `clusters`", code: .missingKey, hint: Self.example)])
+    }
+    let clusters = (try collector.attempt { try parseClusters(clustersNode) } ?? []).map {
+      cluster in
       var cluster = cluster
       if cluster.security.location == nil { cluster.security = security }
       return cluster
     }
-    let defaultCluster = try parseDefault(root["default"], clusters: clusters)
+    var declared: [String] = []
+    if case .map(let entries) = clustersNode.value { declared = entries.map(\.key) }
+    let defaultCluster = try collector.attempt {
+      try parseDefault(root["default"], clusters: clusters, declared: declared)
+    }
+    try ConfigErrors.throwIfAny(collector.errors)
     return ShoalConfig(
-      file: file, absolutePath: absolutePath, version: version, defaultCluster: defaultCluster,
+      file: file, absolutePath: absolutePath, version: version,
+      defaultCluster: defaultCluster ?? nil,
       pluginPath: pluginPath, clusters: clusters, environment: environment)
   }
 
@@ -107,10 +122,12 @@ struct ConfigParser {
     }
   }
 
-  private func parseDefault(_ node: Kwargs?, clusters: [ClusterSpec]) throws -> String? {
+  private func parseDefault(
+    _ node: Kwargs?, clusters: [ClusterSpec], declared: [String]
+  ) throws -> String? {
     guard let node, !node.isNull else { return clusters.count == 1 ? clusters[0].name : nil }
     let name = try node.decode(String.self)
-    let names = clusters.map(\.name)
+    let names = declared
     guard names.contains(name) else {
       throw node.error(
         "`default` names cluster `\(name)`, which is not declared"
@@ -129,9 +146,14 @@ struct ConfigParser {
     guard !entries.isEmpty else {
       throw node.error("no clusters declared", code: .invalidConfig, hint: Self.example)
     }
-    return try entries.map { entry in
-      try parseCluster(name: entry.key, nameLocation: entry.keyLocation, node: entry.value)
+    var collector = ErrorCollector()
+    let specs = try entries.compactMap { entry in
+      try collector.attempt {
+        try parseCluster(name: entry.key, nameLocation: entry.keyLocation, node: entry.value)
+      }
     }
+    try ConfigErrors.throwIfAny(collector.errors)
+    return specs
   }
 
   private func parseCluster(
@@ -150,56 +172,86 @@ struct ConfigParser {
           + Self.clusterKeys.map { "`\($0)`" }.joined(separator: ", ")
           + "), found \(node.kindDescription)", code: .typeMismatch)
     }
-    try Self.checkKeys(of: node, accepted: Self.clusterKeys)
-    let timeouts =
-      try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) }
-      ?? ClusterTimeouts()
+    var collector = ErrorCollector()
+    _ = try collector.attempt { try Self.checkKeys(of: node, accepted: Self.clusterKeys) }
+    let timeouts: ClusterTimeouts =
+      (try collector.attempt { try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) } })
+      .flatMap { $0 } ?? ClusterTimeouts()
 
     if let addressNode = node["address"] {
-      let address = try parseAddress(addressNode)
-      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
+      let address = try collector.attempt { try parseAddress(addressNode) }
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard"]
+      where node[key] != nil {
         let entryLocation = Self.keyLocation(of: key, in: node)
-        throw ShoalError(
-          .invalidConfig,
-          "`address` connects to an existing cluster and cannot be combined with `\(key)`",
-          location: entryLocation, keyPath: node.path,
-          hint: "remove `\(key)` to use the running cluster at \(address),"
-            + " or remove `address` to create a cluster")
+        try ConfigErrors.throwIfAny(
+          collector.errors + [
+            ShoalError(
+              .invalidConfig,
+              "`address` connects to an existing cluster and cannot be combined with `\(key)`",
+              location: entryLocation, keyPath: node.path,
+              hint: "remove `\(key)` to use the running cluster at \(address ?? "that address"),"
+                + " or remove `address` to create a cluster")
+          ])
       }
+      let tokenFile = try collector.attempt { try parseTokenFile(node["token_file"]) } ?? nil
+      let security = (try collector.attempt { try node["security"].map(parseSecurity) }).flatMap {
+        $0
+      }
+      try ConfigErrors.throwIfAny(collector.errors)
       var spec = ClusterSpec(
         name: name, address: address, timeouts: timeouts, location: nameLocation)
-      if let security = try node["security"].map(parseSecurity) { spec.security = security }
+      spec.tokenFile = tokenFile
+      if let security { spec.security = security }
       return spec
+    }
+    if let tokenNode = node["token_file"] {
+      _ = try collector.attempt {
+        throw ShoalError(
+          .invalidConfig,
+          "`token_file` names the token of an existing cluster; it needs `address`",
+          location: Self.keyLocation(of: "token_file", in: node) ?? tokenNode.location,
+          keyPath: node.path,
+          hint: "a cluster that Shoal starts makes its own token; remove `token_file`")
+      }
     }
 
     var clusterClass = ClusterSpec.defaultClusterClass
     var classLocation: SourceLocation?
     if let classNode = node["cluster_class"] {
       classLocation = classNode.location
-      clusterClass = try parseClusterClass(classNode)
+      clusterClass = try collector.attempt { try parseClusterClass(classNode) } ?? clusterClass
     }
     var clusterKwargs =
       node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
     if clusterKwargs.isNull {
       clusterKwargs = Kwargs(.map([]), location: clusterKwargs.location, path: clusterKwargs.path)
     }
-    guard clusterKwargs.isMap else {
-      throw clusterKwargs.error(
-        "expected a mapping of backend options, found \(clusterKwargs.kindDescription)",
-        code: .typeMismatch)
+    if !clusterKwargs.isMap {
+      collector.errors.append(
+        clusterKwargs.error(
+          "expected a mapping of backend options, found \(clusterKwargs.kindDescription)",
+          code: .typeMismatch))
     }
     var adapt: AdaptSettings?
     var adaptKwargs = node["adapt_kwargs"]
     if let raw = adaptKwargs {
       let mapping = raw.isNull ? Kwargs(.map([]), location: raw.location, path: raw.path) : raw
       adaptKwargs = mapping
-      adapt = try mapping.decode(AdaptSettings.self)
+      adapt = try collector.attempt { try mapping.decode(AdaptSettings.self) }
     }
+    let dashboard =
+      (try collector.attempt { try node["dashboard"].map { try DashboardSetting.parse(node: $0) } })
+      .flatMap { $0 } ?? .standard
+    let security = (try collector.attempt { try node["security"].map(parseSecurity) }).flatMap {
+      $0
+    }
+    try ConfigErrors.throwIfAny(collector.errors)
     var spec = ClusterSpec(
       name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
       adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
       clusterClassLocation: classLocation)
-    if let security = try node["security"].map(parseSecurity) { spec.security = security }
+    spec.dashboard = dashboard
+    if let security { spec.security = security }
     return spec
   }
 
@@ -215,14 +267,26 @@ struct ConfigParser {
     return text
   }
 
+  /// `tcp://HOST:PORT` or `HOST:PORT` (as on the command line), returned as `tcp://HOST:PORT`.
   private func parseAddress(_ node: Kwargs) throws -> String {
     let address = try node.decode(String.self)
-    guard Self.isAddress(address) else {
+    guard let parsed = try? SchedulerAddress(parsing: address),
+      Self.isAddress(parsed.description)
+    else {
       throw node.error(
-        "expected a scheduler address `tcp://HOST:PORT`, found \"\(address)\"",
+        "expected a scheduler address `tcp://HOST:PORT` (or `HOST:PORT`), found \"\(address)\"",
         code: .invalidValue, hint: "for example `address: tcp://127.0.0.1:8786`")
     }
-    return address
+    return parsed.description
+  }
+
+  /// `token_file:` of an `address:` cluster: a path (`~` and `${VAR}` expanded),
+  /// relative paths against the config's folder.
+  private func parseTokenFile(_ node: Kwargs?) throws -> String? {
+    guard let node, !node.isNull else { return nil }
+    let path = try node.decode(String.self)
+    guard !path.isEmpty else { throw node.error("token_file is empty", code: .invalidValue) }
+    return path.hasPrefix("/") ? path : Self.join(baseDirectory, path)
   }
 
   /// Whether `text` is `tcp://HOST:PORT` with a port in 1...65535.

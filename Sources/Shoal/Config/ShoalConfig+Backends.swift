@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalPluginHost
 
 /// The outcome of loading one cluster's backend without starting it.
 public struct BackendCheck: Sendable {

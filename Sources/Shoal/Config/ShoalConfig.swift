@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalPluginHost
 
 /// A parsed and validated `clusters.yaml`.
 ///

@@ -1,3 +1,4 @@
+import Foundation
 import ShoalCore
 import Yams
 
@@ -16,6 +17,7 @@ struct YAMLReader {
 
   /// The document's root node, or nil for an empty document (only comments or blank).
   func read(_ text: String) throws -> Kwargs? {
+    try YAMLLimits.checkSize(text.utf8, file: file)
     let root: Node?
     do {
       root = try Yams.compose(yaml: text)
@@ -23,14 +25,23 @@ struct YAMLReader {
       throw translate(error)
     }
     guard let root else { return nil }
-    return try convert(root, path: "")
+    return try convert(root, path: "", depth: 0, budget: NodeBudget())
   }
 
   func location(_ mark: Mark?) -> SourceLocation? {
     mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
   }
 
-  private func convert(_ node: Node, path: String) throws -> Kwargs {
+  private func convert(_ node: Node, path: String, depth: Int, budget: NodeBudget) throws
+    -> Kwargs
+  {
+    try budget.spend(at: location(node.mark), keyPath: path)
+    guard depth <= YAMLLimits.maxDepth else {
+      throw ShoalError(
+        .invalidConfig, "nesting deeper than \(YAMLLimits.maxDepth) levels",
+        location: location(node.mark), keyPath: path,
+        hint: "a configuration nests a few levels; check for unbalanced brackets")
+    }
     switch node {
     case .scalar(let scalar):
       let quoted = scalar.style != .plain && scalar.style != .any
@@ -42,7 +53,7 @@ struct YAMLReader {
       return Kwargs(.scalar(text, quoted: quoted), location: here, path: path)
     case .sequence(let sequence):
       let items = try sequence.enumerated().map { index, item in
-        try convert(item, path: "\(path)[\(index)]")
+        try convert(item, path: "\(path)[\(index)]", depth: depth + 1, budget: budget)
       }
       return Kwargs(.list(items), location: location(sequence.mark), path: path)
     case .mapping(let mapping):
@@ -55,10 +66,11 @@ struct YAMLReader {
             location: location(keyNode.mark), keyPath: path)
         }
         if key.string == "<<" && key.style == .plain {
-          merged += try mergeEntries(valueNode, path: path)
+          merged += try mergeEntries(valueNode, path: path, depth: depth, budget: budget)
           continue
         }
-        let child = try convert(valueNode, path: Kwargs.join(path, key.string))
+        let child = try convert(
+          valueNode, path: Kwargs.join(path, key.string), depth: depth + 1, budget: budget)
         entries.append((key.string, location(key.mark), child))
       }
       for entry in merged where !entries.contains(where: { $0.key == entry.key }) {
@@ -76,7 +88,9 @@ struct YAMLReader {
 
   /// The entries of a YAML merge key (`<<: *defaults` or `<<: [*a, *b]`), rooted at
   /// `path`; earlier mappings win, and the mapping's own keys win over all of them.
-  private func mergeEntries(_ node: Node, path: String) throws -> [Entry] {
+  private func mergeEntries(_ node: Node, path: String, depth: Int, budget: NodeBudget) throws
+    -> [Entry]
+  {
     let sources: [Node]
     switch node {
     case .mapping: sources = [node]
@@ -90,7 +104,7 @@ struct YAMLReader {
           .invalidConfig, "`<<` merges mappings only, found a \(Self.kind(source))",
           location: location(source.mark), keyPath: path)
       }
-      let converted = try convert(source, path: path)
+      let converted = try convert(source, path: path, depth: depth, budget: budget)
       guard case .map(let entries) = converted.value else { continue }
       for entry in entries where !result.contains(where: { $0.key == entry.key }) {
         result.append(entry)
@@ -113,6 +127,13 @@ struct YAMLReader {
 
   private func translate(_ error: YamlError) -> ShoalError {
     func syntax(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> ShoalError {
+      if problem.contains("Maximum nesting level") || (context?.text ?? "").contains("nesting") {
+        // libyaml's own limit (1000), with a hint about its C API: say it our way.
+        return ShoalError(
+          .invalidConfig, "nesting deeper than \(YAMLLimits.maxDepth) levels",
+          location: location(mark),
+          hint: "a configuration nests a few levels; check for unbalanced brackets")
+      }
       var message = "invalid YAML: \(problem)"
       if let context {
         message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
@@ -144,5 +165,14 @@ struct YAMLReader {
     default:
       return ShoalError(.invalidConfig, "invalid YAML: \(error)", location: location(nil))
     }
+  }
+}
+
+/// Reads a YAML text as `cluster_kwargs` (an empty text is an empty mapping), for the
+/// conformance kit's `Kwargs(yaml:)`.
+public enum ClusterKwargsText {
+  /// The node of `text`, positions in `file`.
+  public static func read(_ text: String, file: String) throws -> Kwargs {
+    try YAMLReader(file: file, expansion: Expansion(environment: ProcessInfo.processInfo.environment)).read(text) ?? .empty()
   }
 }

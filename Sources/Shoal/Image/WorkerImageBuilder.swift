@@ -3,8 +3,8 @@ import ShoalCore
 
 /// Builds the worker image from the local build, without a registry: `shoal image build`.
 ///
-/// The image holds `/opt/shoal/` (the `shoal` executable, `libShoalCore.so` and every
-/// plugin and task library of the build folder), the dynamic Swift runtime and the
+/// The image holds `/opt/shoal/` (the `shoal` executable and every plugin and task
+/// library of the build folder, each carrying its own static copy of ShoalCore), the dynamic Swift runtime and the
 /// system libraries these need (as `ldd` lists them, at the same absolute paths, so
 /// the executables' run paths hold), and busybox as `/bin/sh` with its applets so
 /// that shell tasks run. It is imported with `podman import` (or `docker import`);
@@ -165,7 +165,7 @@ public struct WorkerImageBuilder: Sendable {
       hint: "install one: apt-get install -y podman runc (see docs/containers.md)")
   }
 
-  /// `shoal`, `libShoalCore.so`, the other `lib*.so` of the build folder, and `libraries`.
+  /// `shoal`, the `lib*.so` of the build folder (plugins and task libraries), and `libraries`.
   private func payloadFiles() throws -> [String] {
     let folder = options.buildDirectory
     let shoal = folder + "/shoal"
@@ -176,10 +176,6 @@ public struct WorkerImageBuilder: Sendable {
     }
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     let libraries = entries.filter { $0.hasPrefix("lib") && $0.hasSuffix(".so") }.sorted()
-    guard libraries.contains("libShoalCore.so") else {
-      throw ShoalError(
-        .invalidValue, "no libShoalCore.so next to \(shoal)", hint: "run `swift build`")
-    }
     for library in options.libraries where !FileManager.default.fileExists(atPath: library) {
       throw ShoalError(.invalidValue, "library \(library) does not exist")
     }

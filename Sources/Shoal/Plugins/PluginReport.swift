@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalPluginHost
 
 #if canImport(Glibc)
   import Glibc
@@ -22,8 +23,10 @@ public struct PluginReport: Sendable, Codable {
     public var module: String
     /// The library file.
     public var path: String
-    /// The plugin ABI version, when it loaded.
-    public var abiVersion: Int?
+    /// The plugin ABI version it declares (`2.1`), when it loaded.
+    public var abiVersion: String?
+    /// What built it (`ShoalCore 0.2.0 (Swift)`, `C`), when it loaded.
+    public var sdk: String?
     /// Exported backend classes.
     public var classes: [String]
     /// Exported factory functions.
@@ -34,7 +37,7 @@ public struct PluginReport: Sendable, Codable {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-      case module, path, classes, factories, tasks, error
+      case module, path, classes, factories, tasks, error, sdk
       case abiVersion = "abi_version"
     }
   }
@@ -43,8 +46,8 @@ public struct PluginReport: Sendable, Codable {
   public var searchPath: [Folder]
   /// The libraries, in search order (the first of each name only).
   public var libraries: [Library]
-  /// The ABI version of this shoal.
-  public var abiVersion: Int
+  /// The plugin ABI version this shoal loads (`2.1`: majors 2, minors 0 to 1).
+  public var abiVersion: String
 
   enum CodingKeys: String, CodingKey {
     case libraries
@@ -54,7 +57,7 @@ public struct PluginReport: Sendable, Codable {
 
   /// Loads every library on `loader`'s search path and records what it exports.
   public init(loader: PluginLoader) {
-    abiVersion = Int(PluginABI.version)
+    abiVersion = PluginLoader.abiVersion
     searchPath = loader.searchPath.folders.map {
       var info = stat()
       let exists = stat($0.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
@@ -64,12 +67,13 @@ public struct PluginReport: Sendable, Codable {
       switch result {
       case .success(let plugin):
         return Library(
-          module: module, path: path, abiVersion: Int(plugin.abiVersion),
-          classes: plugin.exports.classNames, factories: plugin.exports.factoryNames,
-          tasks: plugin.exports.taskNames, error: nil)
+          module: module, path: path, abiVersion: plugin.abiVersion, sdk: plugin.sdk,
+          classes: plugin.classNames, factories: plugin.factoryNames, tasks: plugin.taskNames,
+          error: nil)
       case .failure(let error):
         return Library(
-          module: module, path: path, abiVersion: nil, classes: [], factories: [], tasks: [],
+          module: module, path: path, abiVersion: nil, sdk: nil, classes: [], factories: [],
+          tasks: [],
           error: error.description)
       }
     }

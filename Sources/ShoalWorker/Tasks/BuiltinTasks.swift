@@ -1,4 +1,6 @@
 import ShoalCore
+import ShoalPluginHost
+import ShoalPluginHost
 
 /// The Swift tasks every worker has, in library `Builtin`, registered through the
 /// same `AnyTask` path as tasks from user libraries (for benchmarks and tests).
@@ -40,12 +42,9 @@ public enum Builtin {
     public func run(_ input: String) async throws -> String { input }
   }
 
-  /// The exports of library `Builtin`.
-  public static func exports() -> PluginExports {
-    let exports = PluginExports(module: library)
-    exports.export(task: Noop.self)
-    exports.export(task: Sleep.self)
-    exports.export(task: Echo.self)
-    return exports
+  /// The tasks of library `Builtin`, by name.
+  public static func exports() -> [String: TaskEntry] {
+    let tasks = [TaskEntry(AnyTask(Noop.self)), TaskEntry(AnyTask(Sleep.self)), TaskEntry(AnyTask(Echo.self))]
+    return Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0) })
   }
 }

@@ -91,6 +91,7 @@ public struct ShellTaskRunner: Sendable {
         platformOptions: options, input: .inputWriter, output: .sequence, error: .sequence
       ) { execution in
         let group = execution.processIdentifier.value
+        TaskPriority.apply(toGroup: group)
         return try await withTaskCancellationHandler {
           try await ShellTaskRunner.capture(
             execution, stdin: stdin, limit: limit, timeout: timeout, onOutput: onOutput

@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalPluginHost
 import ShoalWire
 import Synchronization
 
@@ -15,7 +16,7 @@ import Synchronization
 public final class SwiftTaskRunner: Sendable {
   /// The loader that finds task libraries.
   public let loader: PluginLoader
-  private let libraries: Mutex<[String: PluginExports]>
+  private let libraries: Mutex<[String: [String: TaskEntry]]>
 
   /// A runner that loads `preload` now and throws the loader's error for the first
   /// library that cannot be loaded or that exports no tasks.
@@ -24,15 +25,15 @@ public final class SwiftTaskRunner: Sendable {
     var libraries = [Builtin.library: Builtin.exports()]
     for module in preload where libraries[module] == nil {
       let plugin = try loader.load(module: module)
-      guard !plugin.exports.taskNames.isEmpty else {
+      guard !plugin.taskNames.isEmpty else {
         throw ShoalError(
           .notExported,
           "\(plugin.path) exports no Swift tasks"
-            + (plugin.exports.allNames.isEmpty
-              ? "" : " (it exports \(plugin.exports.allNames.joined(separator: ", ")))"),
+            + (plugin.allNames.isEmpty
+              ? "" : " (it exports \(plugin.allNames.joined(separator: ", ")))"),
           hint: "export tasks in its entry point with `$0.export(task: MyTask.self)`")
       }
-      libraries[module] = plugin.exports
+      libraries[module] = plugin.tasks
     }
     self.libraries = Mutex(libraries)
   }
@@ -43,21 +44,21 @@ public final class SwiftTaskRunner: Sendable {
   /// What a call resolved to.
   public enum Resolution: Sendable {
     /// The task to run.
-    case task(AnyTask)
+    case task(TaskEntry)
     /// The call cannot run: a `.rejected` result that says why.
     case rejected(TaskResult)
   }
 
   /// Finds the task `call` names and checks its types.
   public func resolve(_ call: SwiftTaskCall) -> Resolution {
-    let exports: PluginExports
+    let exports: [String: TaskEntry]
     do {
       exports = try library(call.library)
     } catch {
       return .rejected(TaskResult(status: .rejected, message: error.message))
     }
-    guard let task = exports.task(call.name) else {
-      let names = exports.taskNames
+    guard let task = exports[call.name] else {
+      let names = exports.keys.sorted()
       return .rejected(
         TaskResult(
           status: .rejected,
@@ -79,7 +80,7 @@ public final class SwiftTaskRunner: Sendable {
 
   /// Runs `call`; cancelling the calling task cancels the Swift task (cooperatively).
   public func run(_ call: SwiftTaskCall) async -> TaskResult {
-    let task: AnyTask
+    let task: TaskEntry
     switch resolve(call) {
     case .task(let found): task = found
     case .rejected(let rejection): return rejection
@@ -112,14 +113,14 @@ public final class SwiftTaskRunner: Sendable {
   private struct Rejection: Error { var message: String }
 
   /// The exports of task library `module`, loading it on first use.
-  private func library(_ module: String) throws(Rejection) -> PluginExports {
+  private func library(_ module: String) throws(Rejection) -> [String: TaskEntry] {
     // Clients that link ShoalWorker name the built-ins by their module.
     let name = module == "ShoalWorker" ? Builtin.library : module
     if let found = libraries.withLock({ $0[name] }) { return found }
     do {
       let plugin = try loader.load(module: name)
-      libraries.withLock { $0[name] = plugin.exports }
-      return plugin.exports
+      libraries.withLock { $0[name] = plugin.tasks }
+      return plugin.tasks
     } catch {
       throw Rejection(
         message: "task library \(module) is not loaded on this worker (loaded: "

@@ -8,7 +8,7 @@ struct ClustersShowCommand: AsyncParsableCommand {
     commandName: "show",
     abstract: "Show one cluster with defaults filled in and the library its class comes from.",
     discussion: """
-      Loads the cluster's plugin and makes the backend (starting nothing), so the
+      Loads the cluster's plugin and makes the backend (starting nothing), so the \
       output shows what `shoal up NAME` would use. Without NAME, the default cluster.
 
       Examples:
@@ -51,7 +51,13 @@ struct ClustersShowCommand: AsyncParsableCommand {
       add("resolves to", resolved)
     }
     add("library", details.library.map { "\($0) (\(details.kind ?? "class"))" })
-    add("cluster_kwargs", details.clusterKwargs?.description)
+    add("token_file", details.tokenFile)
+    if let kwargs = details.clusterKwargs {
+      let given = kwargs.description != "{}"
+      add(
+        "cluster_kwargs",
+        given ? kwargs.description : "none given (the backend's defaults apply)")
+    }
     add("initial workers", details.adapt == nil ? details.initialWorkers.map(String.init) : nil)
     if let adapt = details.adapt {
       add(
@@ -59,13 +65,21 @@ struct ClustersShowCommand: AsyncParsableCommand {
         "minimum \(adapt.minimum), maximum \(adapt.maximum.map(String.init) ?? "none"), "
           + "interval \(Seconds.format(adapt.interval)), wait_count \(adapt.waitCount), "
           + "target_duration \(Seconds.format(adapt.targetDuration))")
+      if let declared = details.declaredAdapt, let note = details.adaptNote {
+        add(
+          "declared",
+          "minimum \(declared.minimum), maximum \(declared.maximum.map(String.init) ?? "none")"
+            + " (\(note))")
+      }
     } else if details.address == nil {
       add("adapt_kwargs", "none (fixed size)")
     }
-    add(
-      "timeouts",
-      "start \(Seconds.format(details.timeouts.start)), scale \(Seconds.format(details.timeouts.scale)), "
-        + "stop \(Seconds.format(details.timeouts.stop))")
+    if let timeouts = details.timeouts {
+      add(
+        "timeouts",
+        "start \(Seconds.format(timeouts.start)), scale \(Seconds.format(timeouts.scale)), "
+          + "stop \(Seconds.format(timeouts.stop))")
+    }
     add("security", details.security)
     add("protected by", details.protection)
     return Table.render(rows, header: false)

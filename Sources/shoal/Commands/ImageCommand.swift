@@ -15,14 +15,14 @@ struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Assemble a worker image from this build and import it (nothing is pulled).",
       discussion: """
-        The image holds /opt/shoal (shoal, libShoalCore.so and every plugin and task
-        library next to this shoal), the dynamic Swift runtime and system libraries
-        that ldd lists, and busybox as /bin/sh so that shell tasks run. It is imported
+        The image holds /opt/shoal (shoal and every plugin and task \
+        library next to this shoal), the dynamic Swift runtime and system libraries \
+        that ldd lists, and busybox as /bin/sh so that shell tasks run. It is imported \
         with `podman import` (or `docker import`).
 
         Examples:
           shoal image build
-          shoal image build --tag localhost/my-workers:1 --library .build/debug/libMyTasks.so
+          shoal image build --tag localhost/my-workers:1 --library ./libMyTasks.so
           shoal image build --base debian-rootfs.tar --runtime docker
         """)
 
@@ -37,6 +37,8 @@ struct ImageCommand: ParsableCommand {
 
     @Option(name: .customLong("library"), help: "Another task library (.so) to put in the image.")
     var libraries: [String] = []
+
+    @OptionGroup var common: ConfigOptions
 
     @Option(help: "The folder holding shoal and the libraries (default: this shoal's folder).")
     var buildDir: String?

@@ -9,8 +9,8 @@ struct LogsCommand: ParsableCommand {
     commandName: "logs",
     abstract: "Print a worker's log, or list the worker logs of a cluster.",
     discussion: """
-      Worker logs are in the cluster's state folder (STATE/clusters/NAME/logs/WORKER.log);
-      a container worker's log is everything its `podman run` printed. They stay after
+      Worker logs are in the cluster's state folder (STATE/clusters/NAME/logs/WORKER.log); \
+      a container worker's log is everything its `podman run` printed. They stay after \
       the worker or the cluster is gone.
 
       Examples:
@@ -22,6 +22,7 @@ struct LogsCommand: ParsableCommand {
   @Argument(help: "The cluster's name.") var name: String
   @Argument(help: "The worker's name (as `shoal ps` lists it).") var worker: String?
   @Option(help: "Print only the last N lines.") var tail: Int?
+  @OptionGroup var options: ConfigOptions
 
   func validate() throws {
     if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more, found \(tail)") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Shoal
 import ShoalCore
+import UnixSignals
 
 /// `shoal map -- CMD ... {} ...`: one shell task per input line, GNU-parallel style.
 struct MapCommand: AsyncParsableCommand {
@@ -9,13 +10,18 @@ struct MapCommand: AsyncParsableCommand {
     commandName: "map",
     abstract: "Run a command once per input line across the cluster.",
     discussion: """
-      Each line of --inputs (a file, or - for stdin) becomes one task: `{}` in the
-      command is replaced by the line (without any `{}`, the line is added as the last
-      argument). Outputs are printed in input order. Progress goes to stderr: a bar on a
-      terminal, plain lines otherwise. Ends with a summary; exits 1 if any task failed.
+      Each line of --inputs (a file, or - for stdin) becomes one task: `{}` in the \
+      command is replaced by the line (without any `{}`, the line is added as the last \
+      argument, with a warning). Outputs are printed in input order. Progress goes to \
+      stderr: on a terminal a bar as wide as the terminal with the running and queued \
+      counts, the rate and the time left; plain lines otherwise. Each distinct failure is \
+      printed once, with the line it first happened on; the summary counts repeats and \
+      says how long the run took. Exits 1 if any task failed, 130 after Ctrl-C (what \
+      finished is reported, the rest cancelled).
 
       Example:
-        seq 1000 | shoal map --address tcp://127.0.0.1:8786 -j 100 -- sh -c 'echo $(({} * {}))'
+        seq 1000 | shoal map -j 100 -- sh -c 'echo $(({} * {}))'
+        shoal map --inputs hosts.txt --fail-fast --retries 2 -- ping -c 1 {}
       """)
 
   @OptionGroup var target: TargetOptions
@@ -28,6 +34,11 @@ struct MapCommand: AsyncParsableCommand {
     name: [.customShort("j"), .customLong("jobs")],
     help: ArgumentHelp("At most this many tasks at once (default: all).", valueName: "n"))
   var jobs: Int?
+
+  @Flag(
+    name: .customLong("fail-fast"),
+    help: "Stop at the first task that does not succeed: cancel the rest, report what finished.")
+  var failFast = false
 
   @Argument(parsing: .postTerminator, help: "The command, with {} for the input line, after --.")
   var command: [String] = []
@@ -45,47 +56,55 @@ struct MapCommand: AsyncParsableCommand {
 
   /// Runs one task per input line; its failures are reported as `error: ...`.
   private func runTasks() async throws {
+    let hasPlaceholder = command.contains { $0.contains("{}") }
+    if !hasPlaceholder {
+      ErrorReporting.warn(
+        "the command has no {}: each input line is added as its last argument"
+          + " (`\(command.joined(separator: " ")) LINE`); put {} where the line goes")
+    }
+    if inputs == "-" && isatty(STDIN_FILENO) == 1 {
+      StandardError.write(
+        "shoal map: reading input lines from the terminal; end them with Ctrl-D"
+          + " (or pass --inputs FILE, or pipe them in)\n")
+    }
     let lines = try readLines()
     let specs = lines.map { line -> TaskSpec in
       let substituted =
-        command.contains { $0.contains("{}") }
+        hasPlaceholder
         ? command.map { $0.replacingOccurrences(of: "{}", with: line) } : command + [line]
       return task.spec(substituted[0], Array(substituted.dropFirst()))
     }
-    var report = MapReport(lines: lines, terminal: isatty(STDERR_FILENO) == 1)
-    do {
-      try await target.withExecutor { executor in
-        if let jobs, jobs < specs.count {
-          // A sliding window: at most `jobs` tasks in flight.
-          try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
-            var next = 0
-            while next < jobs {
-              let index = next
-              group.addTask { (index, try await executor.submit(specs[index]).result) }
-              next += 1
-            }
-            while let (index, result) = try await group.next() {
-              report.add(result, index: index)
-              if next < specs.count {
-                let index = next
-                group.addTask { (index, try await executor.submit(specs[index]).result) }
-                next += 1
-              }
-            }
-          }
-        } else {
-          for try await done in executor.completions(of: executor.submit(specs)) {
-            report.add(done.result, index: done.index)
-          }
-        }
+    let report = MapReport(lines: lines, terminal: isatty(STDERR_FILENO) == 1)
+    let run = MapRun(specs: specs, report: report, jobs: jobs, failFast: failFast)
+    let timeout = Duration.milliseconds(Int64(target.connectTimeoutSeconds * 1000))
+    // Ctrl-C (or SIGTERM) stops the run: the rest is cancelled (or, while the cluster
+    // starts, nothing is submitted), what finished is reported, a temporary cluster is
+    // closed; a second one exits at once.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+    let watcher = Task {
+      var received = 0
+      for await _ in signals {
+        received += 1
+        if received > 1 { Foundation.exit(130) }
+        run.stop("interrupted")
       }
-    } catch {
-      report.finish()
-      throw error
     }
-    report.finish()
-    FileHandle.standardError.write(Data((report.summary + "\n").utf8))
-    if report.failed > 0 { throw ExitCode(1) }
+    defer { watcher.cancel() }
+    let finished = try await target.withTarget { cluster in
+      let executor = try await Executor.connect(
+        address: cluster.address, token: cluster.token, tls: cluster.tls, timeout: timeout)
+      do {
+        let finished = try await run.run(on: executor, token: cluster.token, tls: cluster.tls)
+        await executor.close()
+        return finished
+      } catch {
+        await executor.close()
+        throw error
+      }
+    }
+    FileHandle.standardError.write(Data((finished.summary(stopped: run.stopped) + "\n").utf8))
+    if run.stopped == "interrupted" { throw ExitCode(130) }
+    if finished.failed > 0 || run.stopped != nil { throw ExitCode(1) }
   }
 
   private func readLines() throws -> [String] {

@@ -17,9 +17,11 @@ struct PluginNewCommand: AsyncParsableCommand {
     abstract: "Write a new backend plugin package.",
     discussion: """
       Writes a Swift package NAME with a backend class that starts workers as local
-      processes (ready to adapt), its `shoal_plugin_entry`, a test that runs Shoal's
-      conformance kit against it, a clusters.yaml that selects it and a README. It
-      depends on this Shoal checkout by path and builds with the same toolchain.
+      processes (ready to adapt), its `shoal_plugin_table` entry point, a test that runs
+      Shoal's conformance kit against it, a clusters.yaml that selects it and a README.
+      It depends on Shoal by URL and version (default: the canonical repository and this
+      shoal's version); --shoal-path depends on a local checkout instead, for developing
+      Shoal itself. Build it with the same Swift toolchain as the shoal that loads it.
 
       Examples:
         shoal plugin new SlurmBackend                 # ./SlurmBackend, class SlurmCluster
@@ -37,33 +39,38 @@ struct PluginNewCommand: AsyncParsableCommand {
     name: .customLong("class"), help: "The backend class (default: NAME with Backend -> Cluster).")
   var className: String?
 
-  @Option(help: "The Shoal checkout to depend on (default: the one this shoal was built from).")
+  @Option(help: "The git URL of Shoal to depend on.")
+  var shoalURL: String = ShoalDependency.canonicalURL
+
+  @Option(help: "The Shoal version to depend on (from: VERSION).")
+  var shoalVersion: String = ShoalVersion.current
+
+  @Option(help: "Depend on this local Shoal checkout instead of a URL (developing Shoal).")
   var shoalPath: String?
 
   func run() async throws {
     do {
-      guard let shoal = shoalPath ?? PluginScaffold.buildCheckout() else {
-        throw ShoalError(
-          .invalidState, "cannot find the Shoal checkout this shoal was built from",
-          hint: "pass --shoal-path DIR (a clone of Shoal, the folder holding Sources/ShoalCore)")
-      }
       let current = FileManager.default.currentDirectoryPath
       let folder = path ?? name
       let directory = folder.hasPrefix("/") ? folder : current + "/" + folder
-      // A relative --shoal-path is written as is: Package.swift reads it from the package.
-      let checkout =
-        shoal.hasPrefix("/")
-        ? shoal
-        : URL(fileURLWithPath: directory + "/" + shoal).standardized.path
-      if !PluginScaffold.isCheckout(checkout) {
-        throw ShoalError(
-          .invalidValue, "\(checkout) is not a Shoal checkout (no Sources/ShoalCore/Package.swift)",
-          hint: "pass --shoal-path DIR with the folder that holds Sources/ShoalCore"
-            + " (a relative path is taken from the new package's folder)")
+      var dependency = ShoalDependency.url(shoalURL, version: shoalVersion)
+      if let shoal = shoalPath {
+        // A relative --shoal-path is written as is: Package.swift reads it from the package.
+        let checkout =
+          shoal.hasPrefix("/")
+          ? shoal : URL(fileURLWithPath: directory + "/" + shoal).standardized.path
+        guard PluginScaffold.isCheckout(checkout) else {
+          throw ShoalError(
+            .invalidValue,
+            "\(checkout) is not a Shoal checkout (no Sources/CShoalPlugin/include/shoal_plugin.h)",
+            hint: "pass --shoal-path DIR with a clone of Shoal (a relative path is taken from the"
+              + " new package's folder), or leave it out to depend on Shoal by URL and version")
+        }
+        dependency = .path(shoal)
       }
       let scaffold = PluginScaffold(
         module: name, className: className ?? PluginScaffold.defaultClassName(module: name),
-        directory: directory, shoalPath: shoal)
+        directory: directory, dependency: dependency)
       let files = try scaffold.write()
       print("Wrote \(scaffold.module) (cluster_class: \(scaffold.module).\(scaffold.className)):")
       for file in files { print("  \(file)") }

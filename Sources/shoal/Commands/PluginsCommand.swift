@@ -9,10 +9,10 @@ struct PluginsCommand: AsyncParsableCommand {
     commandName: "plugins",
     abstract: "List the plugin search path and the libraries on it.",
     discussion: """
-      The search path is, in order: --plugin-path, $SHOAL_PLUGIN_PATH
-      (colon-separated), `plugin_path` in clusters.yaml (when one is found),
-      then the folder of the shoal executable. For each lib*.so found: its ABI
-      version and the backend classes, factories and tasks it exports, or why
+      The search path is, in order: --plugin-path, $SHOAL_PLUGIN_PATH \
+      (colon-separated), `plugin_path` in clusters.yaml (when one is found), \
+      then the folder of the shoal executable. For each lib*.so found: its ABI \
+      version and the backend classes, factories and tasks it exports, or why \
       it cannot be loaded.
 
       Examples:
@@ -52,7 +52,7 @@ struct PluginsCommand: AsyncParsableCommand {
         continue
       }
       func names(_ list: [String]) -> String { list.isEmpty ? "-" : list.joined(separator: ", ") }
-      text += "    ABI \(library.abiVersion.map(String.init) ?? "?")\n"
+      text += "    ABI \(library.abiVersion ?? "?"), built with \(library.sdk ?? "?")\n"
       text += "    classes:   \(names(library.classes))\n"
       text += "    factories: \(names(library.factories))\n"
       text += "    tasks:     \(names(library.tasks))\n"

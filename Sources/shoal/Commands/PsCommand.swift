@@ -7,12 +7,17 @@ import ShoalCore
 struct PsCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ps",
-    abstract: "List the clusters started with `shoal up --detach`, with their workers.",
+    abstract: "List the clusters that are up, with their workers and dashboards.",
     discussion: """
-      For each cluster: its state (running, closing, dead when its process is gone,
-      unresponsive when it did not answer within --timeout), address, queued and
-      running tasks; each worker's state, slots, running tasks and restarts; and for
-      adaptive clusters the bounds, the target and the last scaling decisions.
+      For each cluster: its state (running, closing, dead when its process is gone, \
+      unresponsive when it did not answer within --timeout), address, queued and \
+      running tasks; each worker's state, slots, running tasks, tasks done and failed \
+      since it connected, CPU (percent of one core, over a quarter second) and memory \
+      of its process and its tasks (local workers only), time since it connected, and \
+      restarts; and for adaptive clusters the bounds, the target and the last scaling \
+      decisions; each cluster's dashboard URL. Temporary clusters (started by `shoal \
+      run` or `map` for one command) are listed while they run, marked temporary with \
+      that command.
 
       Examples:
         shoal ps
@@ -21,13 +26,19 @@ struct PsCommand: AsyncParsableCommand {
 
   @Argument(help: "Only these clusters.") var names: [String] = []
   @Flag(help: "Print JSON instead of tables.") var json = false
+  @OptionGroup var options: ConfigOptions
   @Option(help: "Seconds to wait for each cluster's answer.") var timeout: Double = 5
+
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
 
   func run() async throws {
     try await withErrorReporting {
-      let statuses = await DetachedCluster.statuses(
-        names: names.isEmpty ? nil : names, stateFolder: .standard(),
-        timeout: .milliseconds(Int64(timeout * 1000)))
+      let limit = Duration.milliseconds(Int64(timeout * 1000))
+      var statuses = await DetachedCluster.statuses(
+        names: names.isEmpty ? nil : names, stateFolder: .standard(), timeout: limit)
+      let temporary = await DetachedCluster.temporaryStatuses(
+        stateFolder: .standard(), timeout: limit)
+      statuses += temporary.filter { names.isEmpty || names.contains($0.name) }
       if json {
         try JSONOutput.print(statuses)
         return
@@ -46,7 +57,8 @@ struct PsCommand: AsyncParsableCommand {
     ]
     for status in statuses {
       rows.append([
-        status.name, status.state, status.address ?? "-", String(status.workers.count),
+        status.name + (status.temporary == true ? " (temporary)" : ""), status.state,
+        status.address ?? "-", String(status.workers.count),
         String(status.totalSlots), String(status.running), String(status.queued),
         status.adaptive.map(adaptiveSummary) ?? "-",
       ])
@@ -54,13 +66,24 @@ struct PsCommand: AsyncParsableCommand {
     var text = Table.render(rows)
     for status in statuses {
       if let note = status.note { text += "\n\(status.name): \(note)\n" }
+      if let dashboard = status.dashboard { text += "\n\(status.name) dashboard: \(dashboard)\n" }
+      if let command = status.command { text += "\(status.name) owned by: \(command)\n" }
       if !status.workers.isEmpty {
-        var workerRows = [["  WORKER", "STATE", "SLOTS", "RUNNING", "RESTARTS", "WHERE"]]
+        var workerRows = [
+          [
+            "  WORKER", "STATE", "SLOTS", "RUNNING", "DONE", "FAILED", "CPU", "MEMORY", "UP",
+            "RESTARTS", "WHERE",
+          ]
+        ]
         for worker in status.workers {
           workerRows.append([
             "  " + worker.name, worker.state + (worker.retiring ? " (retiring)" : ""),
-            String(worker.slots), String(worker.running), String(worker.restarts),
-            worker.location ?? "-",
+            String(worker.slots), String(worker.running),
+            worker.completed.map(String.init) ?? "-", worker.failed.map(String.init) ?? "-",
+            worker.usage.map { String(format: "%.0f%%", $0.cpuPercent) } ?? "-",
+            worker.usage.map { memory($0.memoryBytes) } ?? "-",
+            worker.uptimeSeconds.map { MapProgress.duration($0) } ?? "-",
+            String(worker.restarts), worker.location ?? "-",
           ])
         }
         text += "\n\(status.name) workers:\n" + Table.render(workerRows)
@@ -73,6 +96,13 @@ struct PsCommand: AsyncParsableCommand {
       }
     }
     return text
+  }
+
+  /// `12.3 MiB`, `1.20 GiB`.
+  static func memory(_ bytes: Int) -> String {
+    let mebibytes = Double(bytes) / 1_048_576
+    return mebibytes < 1024
+      ? String(format: "%.1f MiB", mebibytes) : String(format: "%.2f GiB", mebibytes / 1024)
   }
 
   static func adaptiveSummary(_ adaptive: ClusterStatus.Adaptive) -> String {

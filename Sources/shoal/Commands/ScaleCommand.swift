@@ -9,8 +9,8 @@ struct ScaleCommand: AsyncParsableCommand {
     commandName: "scale",
     abstract: "Set the number of workers of a detached cluster (turns adaptive scaling off).",
     discussion: """
-      Scaling up starts workers at once; scaling down retires workers through the
-      scheduler first (idle ones first; running tasks finish), then stops them. As in
+      Scaling up starts workers at once; scaling down retires workers through the \
+      scheduler first (idle ones first; running tasks finish), then stops them. As in \
       Dask, a manual scale turns adaptive scaling off; `shoal adapt` turns it back on.
 
       Examples:
@@ -20,11 +20,10 @@ struct ScaleCommand: AsyncParsableCommand {
 
   @Argument(help: "The cluster's name.") var name: String
   @Argument(help: "The number of workers.") var count: Int
+  @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if count < 0 {
-      throw ValidationError("the number of workers must be 0 or more, found \(count)")
-    }
+    try SecondsOption.checkWorkers(count, "the number of workers")
   }
 
   func run() async throws {
@@ -43,7 +42,7 @@ struct AdaptCommand: AsyncParsableCommand {
     commandName: "adapt",
     abstract: "Turn on adaptive scaling of a detached cluster, within new bounds.",
     discussion: """
-      The backend clamps the maximum to its capacity (LocalCluster: max_workers, by
+      The backend clamps the maximum to its capacity (LocalCluster: max_workers, by \
       default 4 x the core count) and refuses a minimum it cannot reach.
 
       Examples:
@@ -54,9 +53,11 @@ struct AdaptCommand: AsyncParsableCommand {
   @Argument(help: "The cluster's name.") var name: String
   @Option(help: "Never fewer workers than this.") var minimum: Int = 0
   @Option(help: "Never more workers than this (default: none).") var maximum: Int?
+  @OptionGroup var options: ConfigOptions
 
   func validate() throws {
-    if minimum < 0 { throw ValidationError("--minimum must be 0 or more, found \(minimum)") }
+    try SecondsOption.checkWorkers(minimum, "--minimum")
+    if let maximum { try SecondsOption.checkWorkers(maximum, "--maximum") }
     if let maximum, maximum < minimum {
       throw ValidationError("--minimum (\(minimum)) is greater than --maximum (\(maximum))")
     }
@@ -80,7 +81,7 @@ struct DownCommand: AsyncParsableCommand {
     commandName: "down",
     abstract: "Close a detached cluster: retire and stop its workers, stop its scheduler.",
     discussion: """
-      Waits until the cluster's process has exited. A dead cluster (its process gone)
+      Waits until the cluster's process has exited. A dead cluster (its process gone) \
       has its record cleared.
 
       Examples:
@@ -89,6 +90,9 @@ struct DownCommand: AsyncParsableCommand {
 
   @Argument(help: "The cluster's name.") var name: String
   @Option(help: "Seconds to wait for it to close before killing it.") var timeout: Double = 60
+  @OptionGroup var options: ConfigOptions
+
+  func validate() throws { try SecondsOption.check(timeout, "--timeout") }
 
   func run() async throws {
     try await withErrorReporting {

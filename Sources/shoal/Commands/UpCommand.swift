@@ -11,10 +11,10 @@ struct UpCommand: AsyncParsableCommand {
     commandName: "up",
     abstract: "Start a cluster from clusters.yaml and keep it up.",
     discussion: """
-      Without --detach the cluster runs in the foreground until Ctrl-C (or SIGTERM),
-      which retires and stops its workers. With --detach it runs in the background;
-      its address, token file and pid are recorded under the state folder
-      ($XDG_STATE_HOME/shoal/clusters/NAME, default ~/.local/state/shoal/...), where
+      Without --detach the cluster runs in the foreground until Ctrl-C (or SIGTERM), \
+      which retires and stops its workers. With --detach it runs in the background; \
+      its address, token file and pid are recorded under the state folder \
+      ($XDG_STATE_HOME/shoal/clusters/NAME, default ~/.local/state/shoal/...), where \
       `shoal ps`, `scale`, `adapt`, `down` and `run/map --cluster NAME` find it.
 
       Examples:
@@ -58,8 +58,9 @@ struct UpCommand: AsyncParsableCommand {
     let logger = ClusterLogging.make(label: "shoal.cluster", fallback: .info)
     let runtime = try ClusterRuntime(
       spec: spec, loader: options.loader(config: config),
-      options: ClusterOptions(
-        stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file),
+      options: ClusterOptions.forCommand(
+        stateFolder: folder, recorded: true, detached: detachedChild, configFile: config.file,
+        logger: logger),
       logger: logger)
     async let announced: Void = announce(runtime)
     // Ctrl-C or SIGTERM closes the cluster properly (retire, stop); a second one stops
@@ -85,7 +86,9 @@ struct UpCommand: AsyncParsableCommand {
   private func announce(_ runtime: ClusterRuntime) async {
     guard let endpoint = try? await runtime.ready(), !detachedChild else { return }
     FileHandle.standardOutput.write(
-      Data("cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n".utf8))
+      Data(
+        ("cluster `\(endpoint.name)` is up at \(endpoint.address); Ctrl-C to stop it\n"
+          + (runtime.dashboard.map { "  dashboard: \($0)\n" } ?? "")).utf8))
   }
 }
 
@@ -128,6 +131,7 @@ enum Detach {
       }
       if let record = folder.record(spec.name), record.pid == pid {
         print("cluster `\(spec.name)` is up at \(record.address) (pid \(pid))")
+        if let dashboard = record.dashboard { print("  dashboard: \(dashboard)") }
         print("  token: \(record.tokenFile)")
         print("  log:   \(logFile)")
         print("  stop:  shoal down \(spec.name)")

@@ -8,10 +8,10 @@ struct ValidateCommand: AsyncParsableCommand {
     commandName: "validate",
     abstract: "Check clusters.yaml and every cluster's backend, starting nothing.",
     discussion: """
-      Parses the file (syntax, types, unknown keys, address conflicts, adapt bounds,
-      `default`, `version`), then loads each `cluster_class` from the plugin search
-      path and makes the backend from its `cluster_kwargs`, which validates them.
-      Every problem is printed as `error: FILE:LINE:COL: key.path: message`; the exit
+      Parses the file (syntax, types, unknown keys, address conflicts, adapt bounds, \
+      `default`, `version`), then loads each `cluster_class` from the plugin search \
+      path and makes the backend from its `cluster_kwargs`, which validates them. \
+      Every problem is printed as `error: FILE:LINE:COL: key.path: message`; the exit \
       status is 0 only when there is none.
 
       Examples:
@@ -30,10 +30,8 @@ struct ValidateCommand: AsyncParsableCommand {
       for error in errors { ErrorReporting.report(error) }
       guard errors.isEmpty else { throw ExitCode.failure }
       for check in checks {
-        if let requested = check.cluster.adapt, let granted = check.adapt, granted != requested {
-          print(
-            "note: \(check.cluster.keyPath).adapt_kwargs: the backend adjusted the bounds"
-              + " from \(requested) to \(granted)")
+        if let note = check.adaptNote {
+          print("note: \(check.cluster.keyPath).adapt_kwargs: \(note)")
         }
       }
       let names = config.clusterNames.joined(separator: ", ")

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 import ShoalTLS
 import ShoalWorker
 
@@ -21,7 +22,8 @@ struct WorkerCommand: AsyncParsableCommand {
       The worker runs up to --nthreads tasks at once, reconnects with backoff when the \
       scheduler restarts or the network drops, and exits 0 when the scheduler retires it \
       or after SIGTERM (it stops taking tasks, lets running ones finish within \
-      --drain-grace, and hands the rest back). Exit status 3: --give-up-after passed \
+      --drain-grace, and hands the rest back); --lifetime does the same after that many \
+      seconds (a batch job's walltime minus a margin). Exit status 3: --give-up-after (default 60 s) passed \
       without reaching the scheduler; 1: refused (wrong token) or another error.
 
       The token comes from --token-file F (`-`: the first line of stdin), then \
@@ -65,9 +67,18 @@ struct WorkerCommand: AsyncParsableCommand {
   @Option(
     name: .customLong("give-up-after"),
     help: ArgumentHelp(
-      "Exit with status 3 after this many seconds without reaching the scheduler (default: retry forever).",
+      "Exit with status 3 after this many seconds without reaching the scheduler (default: 60; `inf`: retry forever).",
       valueName: "seconds"))
-  var giveUpAfter: Double?
+  var giveUpAfter: Double = WorkerCommand.defaultGiveUpAfter
+
+  /// The default of `--give-up-after`: a minute, as Dask's workers close when their
+  /// scheduler is gone; a scheduler restarted within it is rejoined.
+  static let defaultGiveUpAfter: Double = 60
+
+  @Option(
+    help: ArgumentHelp(
+      "Accepted as by every command; a worker reads no clusters.yaml.", valueName: "file"))
+  var config: String?
 
   @Option(
     name: .customLong("drain-grace"),
@@ -75,6 +86,12 @@ struct WorkerCommand: AsyncParsableCommand {
       "On SIGTERM, how many seconds running tasks may take before they are handed back.",
       valueName: "seconds"))
   var drainGrace: Double = 30
+
+  @Option(
+    help: ArgumentHelp(
+      "Drain and exit after this many seconds, as on SIGTERM (a batch job's walltime minus a margin).",
+      valueName: "seconds"))
+  var lifetime: Double?
 
   @Option(
     name: .customLong("plugin-path"),
@@ -89,19 +106,19 @@ struct WorkerCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    if let nthreads, nthreads < 1 {
-      throw ValidationError("--nthreads must be 1 or more, found \(nthreads)")
+    if let nthreads, !KwargsRange.slots.contains(nthreads) {
+      throw ValidationError(
+        "--nthreads must be \(KwargsRange.describe(KwargsRange.slots)), found \(nthreads)")
     }
     if let name, name.isEmpty || name.count > 256 || name.contains(where: \.isWhitespace) {
       throw ValidationError("--name must be 1 to 256 characters without spaces, found `\(name)`")
     }
-    if let giveUpAfter, !(giveUpAfter > 0) {
-      throw ValidationError(
-        "--give-up-after must be a number of seconds above 0, found \(giveUpAfter)")
+    // `inf` (retry forever) is allowed; anything else is a number of seconds in range.
+    if giveUpAfter.isFinite || giveUpAfter.isNaN {
+      try SecondsOption.check(giveUpAfter, "--give-up-after")
     }
-    if !(drainGrace >= 0) {
-      throw ValidationError("--drain-grace must be 0 or more seconds, found \(drainGrace)")
-    }
+    if let lifetime { try SecondsOption.check(lifetime, "--lifetime") }
+    try SecondsOption.check(drainGrace, "--drain-grace", allowZero: true)
     for module in tasks {
       guard (try? ImportPath(parsing: module))?.module == nil else {
         throw ValidationError(
@@ -154,7 +171,8 @@ struct WorkerCommand: AsyncParsableCommand {
       var configuration = WorkerConfiguration(
         host: address.host, port: address.port, name: name,
         slots: nthreads ?? WorkerCommand.processorCount(), token: token,
-        giveUpAfter: giveUpAfter.map { .milliseconds(Int64(($0 * 1000).rounded())) })
+        giveUpAfter: giveUpAfter.isFinite
+          ? .milliseconds(Int64((giveUpAfter * 1000).rounded())) : nil)
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
       configuration.tls = tlsSettings
       let worker = Worker(
@@ -162,9 +180,19 @@ struct WorkerCommand: AsyncParsableCommand {
         runner: TaskRunner(
           shell: ShellTaskRunner(environment: environment), swift: swift, workerName: name),
         logger: logger)
+      var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
+      ]
+      if let lifetime {
+        services.append(
+          .init(
+            service: WorkerLifetime(
+              lifetime: .milliseconds(Int64((lifetime * 1000).rounded())), logger: logger),
+            successTerminationBehavior: .gracefullyShutdownGroup))
+      }
       let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-          services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+          services: services,
           gracefulShutdownSignals: [.sigterm, .sigint],
           logger: logger))
       try await group.run()
@@ -178,13 +206,7 @@ struct WorkerCommand: AsyncParsableCommand {
   }
 
   static func makeLogger() -> Logger {
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      let level = PluginSearchPath.environment()["SHOAL_LOG_LEVEL"].flatMap(
-        Logger.Level.init(rawValue:))
-      handler.logLevel = level ?? .info
-      return handler
-    }
+    LoggingSystem.bootstrap { TerminalLogHandler(label: $0, fallback: .info) }
     return Logger(label: "shoal.worker")
   }
 

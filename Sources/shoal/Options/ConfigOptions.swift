@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Shoal
 import ShoalCore
+import ShoalPluginHost
 
 /// `--config FILE` and `--plugin-path DIR`, shared by every command that reads
 /// `clusters.yaml` or loads plugins.

@@ -42,8 +42,11 @@ struct TargetOptions: ParsableArguments {
 
   @OptionGroup var config: ConfigOptions
 
+  /// `--connect-timeout`, in seconds.
+  var connectTimeoutSeconds: Double { connectTimeout }
+
   func validate() throws {
-    guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+    try SecondsOption.check(connectTimeout, "--connect-timeout")
     if let cluster, let address {
       throw ValidationError("give either --cluster \(cluster) or --address \(address), not both")
     }
@@ -77,8 +80,10 @@ struct TargetOptions: ParsableArguments {
     return try await ClusterTarget.with(
       cluster: cluster, address: address,
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
-      tls: try tls.settings(), config: shoalConfig, loader: config.loader(config: shoalConfig),
-      options: Shoal.ClusterOptions(configFile: shoalConfig?.file), logger: logger, body)
+      tokenGivenExplicitly: tokenFile != nil, tls: try tls.settings(), config: shoalConfig,
+      loader: config.loader(config: shoalConfig),
+      options: Shoal.ClusterOptions.forCommand(configFile: shoalConfig?.file, logger: logger),
+      logger: logger, body)
   }
 
   /// Connects to the scheduler.
@@ -111,8 +116,15 @@ struct ShellTaskOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The folder to run the task in, on the worker.", valueName: "dir"))
   var cwd: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Run a task that fails or times out up to this many more times (Dask's retries=).",
+      valueName: "n"))
+  var retries = 0
+
   func validate() throws {
-    if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    if let timeout { try SecondsOption.check(timeout, "--timeout") }
+    if retries < 0 { throw ValidationError("--retries must be 0 or more, found \(retries)") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
     }
@@ -127,6 +139,6 @@ struct ShellTaskOptions: ParsableArguments {
     }
     return .shell(
       command, arguments, environment: variables, workingDirectory: cwd,
-      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) })
+      timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, retries: retries)
   }
 }

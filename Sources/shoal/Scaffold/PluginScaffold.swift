@@ -9,8 +9,8 @@ struct PluginScaffold {
   var className: String
   /// The folder that receives the package.
   var directory: String
-  /// The Shoal checkout the plugin's Package.swift points at.
-  var shoalPath: String
+  /// How the plugin's Package.swift depends on Shoal.
+  var dependency: ShoalDependency
 
   /// The class a module is given by default: `MyBackend` -> `MyCluster`, `Slurm` -> `SlurmCluster`.
   static func defaultClassName(module: String) -> String {
@@ -18,17 +18,9 @@ struct PluginScaffold {
       ? String(module.dropLast("Backend".count)) + "Cluster" : module + "Cluster"
   }
 
-  /// The checkout this `shoal` was built from (it holds Sources/ShoalCore), or nil
-  /// when it has moved away.
-  static func buildCheckout() -> String? {
-    var url = URL(fileURLWithPath: #filePath)  // Sources/shoal/Scaffold/PluginScaffold.swift
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return isCheckout(url.path) ? url.path : nil
-  }
-
-  /// Whether `path` is a Shoal checkout.
+  /// Whether `path` is a Shoal checkout (a --shoal-path must be one).
   static func isCheckout(_ path: String) -> Bool {
-    FileManager.default.fileExists(atPath: path + "/Sources/ShoalCore/Package.swift")
+    FileManager.default.fileExists(atPath: path + "/Sources/CShoalPlugin/include/shoal_plugin.h")
   }
 
   /// Checks the names, then writes every file; returns their paths. Refuses a folder
@@ -53,7 +45,7 @@ struct PluginScaffold {
         hint: "choose another --path, or remove the folder")
     }
     var written: [String] = []
-    for file in PluginTemplate.files(module: module, className: className, shoalPath: shoalPath) {
+    for file in PluginTemplate.files(module: module, className: className, dependency: dependency) {
       let path = directory + "/" + file.path
       try manager.createDirectory(
         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

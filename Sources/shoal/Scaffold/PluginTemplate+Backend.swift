@@ -169,11 +169,11 @@ extension PluginTemplate {
       }
     }
 
-    /// The one C symbol Shoal looks up in lib__MODULE__.so: reports the plugin ABI it
-    /// was built for, then registers the exported classes.
-    @_cdecl("shoal_plugin_entry")
-    public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-      PluginABI.entry(exports) { $0.export(__CLASS__.self) }
+    /// The one C symbol Shoal looks up in lib__MODULE__.so: the plugin's table (its ABI
+    /// version and exported classes), which the SDK builds from these registrations.
+    @_cdecl("shoal_plugin_table")
+    public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+      PluginABI.table(host) { $0.export(__CLASS__.self) }
     }
 
     """#

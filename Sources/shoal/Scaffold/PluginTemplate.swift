@@ -1,10 +1,11 @@
 /// The files of a new backend plugin package, as `shoal plugin new` writes them.
 ///
 /// Placeholders: `__MODULE__` (the package, module and library name), `__CLASS__`
-/// (the backend class) and `__SHOAL__` (the Shoal checkout the plugin builds against).
+/// (the backend class), `__DEPENDENCY__` (the `.package(...)` line of Shoal) and
+/// `__SHOAL__` (where Shoal comes from, for the README).
 enum PluginTemplate {
   /// Each file's path inside the package and its text, placeholders filled in.
-  static func files(module: String, className: String, shoalPath: String) -> [(
+  static func files(module: String, className: String, dependency: ShoalDependency) -> [(
     path: String, contents: String
   )] {
     let templates: [(String, String)] = [
@@ -18,7 +19,8 @@ enum PluginTemplate {
     func fill(_ text: String) -> String {
       text.replacingOccurrences(of: "__MODULE__", with: module)
         .replacingOccurrences(of: "__CLASS__", with: className)
-        .replacingOccurrences(of: "__SHOAL__", with: shoalPath)
+        .replacingOccurrences(of: "__DEPENDENCY__", with: dependency.packageLine)
+        .replacingOccurrences(of: "__SHOAL__", with: dependency.description)
     }
     return templates.map { (fill($0.0), fill($0.1)) }
   }
@@ -30,31 +32,27 @@ enum PluginTemplate {
     // loads. Build it with the same Swift toolchain as the `shoal` that loads it.
     import PackageDescription
 
-    /// The Shoal checkout this plugin is built against.
-    let shoal = "__SHOAL__"
-
     let package = Package(
       name: "__MODULE__",
       products: [
-        // The plugin. It links libShoalCore.so (`readelf -d` lists it as NEEDED) and never
-        // carries a copy of ShoalCore, so its classes are the core's ClusterBackend.
+        // The plugin. It carries its own static copy of the ShoalCore SDK and talks to
+        // shoal only through the C plugin ABI (Shoal's docs/plugin-abi.md).
         .library(name: "__MODULE__", type: .dynamic, targets: ["__MODULE__"])
       ],
       dependencies: [
-        .package(path: shoal + "/Sources/ShoalCore"),
-        .package(name: "Shoal", path: shoal),
+        __DEPENDENCY__
       ],
       targets: [
         .target(
           name: "__MODULE__",
-          dependencies: [.product(name: "ShoalCore", package: "ShoalCore")],
+          dependencies: [.product(name: "ShoalCore", package: "shoal")],
           swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
           name: "__MODULE__Tests",
           dependencies: [
-            .product(name: "ShoalBackendTesting", package: "Shoal"),
+            .product(name: "ShoalBackendTesting", package: "shoal"),
             // Builds `shoal` next to the tests: the conformance kit runs it as the workers.
-            .product(name: "shoal", package: "Shoal"),
+            .product(name: "shoal", package: "shoal"),
           ],
           swiftSettings: [.swiftLanguageMode(.v6)]),
       ]
@@ -102,14 +100,19 @@ enum PluginTemplate {
   static let readme = #"""
     # __MODULE__
 
-    A [Shoal](__SHOAL__) backend plugin: `cluster_class: __MODULE__.__CLASS__`.
+    A Shoal backend plugin: `cluster_class: __MODULE__.__CLASS__`, built against
+    Shoal __SHOAL__.
 
     ```sh
     swift build --build-tests             # lib__MODULE__.so, the tests, and shoal for them
     swift test --skip-build               # Shoal's conformance kit against __CLASS__
-    readelf -d .build/debug/lib__MODULE__.so | grep NEEDED   # must list libShoalCore.so
+    shoal plugins                         # lists lib__MODULE__.so with its plugin ABI
     shoal validate                        # uses ./clusters.yaml (plugin_path: [.build/debug])
     ```
+
+    The first build compiles Shoal's dependencies (SwiftNIO among them) for the tests:
+    about 5 minutes on 2 cores; later builds are incremental. `swift build --product
+    __MODULE__` alone needs only the ShoalCore SDK and takes well under a minute.
 
     Put `lib__MODULE__.so` in a folder on `SHOAL_PLUGIN_PATH`, in `plugin_path:` of your
     clusters.yaml, or next to the `shoal` executable. See Shoal's

@@ -6,7 +6,7 @@ import Logging
 enum ClusterLogging {
   /// `LoggingSystem.bootstrap` may run once per process.
   private static let bootstrapped: Void = {
-    LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+    LoggingSystem.bootstrap { TerminalLogHandler(label: $0, fallback: .trace) }
   }()
 
   static func make(label: String, fallback: Logger.Level) -> Logger {

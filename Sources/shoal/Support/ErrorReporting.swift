@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Shoal
 import ShoalCore
 
 /// How every command reports failure: `error: <description>` on stderr and exit
@@ -15,6 +16,10 @@ import ShoalCore
 enum ErrorReporting {
   /// Writes `error: <error>` to stderr.
   static func report(_ error: any Error) {
+    if let several = error as? ConfigErrors {
+      for one in several.errors { StandardError.write("error: \(one)\n") }
+      return
+    }
     StandardError.write("error: \(describe(error))\n")
   }
 

@@ -1,8 +1,8 @@
 import ShoalCore
 
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) { plugin in
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) { plugin in
     plugin.export(IgnoringCluster.self)
     plugin.export(HalfReadingCluster.self)
     plugin.export(ThrowingCluster.self)

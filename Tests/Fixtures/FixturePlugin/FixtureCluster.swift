@@ -51,12 +51,11 @@ public struct Echo: TaskFunction {
   public func run(_ input: String) async throws -> String { input }
 }
 
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) { plugin in
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) { plugin in
     plugin.export(FixtureCluster.self)
     plugin.export(factory: "make_fixture") { try FixtureCluster(kwargs: $0) }
     plugin.export(task: Echo.self)
-    SharedValues.set("FixturePlugin.loaded", "registered by FixturePlugin")
   }
 }

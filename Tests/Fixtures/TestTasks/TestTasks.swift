@@ -50,9 +50,9 @@ public struct Describe: TaskFunction {
   public func run(_ input: Point) async throws -> String { "(\(input.x), \(input.y))" }
 }
 
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) { plugin in
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) { plugin in
     plugin.export(task: Square.self)
     plugin.export(task: Fail.self)
     plugin.export(task: SleepMillis.self)

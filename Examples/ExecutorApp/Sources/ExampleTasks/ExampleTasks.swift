@@ -32,9 +32,9 @@ public struct RootError: Error, CustomStringConvertible {
 }
 
 /// The library's one export: its tasks, which workers look up by name.
-@_cdecl("shoal_plugin_entry")
-public func shoalPluginEntry(_ exports: UnsafeMutableRawPointer?) -> Int32 {
-  PluginABI.entry(exports) {
+@_cdecl("shoal_plugin_table")
+public func shoalPluginTable(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+  PluginABI.table(host) {
     $0.export(task: Square.self)
     $0.export(task: WordCount.self)
     $0.export(task: CheckedRoot.self)

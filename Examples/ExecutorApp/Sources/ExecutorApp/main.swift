@@ -3,7 +3,7 @@ import Foundation
 import Shoal
 import ShoalCore
 
-// executor-app ADDRESS: runs typed tasks from ExampleTasks on the cluster at ADDRESS
+// executor-app ADDRESS (see README.md): runs typed tasks from ExampleTasks on the cluster at ADDRESS
 // (token in $SHOAL_TOKEN) and prints what came back. Its workers must load the task
 // library: `shoal worker ADDRESS --tasks ExampleTasks`, with libExampleTasks.so on
 // SHOAL_PLUGIN_PATH.
