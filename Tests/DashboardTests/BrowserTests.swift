@@ -32,7 +32,7 @@ import Testing
     html.components(separatedBy: needle).count - 1
   }
 
-  @Test(.enabled(if: chromium != nil || DashboardHarness.required))
+  @Test(.enabled(if: chromium != nil || Integration.required))
   func rowsAndChartAppearAndChangeWhileAMapRuns() async throws {
     guard let browser = Self.chromium else { throw MissingTool(tool: "chromium") }
     let harness = try DashboardHarness(yaml: DashboardCLITests.yaml)
@@ -71,7 +71,7 @@ import Testing
 
   }
 
-  @Test(.enabled(if: chromium != nil || DashboardHarness.required))
+  @Test(.enabled(if: chromium != nil || Integration.required))
   func thePageUpdatesLiveWithoutAReload() async throws {
     guard let browser = Self.chromium else { throw MissingTool(tool: "chromium") }
     let harness = try DashboardHarness(yaml: DashboardCLITests.yaml)

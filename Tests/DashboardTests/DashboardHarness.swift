@@ -103,12 +103,6 @@ final class DashboardHarness: @unchecked Sendable {
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
-  /// Whether integration prerequisites must be present (CI): then a missing tool fails.
-  static var required: Bool {
-    let environment = ProcessInfo.processInfo.environment
-    return environment["CI"] == "true" || environment["SHOAL_REQUIRE_INTEGRATION"] == "1"
-  }
-
   /// The path of `tool` on $PATH, if any.
   static func which(_ tool: String) -> String? {
     for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(

@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct PrometheusScrapeTests {
   static let available = DashboardHarness.which("prometheus") != nil
 
-  @Test(.enabled(if: available || DashboardHarness.required))
+  @Test(.enabled(if: available || Integration.required))
   func prometheusScrapesTheClusterMetrics() async throws {
     guard let prometheus = DashboardHarness.which("prometheus") else {
       throw MissingTool(tool: "prometheus")

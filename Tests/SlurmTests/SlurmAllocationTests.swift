@@ -6,7 +6,9 @@ import Testing
 
 /// `mode: allocation`: `shoal map` run from a batch job of two tasks on two nodes;
 /// its workers are `srun` steps of that job, and scaling stops at the allocation.
-@Suite(.serialized, .enabled(if: SlurmSandbox.enabled, "\(SlurmSandbox.unavailableReason ?? "")"))
+@Suite(
+  .serialized, .enabled(if: Integration.runs(missing: SlurmSandbox.unavailableReason)),
+  .failsWithout(SlurmSandbox.unavailableReason))
 struct SlurmAllocationTests {
   @Test func aMapInsideAnAllocationRunsOnItsStepsOnBothNodes() async throws {
     let slurm = try SlurmSandbox()

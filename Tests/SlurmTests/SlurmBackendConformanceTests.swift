@@ -1,11 +1,14 @@
 import Shoal
 import ShoalBackendTesting
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// `SlurmBackend.SlurmCluster` against the conformance kit, on a real Slurm (a fresh
 /// `SlurmSandbox` for each check): every worker is a batch job on node n1 or n2.
-@Suite(.serialized, .enabled(if: SlurmSandbox.enabled, "\(SlurmSandbox.unavailableReason ?? "")"))
+@Suite(
+  .serialized, .enabled(if: Integration.runs(missing: SlurmSandbox.unavailableReason)),
+  .failsWithout(SlurmSandbox.unavailableReason))
 struct SlurmBackendConformanceTests {
   @Test(arguments: BackendConformance.Check.allCases)
   func conformance(_ check: BackendConformance.Check) async throws {

@@ -7,7 +7,9 @@ import Testing
 
 /// Whole clusters on a real Slurm (`SlurmSandbox`: two 1-CPU nodes): work through
 /// the Executor, jobs watched with squeue, faults made with scancel and scontrol.
-@Suite(.serialized, .enabled(if: SlurmSandbox.enabled, "\(SlurmSandbox.unavailableReason ?? "")"))
+@Suite(
+  .serialized, .enabled(if: Integration.runs(missing: SlurmSandbox.unavailableReason)),
+  .failsWithout(SlurmSandbox.unavailableReason))
 struct SlurmClusterTests {
   typealias H = SlurmClusterHarness
 

@@ -8,7 +8,9 @@ import Testing
 /// The cluster over time on a real Slurm: a walltime that runs out mid-run, a killed
 /// `shoal` whose jobs the next one cancels, and the CLI (`up`, `ps`, `logs`,
 /// `job-script`, `down`).
-@Suite(.serialized, .enabled(if: SlurmSandbox.enabled, "\(SlurmSandbox.unavailableReason ?? "")"))
+@Suite(
+  .serialized, .enabled(if: Integration.runs(missing: SlurmSandbox.unavailableReason)),
+  .failsWithout(SlurmSandbox.unavailableReason))
 struct SlurmLifecycleTests {
   typealias H = SlurmClusterHarness
 

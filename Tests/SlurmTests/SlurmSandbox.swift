@@ -25,15 +25,6 @@ final class SlurmSandbox: Sendable {
     return nil
   }()
 
-  /// Whether missing Slurm must fail the suites instead of skipping them.
-  static let required: Bool = {
-    let environment = ProcessInfo.processInfo.environment
-    return environment["CI"] == "true" || environment["SHOAL_REQUIRE_INTEGRATION"] == "1"
-  }()
-
-  /// Whether the suites run: Slurm is here, or it is required (and its absence fails).
-  static var enabled: Bool { unavailableReason == nil || required }
-
   /// Starts the daemons and waits until both nodes are idle; sets `$SLURM_CONF` in
   /// this process (the backend under test runs sbatch from here).
   init() throws {
