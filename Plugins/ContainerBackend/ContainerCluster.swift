@@ -52,9 +52,12 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning, Scheduler
     }
     let supervisor = ProcessSupervisor(
       policy: .init(stopGrace: .seconds(options.stopGrace + 5)), log: context.log)
-    defer { SecretFile.remove(SecretFile.path(in: context)) }
+    // The core's secret file (`context.tokenFile`) is mounted into every container;
+    // a context made by hand gets one of its own, removed with the cluster.
+    let ownSecret = context.tokenFile == nil
+    defer { if ownSecret { SecretFile.remove(SecretFile.path(in: context)) } }
     do {
-      try SecretFile.write(context.token, to: SecretFile.path(in: context))
+      if ownSecret { try SecretFile.write(context.token, to: SecretFile.path(in: context)) }
       try await removeLeftovers(clusterName: context.clusterName, log: context.log)
       let image = try await ImageResolver(options: options, client: client, context: context)
         .resolve()

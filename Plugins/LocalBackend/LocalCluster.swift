@@ -93,8 +93,10 @@ public final class LocalCluster: ClusterBackend {
   /// Supervises the workers until cancelled, then stops all of them.
   public func run(context: ClusterContext) async throws {
     // The workers' secrets (token, and under TLS their certificate and key) go in a
-    // file only this user can read, not in the workers' environment.
-    try SecretFile.write(context.token, to: SecretFile.path(in: context))
+    // file only this user can read, not in the workers' environment: the core's
+    // (`context.tokenFile`), or one of its own for a context made by hand.
+    let ownSecret = context.tokenFile == nil
+    if ownSecret { try SecretFile.write(context.token, to: SecretFile.path(in: context)) }
     let supervisor = ProcessSupervisor(policy: LocalCluster.policy, log: context.log)
     state.withLock {
       $0.context = context
@@ -105,7 +107,7 @@ public final class LocalCluster: ClusterBackend {
       $0.closed = true
       $0.names.removeAll()
     }
-    SecretFile.remove(SecretFile.path(in: context))
+    if ownSecret { SecretFile.remove(SecretFile.path(in: context)) }
   }
 
   /// Starts or stops workers until `count` exist; new ones are launched at once,
@@ -174,9 +176,9 @@ public final class LocalCluster: ClusterBackend {
     environment["SHOAL_PARENT_PID"] = String(getpid())
     var launch = context.workerLaunch(
       name: name, nthreads: threadsPerWorker, taskLibraries: taskLibraries,
-      extraArguments: ["--give-up-after", LocalCluster.format(giveUpAfter)]
-        + ["--token-file", SecretFile.path(in: context)] + extraArguments,
+      extraArguments: ["--give-up-after", LocalCluster.format(giveUpAfter)] + extraArguments,
       environment: environment)
+    launch.tokenFile = SecretFile.path(in: context)
     launch.environment[WorkerLaunch.tokenVariable] = nil
     return ProcessSupervisor.Command(
       launch, workingDirectory: workingDirectory,

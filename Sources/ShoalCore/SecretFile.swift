@@ -18,13 +18,22 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) 
 /// or in a visible environment value. The worker reads it with `--token-file PATH`;
 /// a container gets it as a read-only bind mount.
 ///
+/// The core writes one for every cluster before `run` (`ClusterContext.tokenFile`)
+/// and `context.workerLaunch` uses it; a backend writes its own only when the context
+/// has none (a context made by hand):
+///
 ///     let path = SecretFile.path(in: context)
-///     try SecretFile.write(context.token, to: path)
-///     defer { SecretFile.remove(path) }
+///     if context.tokenFile == nil { try SecretFile.write(context.token, to: path) }
 public enum SecretFile {
-  /// `STATE/worker-secret` in the cluster's state folder.
+  /// `STATE/worker-secret` in the cluster's state folder (`context.tokenFile` when
+  /// the core wrote it).
   public static func path(in context: ClusterContext) -> String {
-    context.stateDirectory + "/worker-secret"
+    context.tokenFile ?? path(stateDirectory: context.stateDirectory)
+  }
+
+  /// `STATE/worker-secret` in the state folder `stateDirectory`.
+  public static func path(stateDirectory: String) -> String {
+    stateDirectory + "/worker-secret"
   }
 
   /// Writes `secret` and a newline to `path`, mode 0600 from the moment it exists

@@ -132,10 +132,13 @@ public struct StateFolder: Sendable {
     }
   }
 
-  /// Removes the record and token of `name` (the logs stay).
+  /// Removes the record, token and secrets of `name`: the workers' secret file and the
+  /// certificates, also those a killed cluster process left (the logs stay).
   public func removeRecord(_ name: String) {
     try? FileManager.default.removeItem(atPath: recordFile(name))
     try? FileManager.default.removeItem(atPath: tokenFile(name))
+    SecretFile.remove(SecretFile.path(stateDirectory: cluster(name)))
+    ClusterCredentials.remove(from: cluster(name))
   }
 
   /// Creates `path` and its parents.

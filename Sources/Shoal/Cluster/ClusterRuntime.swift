@@ -220,11 +220,15 @@ public final class ClusterRuntime: Sendable {
         // The worker's certificate and key travel inside its token, wherever the
         // backend sends the token (never on a command line).
         let workerSecret = CredentialBundle(token: token, identity: credentials.worker.identity)
+        // ... and in a 0600 file that `workerLaunch` points workers at (`--token-file`),
+        // so that no backend needs to put it in an environment.
+        let secretFile = SecretFile.path(stateDirectory: stateDirectory)
+        try SecretFile.write(workerSecret.encoded, to: secretFile)
         let context = ClusterContext(
           clusterName: spec.name, clusterID: clusterID, schedulerAddress: address,
           token: workerSecret.encoded,
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
-          log: ClusterRuntime.eventLog(logger))
+          tokenFile: secretFile, log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
         try await startDashboard(in: &group)
         group.addTask { try await self.watchWorkers() }
@@ -415,6 +419,7 @@ public final class ClusterRuntime: Sendable {
 
   private func cleanUp() {
     ClusterCredentials.remove(from: stateDirectory)
+    SecretFile.remove(SecretFile.path(stateDirectory: stateDirectory))
     if options.recorded {
       options.stateFolder.removeRecord(spec.name)
     } else {

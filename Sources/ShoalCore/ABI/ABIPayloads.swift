@@ -58,12 +58,14 @@ public enum ABIPayload {
 
   /// The context of `run`, without its log (which travels as a callback).
   public static func encode(_ context: ClusterContext) -> [UInt8] {
-    JSONValue.object([
+    var fields: [(key: String, value: JSONValue)] = [
       ("cluster_name", .string(context.clusterName)), ("cluster_id", .string(context.clusterID)),
       ("scheduler_address", .string(context.schedulerAddress)), ("token", .string(context.token)),
       ("worker_executable", .string(context.workerExecutable)),
       ("state_directory", .string(context.stateDirectory)),
-    ]).bytes
+    ]
+    if let tokenFile = context.tokenFile { fields.append(("token_file", .string(tokenFile))) }
+    return JSONValue.object(fields).bytes
   }
 
   /// The context in `bytes`, with `log`.
@@ -81,7 +83,8 @@ public enum ABIPayload {
       clusterName: try field("cluster_name"), clusterID: try field("cluster_id"),
       schedulerAddress: try field("scheduler_address"), token: try field("token"),
       workerExecutable: try field("worker_executable"),
-      stateDirectory: try field("state_directory"), log: log)
+      stateDirectory: try field("state_directory"), tokenFile: json["token_file"]?.string,
+      log: log)
   }
 
   // MARK: - Description
