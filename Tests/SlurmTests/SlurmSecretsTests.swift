@@ -34,7 +34,7 @@ struct SlurmSecretsTests {
     chmod(wrapper, 0o755)
     let log = H.Log()
     let runtime = try H.runtime(
-      ["n_workers: 1", "give_up_after: 5", "submit_command: [\(wrapper)]"], log: log)
+      ["n_workers: 1", "give_up_after: 5", "submit_command: \(wrapper)"], log: log)
     let secret = runtime.stateDirectory + "/worker-secret"
     try await H.running(runtime) { endpoint in
       #expect(endpoint.tls.isEnabled, "tls: auto is mutual TLS")
