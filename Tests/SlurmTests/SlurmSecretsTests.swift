@@ -69,4 +69,31 @@ struct SlurmSecretsTests {
     #expect(!FileManager.default.fileExists(atPath: secret), "removed when the cluster closes")
     #expect(await eventually(30) { slurm.activeJobs().isEmpty }, "\(slurm.activeJobs())")
   }
+
+  @Test func aLogDirectoryOfItsOwnGetsA0600CopyRemovedAtTheEnd() async throws {
+    let slurm = try SlurmSandbox()
+    defer { slurm.close() }
+    let logs = try TemporaryDirectory.make("s13-slurm-logs")
+    let log = H.Log()
+    let runtime = try H.runtime(
+      ["n_workers: 1", "give_up_after: 5", "log_directory: \(logs)"], log: log)
+    let copy = try await H.running(runtime) { endpoint -> String in
+      let secrets = try FileManager.default.contentsOfDirectory(atPath: logs)
+        .filter { $0.hasPrefix(".shoal-secret-") }
+      #expect(secrets.count == 1, "\(secrets)")
+      let copy = logs + "/" + (secrets.first ?? "")
+      #expect(Self.mode(copy) == 0o600)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
+      let result = try await executor.submit(.shell("echo", ["ok"])).result
+      await executor.close()
+      #expect(result.status == .succeeded, "\(result)")
+      let outputs = try FileManager.default.contentsOfDirectory(atPath: logs)
+        .filter { $0.hasSuffix(".log") }
+      #expect(!outputs.isEmpty, "the job's output went to log_directory")
+      return copy
+    }
+    #expect(!FileManager.default.fileExists(atPath: copy), "removed when the cluster closes")
+    #expect(await eventually(30) { slurm.activeJobs().isEmpty }, "\(slurm.activeJobs())")
+  }
 }
