@@ -4,7 +4,9 @@ Every workload starts its own LocalCluster (2 worker processes x 1 thread, dashb
 off, as the issue describes), measures, closes it, and prints
 `{"figures": {NAME: VALUE, ...}}`. The Shoal side prints the same names.
 
-    python bench.py WORKLOAD [--n N]
+    python bench.py WORKLOAD [--n N] [--tuned] [--set KEY=VALUE ...]
+
+`--tuned` applies TUNED below (Dask at its best); `--set` tries one setting.
 
 Workloads: start, latency, throughput, sleep, adaptive, memory, bytes.
 """
@@ -16,7 +18,9 @@ import time
 import warnings
 
 import psutil
-from distributed import Client, LocalCluster, wait
+import dask
+import yaml
+from distributed import Client, LocalCluster, as_completed, wait
 
 
 def noop(x):
@@ -43,6 +47,10 @@ def cpu_here():
 
 def uss_here():
     return psutil.Process().memory_full_info().uss
+
+
+def pss_here():
+    return psutil.Process().memory_full_info().pss
 
 
 def local_cluster(n_workers=2, **extra):
@@ -162,6 +170,7 @@ def memory(args):
         rss = client.run(rss_here)
         idle = min(rss.values())
         uss = min(client.run(uss_here).values())
+        pss = min(client.run(pss_here).values())
         futures = client.map(noop, range(args.n), pure=False)
         wait(futures)
         del futures
@@ -171,24 +180,70 @@ def memory(args):
         "rss_scheduler_mb": scheduler / 1e6,
         "rss_worker_mb": idle / 1e6,
         "uss_worker_mb": uss / 1e6,
+        "pss_worker_mb": pss / 1e6,
     }
 
 
-def bytes_(args):
-    """`n` tasks, each with a 1 MB input and a 1 MB output; (in + out) bytes / elapsed."""
+def payloads(path):
+    """The 1 MiB payloads both sides send: consecutive 1 MiB slices of the file the
+    harness wrote (random URL-safe base64 letters, so that Shoal's JSON string input is the same
+    bytes plus its two quotes)."""
     size = 1 << 20
+    with open(path, "rb") as f:
+        data = f.read()
+    return [data[i : i + size] for i in range(0, len(data) - size + 1, size)]
+
+
+def bytes_(args):
+    """`n` tasks, each with a 1 MiB input and a 1 MiB output, at most `--window` in
+    flight (as on Shoal's side): the input goes in the task (client -> scheduler ->
+    worker), the output comes back through `result()`; (in + out) bytes / elapsed."""
+    size = 1 << 20
+    blobs = payloads(args.payload) if args.payload else [os.urandom(size) for _ in range(8)]
     with local_cluster() as cluster, Client(cluster) as client:
         client.wait_for_workers(2)
-        blobs = [os.urandom(16) * (size // 16) for _ in range(8)]
         t0 = time.perf_counter()
+        total = 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            futures = client.map(echo, [blobs[i % 8] for i in range(args.n)], pure=False)
-            total = sum(len(r) for r in client.gather(futures))
+            submitted = 0
+            blob_of = {}
+            pending = as_completed()
+
+            def submit_next():
+                nonlocal submitted
+                blob = blobs[submitted % len(blobs)]
+                future = client.submit(echo, blob, pure=False)
+                blob_of[future.key] = blob
+                pending.add(future)
+                submitted += 1
+
+            while submitted < min(args.window, args.n):
+                submit_next()
+            for future in pending:
+                data = future.result()
+                if data != blob_of.pop(future.key):
+                    raise SystemExit("bytes: a result differs from its input")
+                total += len(data)
+                if submitted < args.n:
+                    submit_next()
         elapsed = time.perf_counter() - t0
         if total != args.n * size:
             raise SystemExit("bytes: wrong output size")
     return {"bytes_per_s_mb": 2 * args.n * size / elapsed / 1e6}
+
+
+# Dask's settings at their best, per workload. The scheduler lives in this process
+# (LocalCluster), so its settings apply from here. Default `worker-saturation` is 1.1:
+# the scheduler holds tasks back (queuing) and sends each worker about one at a time;
+# `inf` sends everything at once (as before queuing existed, and as Shoal's prefetch
+# does); work stealing is pointless with two equal workers and costs scheduler CPU.
+# Chosen by running each workload with each candidate (docs/benchmarks.md).
+TUNED_DEFAULT = {
+    "distributed.scheduler.worker-saturation": float("inf"),
+    "distributed.scheduler.work-stealing": False,
+}
+TUNED = {}
 
 
 WORKLOADS = {
@@ -207,7 +262,26 @@ def main():
     parser.add_argument("workload", choices=sorted(WORKLOADS))
     parser.add_argument("--n", type=int)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--window", type=int, default=64, help="bytes: tasks in flight")
+    parser.add_argument("--payload", help="bytes: the file of 1 MiB payloads (Benchmarks/harness.py writes it)")
+    parser.add_argument(
+        "--tuned",
+        action="store_true",
+        help="Dask at its best for this workload (TUNED below) instead of its defaults",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Dask setting (YAML value), e.g. distributed.scheduler.worker-saturation=inf; to try candidates",
+    )
     args = parser.parse_args()
+    for setting in args.set:
+        key, _, value = setting.partition("=")
+        dask.config.set({key: yaml.safe_load(value)})
+    if args.tuned:
+        dask.config.set(TUNED.get(args.workload, TUNED_DEFAULT))
     run, default_n = WORKLOADS[args.workload]
     if args.n is None:
         args.n = default_n

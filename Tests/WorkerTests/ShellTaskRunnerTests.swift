@@ -100,6 +100,46 @@ struct ShellTaskRunnerTests {
     #expect(result.status == .cancelled)
   }
 
+  @Test func withoutStdinAProgramReadingItSeesItsEnd() async {
+    // No stdin: the program's standard input is at its end at once (not the worker's).
+    let result = await runner.run(
+      ShellTask(command: "sh", arguments: ["-c", "cat; echo \"[$?]\""]))
+    #expect(result.status == .succeeded)
+    #expect(String(decoding: result.output, as: UTF8.self) == "[0]\n")
+  }
+
+  @Test func tasksInheritTheRunnersEnvironmentLessWithheldVariables() async {
+    let runner = ShellTaskRunner(
+      environment: [
+        "PATH": "/usr/bin:/bin", "INHERITED": "from the worker", "OVERRIDDEN": "worker",
+        "SHOAL_TOKEN": "secret", "SHOAL_PARENT_PID": "1",
+      ])
+    let script =
+      "printf '%s|%s|%s|%s|%s' \"$INHERITED\" \"$OVERRIDDEN\" \"$ADDED\" "
+      + "\"${SHOAL_TOKEN-unset}\" \"${SHOAL_PARENT_PID-unset}\""
+    let result = await runner.run(
+      ShellTask(
+        command: "sh", arguments: ["-c", script],
+        environment: ["OVERRIDDEN": "task", "ADDED": "new"]))
+    #expect(result.status == .succeeded)
+    #expect(
+      String(decoding: result.output, as: UTF8.self) == "from the worker|task|new|unset|unset")
+    // A task may still set a withheld variable itself.
+    let own = await runner.run(
+      ShellTask(
+        command: "sh", arguments: ["-c", "printf %s \"$SHOAL_TOKEN\""],
+        environment: ["SHOAL_TOKEN": "its own"]))
+    #expect(String(decoding: own.output, as: UTF8.self) == "its own")
+  }
+
+  @Test func changingTheEnvironmentChangesWhatTasksInherit() async {
+    var runner = ShellTaskRunner(environment: ["PATH": "/usr/bin:/bin", "STAGE": "one"])
+    runner.environment["STAGE"] = "two"
+    let result = await runner.run(
+      ShellTask(command: "sh", arguments: ["-c", "printf %s \"$STAGE\""]))
+    #expect(String(decoding: result.output, as: UTF8.self) == "two")
+  }
+
   @Test func stdinThatIsNeverReadDoesNotHang() async {
     let big = [UInt8](repeating: 65, count: 4 << 20)
     let result = await runner.run(ShellTask(command: "true", stdin: big))

@@ -57,12 +57,18 @@ func cpuSeconds(pid: Int32) -> Double? {
 
 /// Private memory of a process in bytes (USS: `Private_Clean + Private_Dirty` of
 /// /proc/PID/smaps_rollup), nil when gone.
-func uniqueBytes(pid: Int32) -> Double? {
+func uniqueBytes(pid: Int32) -> Double? { smapsRollup(pid: pid, prefix: "Private_") }
+
+/// Proportional set size (each shared page divided by the processes mapping it).
+func proportionalBytes(pid: Int32) -> Double? { smapsRollup(pid: pid, prefix: "Pss:") }
+
+/// The sum of the /proc/PID/smaps_rollup lines starting with `prefix`, in bytes.
+func smapsRollup(pid: Int32, prefix: String) -> Double? {
   guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else {
     return nil
   }
   var kilobytes = 0.0
-  for line in text.split(separator: "\n") where line.hasPrefix("Private_") {
+  for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
     let parts = line.split(separator: " ", omittingEmptySubsequences: true)
     if parts.count >= 2, let value = Double(parts[1]) { kilobytes += value }
   }

@@ -7,11 +7,15 @@ struct Options {
   var maximum: Int?
   var token: String?
   var address: String?
+  /// bytes: the file of 1 MiB payloads (Benchmarks/harness.py writes random text).
+  var payload: String?
+  /// memory: also print the idle worker's memory by mapping (stderr).
+  var mappings = false
 
   static let usage = """
     usage: shoal-bench WORKLOAD [--n N] [--shoal PATH] [--workers N]
-    workloads: start latency throughput sleep adaptive memory bytes tls plugin-boundary scale
-      soak fairness
+    workloads: start latency throughput sleep adaptive memory bytes tls plugin-boundary spawn
+      scale soak fairness
     (serve and workers are the scale workload's child processes)
     Prints one JSON line {"figures": {...}} (the scale workload prints a table).
     """
@@ -28,6 +32,10 @@ struct Options {
         shoal = value
       case "--token": token = rest.popFirst()
       case "--address": address = rest.popFirst()
+      case "--mappings": mappings = true
+      case "--payload":
+        guard let value = rest.popFirst() else { throw BenchError("--payload needs a path") }
+        payload = value
       case "-h", "--help": throw BenchError(Self.usage)
       default:
         guard workload.isEmpty, !argument.hasPrefix("-") else {

@@ -122,8 +122,12 @@ enum BuiltinCall {
   }
   static let noop = call("noop", input: "0")
   static func sleep(milliseconds: Int) -> TaskSpec { call("sleep", input: "\(milliseconds)") }
-  /// Echo of a string of `size` ASCII letters (its JSON is `size + 2` bytes).
-  static func echo(size: Int) -> TaskSpec {
-    call("echo", input: "\"" + String(repeating: "x", count: size) + "\"", type: "Swift.String")
+  /// Echo of `text` (bytes that need no JSON escape; its JSON is 2 bytes more).
+  static func echo(text: [UInt8]) -> TaskSpec {
+    TaskSpec(
+      .swift(
+        SwiftTaskCall(
+          library: "Builtin", name: "echo", inputType: "Swift.String", outputType: "Swift.String",
+          input: [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])))
   }
 }

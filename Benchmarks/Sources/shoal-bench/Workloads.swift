@@ -101,6 +101,13 @@ enum Workloads {
         cluster.workers.compactMap { residentBytes(pid: $0.processIdentifier) }.min() ?? .nan
       let unique =
         cluster.workers.compactMap { uniqueBytes(pid: $0.processIdentifier) }.min() ?? .nan
+      let proportional =
+        cluster.workers.compactMap { proportionalBytes(pid: $0.processIdentifier) }.min() ?? .nan
+      if options.mappings, let worker = cluster.workers.first,
+        let mappings = Mappings(pid: worker.processIdentifier)
+      {
+        FileHandle.standardError.write(Data("idle worker, by mapping:\n\(mappings.table())\n".utf8))
+      }
       try await cluster.executor { executor in
         for result in try await executor.map(Array(repeating: BuiltinCall.noop, count: n)) {
           try check(result)
@@ -111,30 +118,40 @@ enum Workloads {
       figures["rss_scheduler_mb"] = (residentBytes(pid: getpid()) ?? .nan) / 1e6
       figures["rss_worker_mb"] = idle / 1e6
       figures["uss_worker_mb"] = unique / 1e6
+      figures["pss_worker_mb"] = proportional / 1e6
       return figures
     }
   }
 
   /// `n` tasks with a 1 MiB input and a 1 MiB output (Builtin.echo), at most 64 in
-  /// flight; (in + out) bytes / elapsed.
+  /// flight; (in + out) bytes / elapsed. The inputs are the 1 MiB slices of
+  /// `--payload FILE` (the harness writes random text there, the same bytes the Dask
+  /// side sends), or 1 MiB of `x` without it.
   static func bytes(_ options: Options) async throws -> Figures {
     let n = options.n ?? 1000
     let size = 1 << 20
+    let payloads = try payloadSlices(options.payload, size: size)
+    let specs = payloads.map { BuiltinCall.echo(text: $0) }
     let elapsed = try await withTwoWorkers(options) { executor in
-      let spec = BuiltinCall.echo(size: size - 2)
       let window = 64
       let t0 = ContinuousClock.now
-      var inFlight: [TaskHandle] = []
+      var inFlight: [(TaskHandle, Int)] = []
       var submitted = 0
       var bytes = 0
       while submitted < n || !inFlight.isEmpty {
         while submitted < n && inFlight.count < window {
-          inFlight.append(executor.submit(spec))
+          let which = submitted % specs.count
+          inFlight.append((executor.submit(specs[which]), which))
           submitted += 1
         }
-        let result = try await inFlight.removeFirst().result
+        let (handle, which) = inFlight.removeFirst()
+        let result = try await handle.result
         try check(result)
-        bytes += result.output.count
+        // The output is the input's JSON string: the payload and its two quotes.
+        guard result.output.count == payloads[which].count + 2,
+          result.output.dropFirst().prefix(64).elementsEqual(payloads[which].prefix(64))
+        else { throw BenchError("echo returned something else than its input") }
+        bytes += result.output.count - 2
       }
       if bytes != n * size {
         throw BenchError("echo returned \(bytes) bytes, expected \(n * size)")
@@ -144,6 +161,24 @@ enum Workloads {
     var figures = Figures()
     figures["bytes_per_s_mb"] = Double(2 * n * size) / elapsed / 1e6
     return figures
+  }
+
+  /// The consecutive `size`-byte slices of `path` (text without JSON escapes), or one
+  /// slice of `x` when there is no file.
+  static func payloadSlices(_ path: String?, size: Int) throws -> [[UInt8]] {
+    guard let path else { return [Array(repeating: UInt8(ascii: "x"), count: size)] }
+    guard let data = FileManager.default.contents(atPath: path), data.count >= size else {
+      throw BenchError("--payload \(path): cannot read \(size) bytes from it")
+    }
+    let bytes = [UInt8](data)
+    let slices = stride(from: 0, through: bytes.count - size, by: size).map {
+      Array(bytes[$0..<$0 + size])
+    }
+    let escaped: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/")]
+    if bytes.contains(where: { $0 < 0x20 || $0 >= 0x80 || escaped.contains($0) }) {
+      throw BenchError("--payload \(path): the payloads must be ASCII text without JSON escapes")
+    }
+    return slices
   }
 
   static func check(_ result: TaskResult) throws {

@@ -13,6 +13,7 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "bytes": Workloads.bytes,
   "tls": TLSWorkloads.tls,
   "plugin-boundary": PluginBoundary.run,
+  "spawn": SpawnProbe.run,
 ]
 
 do {

@@ -26,8 +26,14 @@ import Synchronization
 public struct ShellTaskRunner: Sendable {
   /// The most bytes kept of each of stdout and stderr.
   public var outputLimit: Int
-  /// The worker's environment: its PATH finds programs, and tasks inherit it.
-  public var environment: [String: String]
+  /// The worker's environment: its PATH finds programs, and tasks inherit it (less
+  /// `withheldVariables`).
+  public var environment: [String: String] {
+    didSet { inherited = ShellTaskRunner.inheritable(environment) }
+  }
+  /// `environment` as the tasks get it, converted once rather than for every task (the
+  /// alternative, `.inherit`, parses this process's whole environment at each spawn).
+  private var inherited: [Environment.Key: String]
 
   /// A runner with the standard output cap, looking programs up in `environment`.
   public init(
@@ -36,6 +42,16 @@ public struct ShellTaskRunner: Sendable {
   ) {
     self.outputLimit = outputLimit
     self.environment = environment
+    self.inherited = ShellTaskRunner.inheritable(environment)
+  }
+
+  /// `environment` without `withheldVariables`, keyed as swift-subprocess wants it.
+  private static func inheritable(_ environment: [String: String]) -> [Environment.Key: String] {
+    var result: [Environment.Key: String] = [:]
+    for (key, value) in environment where !withheldVariables.contains(key) {
+      if let key = Environment.Key(rawValue: key) { result[key] = value }
+    }
+    return result
   }
 
   /// Called with each piece of output as the program writes it.
@@ -72,38 +88,50 @@ public struct ShellTaskRunner: Sendable {
 
     var options = PlatformOptions()
     options.processGroupID = 0  // its own group, so that kill(-pid) reaches its children
-    var additions: [Environment.Key: String?] = [:]
-    // The worker's credentials are not the task's business.
-    for key in ShellTaskRunner.withheldVariables {
-      if let key = Environment.Key(rawValue: key) { additions.updateValue(nil, forKey: key) }
-    }
+    var variables = inherited
     for (key, value) in task.environment {
-      if let key = Environment.Key(rawValue: key) { additions[key] = value }
+      if let key = Environment.Key(rawValue: key) { variables[key] = value }
     }
     let limit = outputLimit
-    let stdin = task.stdin ?? []
     let timedOut = Atomic<Bool>(false)
     do {
-      let execution = try await Subprocess.run(
-        .path(FilePath(executable)), arguments: Arguments(task.arguments),
-        environment: .inherit.updating(additions),
-        workingDirectory: task.workingDirectory.map { FilePath($0) },
-        platformOptions: options, input: .inputWriter, output: .sequence, error: .sequence
-      ) { execution in
-        let group = execution.processIdentifier.value
-        TaskPriority.apply(toGroup: group)
-        return try await withTaskCancellationHandler {
-          try await ShellTaskRunner.capture(
-            execution, stdin: stdin, limit: limit, timeout: timeout, onOutput: onOutput
+      let execution: ExecutionOutcome
+      let onTimeout: @Sendable () -> Void = { timedOut.store(true, ordering: .relaxed) }
+      if let stdin = task.stdin, !stdin.isEmpty {
+        let run = try await Subprocess.run(
+          .path(FilePath(executable)), arguments: Arguments(task.arguments),
+          environment: .custom(variables),
+          workingDirectory: task.workingDirectory.map { FilePath($0) },
+          platformOptions: options, input: .inputWriter, output: .sequence, error: .sequence
+        ) { execution in
+          let writer = execution.standardInputWriter
+          return try await ShellTaskRunner.supervise(
+            execution.processIdentifier.value, execution.standardOutput,
+            execution.standardError, limit: limit, timeout: timeout, onOutput: onOutput,
+            onTimeout: onTimeout
           ) {
-            timedOut.store(true, ordering: .relaxed)
-            kill(-group, SIGKILL)
+            // The program may exit without reading: a broken pipe is not an error here.
+            _ = try? await writer.write(stdin)
+            try? await writer.finish()
           }
-        } onCancel: {
-          kill(-group, SIGKILL)
         }
+        execution = ExecutionOutcome(run.closureResult, run.terminationStatus)
+      } else {
+        // No standard input: /dev/null, so no pipe and no writer task per run.
+        let run = try await Subprocess.run(
+          .path(FilePath(executable)), arguments: Arguments(task.arguments),
+          environment: .custom(variables),
+          workingDirectory: task.workingDirectory.map { FilePath($0) },
+          platformOptions: options, input: .none, output: .sequence, error: .sequence
+        ) { execution in
+          try await ShellTaskRunner.supervise(
+            execution.processIdentifier.value, execution.standardOutput,
+            execution.standardError, limit: limit, timeout: timeout, onOutput: onOutput,
+            onTimeout: onTimeout, feed: nil)
+        }
+        execution = ExecutionOutcome(run.closureResult, run.terminationStatus)
       }
-      let (output, errorOutput) = execution.closureResult
+      let (output, errorOutput) = (execution.output, execution.errorOutput)
       var result = TaskResult(
         status: .succeeded, output: output.bytes, errorOutput: errorOutput.bytes,
         truncated: output.truncated || errorOutput.truncated, duration: seconds())
@@ -136,12 +164,33 @@ public struct ShellTaskRunner: Sendable {
     }
   }
 
-  /// Feeds standard input and reads both outputs until they close; calls `onTimeout`
-  /// once if `timeout` passes first.
-  private static func capture(
-    _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, stdin: [UInt8],
+  /// Runs `body` (the whole capture) with the process group's priority set, killing the
+  /// group when the calling task is cancelled or `timeout` passes (calling `onTimeout`
+  /// first).
+  private static func supervise(
+    _ group: pid_t, _ output: SubprocessOutputSequence, _ errorOutput: SubprocessOutputSequence,
     limit: Int, timeout: Duration?, onOutput: OutputHandler?,
-    onTimeout: @escaping @Sendable () -> Void
+    onTimeout: @escaping @Sendable () -> Void, feed: (@Sendable () async -> Void)?
+  ) async throws -> (CappedOutput, CappedOutput) {
+    TaskPriority.apply(toGroup: group)
+    return try await withTaskCancellationHandler {
+      try await capture(
+        output, errorOutput, feed: feed, limit: limit, timeout: timeout, onOutput: onOutput
+      ) {
+        onTimeout()
+        kill(-group, SIGKILL)
+      }
+    } onCancel: {
+      kill(-group, SIGKILL)
+    }
+  }
+
+  /// Feeds standard input (`feed`, when there is some) and reads both outputs until they
+  /// close; calls `onTimeout` once if `timeout` passes first.
+  private static func capture(
+    _ output: SubprocessOutputSequence, _ errorOutput: SubprocessOutputSequence,
+    feed: (@Sendable () async -> Void)?, limit: Int, timeout: Duration?,
+    onOutput: OutputHandler?, onTimeout: @escaping @Sendable () -> Void
   ) async throws -> (CappedOutput, CappedOutput) {
     enum Piece: Sendable {
       case output(CappedOutput)
@@ -149,17 +198,11 @@ public struct ShellTaskRunner: Sendable {
       case other
     }
     return try await withThrowingTaskGroup(of: Piece.self) { group in
-      let writer = execution.standardInputWriter
-      group.addTask {
-        // The program may exit without reading: a broken pipe is not an error here.
-        if !stdin.isEmpty { _ = try? await writer.write(stdin) }
-        try? await writer.finish()
-        return .other
-      }
-      let output = execution.standardOutput
-      let errorOutput = execution.standardError
-      group.addTask {
-        .output(try await read(output, limit: limit) { onOutput?(.stdout, $0) })
+      if let feed {
+        group.addTask {
+          await feed()
+          return .other
+        }
       }
       group.addTask {
         .errorOutput(try await read(errorOutput, limit: limit) { onOutput?(.stderr, $0) })
@@ -171,17 +214,14 @@ public struct ShellTaskRunner: Sendable {
           return .other
         }
       }
-      var out: CappedOutput?
+      // Standard output is read here, in the calling task: one child task fewer.
+      let out = try await read(output, limit: limit) { onOutput?(.stdout, $0) }
       var err: CappedOutput?
-      while out == nil || err == nil, let piece = try await group.next() {
-        switch piece {
-        case .output(let value): out = value
-        case .errorOutput(let value): err = value
-        case .other: break
-        }
+      while err == nil, let piece = try await group.next() {
+        if case .errorOutput(let value) = piece { err = value }
       }
       group.cancelAll()  // the timeout, if it has not fired
-      return (out ?? CappedOutput(limit: limit), err ?? CappedOutput(limit: limit))
+      return (out, err ?? CappedOutput(limit: limit))
     }
   }
 
@@ -196,6 +236,18 @@ public struct ShellTaskRunner: Sendable {
       }
     }
     return captured
+  }
+
+  /// What `run` needs of an execution's result, whatever its input type.
+  private struct ExecutionOutcome {
+    var output: CappedOutput
+    var errorOutput: CappedOutput
+    var terminationStatus: TerminationStatus
+
+    init(_ outputs: (CappedOutput, CappedOutput), _ terminationStatus: TerminationStatus) {
+      (output, errorOutput) = outputs
+      self.terminationStatus = terminationStatus
+    }
   }
 
   /// Variables of the worker's own environment that tasks do not inherit (a task may
