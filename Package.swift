@@ -124,8 +124,8 @@ let package = Package(
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWorker", "ShoalTLS", "SlurmSupport", "ShoalDashboard",
-        core, host, logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalWorker", "ShoalTLS", "SlurmSupport",
+        "ShoalDashboard", core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -185,7 +185,8 @@ let package = Package(
         logging,
       ]),
     .testTarget(
-      name: "ShoalTests", dependencies: ["Shoal", core, host, "ShoalTestSupport"],
+      name: "ShoalTests",
+      dependencies: ["Shoal", "ShoalScheduler", core, host, logging, "ShoalTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ContainerTests",

@@ -102,11 +102,13 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning, Scheduler
             ?? WorkerContainer.defaultPrefix(clusterName: context.clusterName),
           clusterID: context.clusterID, index: state.nextIndex)
         state.active.append(name)
-        return WorkerContainer(
+        var container = WorkerContainer(
           name: name, image: image, clusterID: context.clusterID,
           clusterName: context.clusterName, owner: HostSystem.ownerStamp(),
           schedulerAddress: WorkerContainer.schedulerAddress(
             context.schedulerAddress, options: options, runtime: options.runtime))
+        container.resources = context.workerResources
+        return container
       }
     }
     guard !new.isEmpty else { return }

@@ -30,6 +30,9 @@ public struct WorkerContainer: Sendable, Hashable {
   public var owner: String
   /// The scheduler address as seen from inside the container.
   public var schedulerAddress: String
+  /// The worker group's resources (`ClusterContext.workerResources`), passed to the
+  /// worker as `--resources`.
+  public var resources: String? = nil
 
   /// A container description.
   public init(
@@ -46,11 +49,13 @@ public struct WorkerContainer: Sendable, Hashable {
 
   /// The `shoal worker` command inside the container.
   public func workerLaunch(options: ContainerOptions, token: String) -> WorkerLaunch {
-    WorkerLaunch(
+    var launch = WorkerLaunch(
       name: name, executable: options.shoalPath, schedulerAddress: schedulerAddress,
       nthreads: options.workerOptions.nthreads, taskLibraries: options.workerOptions.taskLibraries,
       extraArguments: ["--give-up-after", String(options.workerOptions.giveUpAfter)],
       environment: [WorkerLaunch.tokenVariable: token])
+    launch.resources = resources
+    return launch
   }
 
   /// The arguments after the runtime's executable: `run --rm --init --name ... IMAGE shoal worker ...`.

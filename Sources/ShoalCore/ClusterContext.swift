@@ -22,6 +22,9 @@ public struct ClusterContext: Sendable {
   public var stateDirectory: String
   /// Where backend messages go (the core forwards them to its logger).
   public var log: EventLog
+  /// The resources of this backend's worker group (`gpu=1,memory=16G`), which every
+  /// `workerLaunch` passes as `shoal worker --resources`; nil when it declares none.
+  public var workerResources: String? = nil
 
   /// A context.
   public init(
@@ -57,6 +60,7 @@ public struct ClusterContext: Sendable {
       nthreads: nthreads, taskLibraries: taskLibraries, extraArguments: extraArguments,
       environment: environment)
     launch.tokenFile = tokenFile
+    launch.resources = workerResources
     return launch
   }
 }

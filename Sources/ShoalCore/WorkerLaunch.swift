@@ -24,6 +24,10 @@ public struct WorkerLaunch: Sendable, Hashable {
   /// The file the worker reads its secrets from (`--token-file PATH`, mode 0600);
   /// nil: the token is in `environment` or travels another way (stdin).
   public var tokenFile: String?
+  /// What the worker offers to tasks that ask for resources (`gpu=1,memory=16G`),
+  /// passed as `--resources`: its worker group's `resources:` in clusters.yaml. Nil
+  /// when the group declares none.
+  public var resources: String? = nil
 
   /// A launch description.
   public init(
@@ -46,6 +50,7 @@ public struct WorkerLaunch: Sendable, Hashable {
     var arguments = ["worker", schedulerAddress, "--name", name, "--nthreads", String(nthreads)]
     for library in taskLibraries { arguments += ["--tasks", library] }
     if let tokenFile { arguments += ["--token-file", tokenFile] }
+    if let resources, !resources.isEmpty { arguments += ["--resources", resources] }
     return arguments + extraArguments
   }
 

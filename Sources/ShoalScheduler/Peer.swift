@@ -30,6 +30,10 @@ final class Peer {
   var finishedTasks = 0
   var failedTasks = 0
   var retireWaiters: [EventLoopPromise<String?>] = []
+  /// What it offers (its hello's resources, `cpu` defaulting to its slots), and what
+  /// of that the resource tasks it runs leave free.
+  var resources = ResourceSet()
+  var freeResources = ResourceSet()
 
   // Client state.
   /// Tasks of this client the scheduler still holds (queued or assigned).
@@ -76,9 +80,27 @@ struct TaskRecord {
   /// The worker's peer id while assigned.
   var worker: UInt64?
   /// Names of the workers lost while running it.
-  var lostOn: [String] = []
+  var lostOn: [String]
   /// The client went away or cancelled: drop whatever comes back.
-  var orphaned = false
+  var orphaned: Bool
+  /// What it needs of a worker; nil for a task that needs only a slot.
+  var resources: ResourceSet?
+
+  /// A queued task that needs only a slot. (Explicit initializers, no defaults: a
+  /// debug build calls a function per default value, per task.)
+  init(spec: ByteBuffer) {
+    self.spec = spec
+    worker = nil
+    lostOn = []
+    orphaned = false
+    resources = nil
+  }
+
+  /// A queued task that needs `resources`.
+  init(spec: ByteBuffer, resources: ResourceSet) {
+    self.init(spec: spec)
+    self.resources = resources
+  }
 }
 
 /// Scheduler task ids: the client's peer id in the top 24 bits, its own id below.

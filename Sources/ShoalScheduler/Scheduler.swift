@@ -173,6 +173,14 @@ public final class Scheduler: Service, Sendable {
     return (try? await loop.submit { core.value.workersToClose(count) }.get()) ?? []
   }
 
+  /// Declares the worker shapes the cluster may start (each group's resources, by
+  /// group name): a task whose request none of them, and no connected worker, covers
+  /// is rejected at once with the reason. Nil (the default) refuses nothing.
+  public func setWorkerShapes(_ shapes: [String: ResourceSet]?) async {
+    let core = self.core
+    try? await loop.submit { core.value.workerShapes = shapes }.get()
+  }
+
   /// Sets (or clears) the handler for control commands other than `status`.
   public func setControlHandler(_ handler: (any ControlHandler)?) async {
     controlHandler.withLock { $0 = handler }

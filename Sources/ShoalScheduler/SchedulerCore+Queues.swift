@@ -32,6 +32,10 @@ extension SchedulerCore {
   /// Requeues `id` at the front of its client's queue; false when the client is gone.
   func requeue(_ id: UInt64) -> Bool {
     guard let client = peers[TaskID.client(id)] else { return false }
+    if tasks[id]?.resources != nil {
+      enqueueResourceTask(id, atFront: true)
+      return true
+    }
     enqueue(id, of: client, atFront: true)
     return true
   }

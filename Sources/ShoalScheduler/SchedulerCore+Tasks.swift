@@ -20,6 +20,17 @@ extension SchedulerCore {
           TaskResult(status: .rejected, message: "task id \(envelope.id) is already in use"))
         continue
       }
+      if let request = envelope.resources {
+        // The rare path: a task that needs resources waits in a queue of its own.
+        if let reason = unsatisfiable(request) {
+          reply(to: client, id: envelope.id, TaskResult(status: .rejected, message: reason))
+          continue
+        }
+        tasks[id] = TaskRecord(spec: envelope.spec, resources: request)
+        client.liveTasks += 1
+        enqueueResourceTask(id)
+        continue
+      }
       tasks[id] = TaskRecord(spec: envelope.spec)
       client.liveTasks += 1
       client.queue.append(id)
@@ -39,6 +50,7 @@ extension SchedulerCore {
         worker.outCancels.append(id)
         markDirty(worker)
       } else {
+        if let request = record.resources { leftResourceQueue(request) }
         forget(id)
         queuedCount -= 1
         reply(to: client, id: clientID, TaskResult(status: .cancelled, message: "cancelled"))
@@ -51,6 +63,7 @@ extension SchedulerCore {
     for envelope in results {
       guard worker.assigned.remove(envelope.id) != nil, let record = forget(envelope.id)
       else { continue }  // stale: cancelled and requeued, or never ours
+      if record.resources != nil { release(record, from: worker) }
       completed += 1
       worker.finishedTasks += 1
       // The result's first byte is its status (0: succeeded); the rest stays unread.
@@ -88,6 +101,7 @@ extension SchedulerCore {
     // Requeued at the front, in their original order, without counting a retry.
     for id in ids.reversed() {
       guard worker.assigned.remove(id) != nil, tasks[id] != nil else { continue }
+      release(tasks[id]!, from: worker)
       tasks[id]!.worker = nil
       if tasks[id]!.orphaned || !requeue(id) { forget(id) }
     }
@@ -154,6 +168,7 @@ extension SchedulerCore {
         markDirty(worker)
         cancelled += 1
       } else {
+        if let request = record.resources { leftResourceQueue(request) }
         tasks[id] = nil
         queuedCount -= 1
         dropped += 1
@@ -206,6 +221,10 @@ extension SchedulerCore {
   /// short) a few more per slot so that no worker waits a round trip for its next one.
   func assign() {
     guard queuedCount > 0, !workerOrder.isEmpty else { return }
+    if !resourceOrder.isEmpty {
+      assignResourceTasks()
+      if queuedCount == 0 { return }
+    }
     let prefetch = prefetchDepth
     let depths = prefetch > 0 ? [1, 1 + prefetch] : [1]
     let count = workerOrder.count

@@ -64,6 +64,7 @@ extension SchedulerCore {
       queued: queuedCount, completed: completed, recentTaskDuration: recentTaskDuration,
       clients: peers.values.count { $0.isClient })
     load.computeSeconds = computeSeconds
+    if !resourceDemand.isEmpty { load.resourceDemand = queuedResourceDemand() }
     load.clientTasks = peers.values.filter(\.isClient).sorted { $0.id < $1.id }.map {
       ClientLoad(name: $0.name, submitted: $0.submittedTasks, pending: $0.liveTasks)
     }
@@ -80,6 +81,7 @@ extension SchedulerCore {
             ? worker.idleSince.map { Double((now - $0).nanoseconds) / 1e9 } : nil,
           completed: worker.finishedTasks, failed: worker.failedTasks,
           connectedSeconds: Double((now - worker.connectedAt).nanoseconds) / 1e9))
+      load.workers[load.workers.count - 1].resources = worker.resources.description
     }
     return load
   }

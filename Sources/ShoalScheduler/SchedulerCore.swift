@@ -24,6 +24,15 @@ final class SchedulerCore {
   /// The client at the front of the ring was served last (while it was alone there).
   var frontWasServed = false
   var queuedCount = 0
+  /// Queued tasks that need resources, in order (see SchedulerCore+Resources.swift).
+  var resourceQueues: [ResourceSet: CircularBuffer<UInt64>] = [:]
+  /// The requests with a queue in `resourceQueues`, oldest first.
+  var resourceOrder: [ResourceSet] = []
+  /// The queued resource tasks counted by request (stale queue entries left out).
+  var resourceDemand: [ResourceSet: Int] = [:]
+  /// The worker shapes (resources) of the cluster's groups, by group; nil when not
+  /// known, and then no request is refused as unsatisfiable.
+  var workerShapes: [String: ResourceSet]?
   var completed = 0
   /// Run time of every finished task, summed (`shoal_tasks_compute_seconds_total`).
   var computeSeconds = 0.0
@@ -191,6 +200,11 @@ final class SchedulerCore {
       }
       peer.name = name
       peer.slots = Int(hello.slots)
+      // `cpu` defaults to the worker's slots.
+      var resources = hello.resources
+      if resources.amount("cpu") == nil { resources.set("cpu", milli: Int64(hello.slots) * 1000) }
+      peer.resources = resources
+      peer.freeResources = resources
       peer.idleSince = .now()
       workersByName[name] = peer.id
       workerOrder.append(peer.id)

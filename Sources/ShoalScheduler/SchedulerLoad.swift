@@ -20,6 +20,9 @@ public struct SchedulerLoad: Sendable, Codable, Equatable {
   public var computeSeconds: Double? = nil
   /// Each connected client's work; nil from an older scheduler.
   public var clientTasks: [ClientLoad]? = nil
+  /// The queued tasks that need resources, by request (counted in `queued` too);
+  /// nil or empty when none.
+  public var resourceDemand: [ResourceDemand]? = nil
 
   /// A load.
   public init(
@@ -58,6 +61,9 @@ public struct WorkerLoad: Sendable, Codable, Equatable {
   public var failed: Int?
   /// Seconds since it connected.
   public var connectedSeconds: Double?
+  /// What it offers (`cpu=2,gpu=1`; `cpu` defaults to its slots); nil from an older
+  /// scheduler.
+  public var resources: String? = nil
 
   /// A worker's load.
   public init(

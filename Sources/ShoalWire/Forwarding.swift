@@ -12,11 +12,24 @@ public struct ForwardedTask: Sendable {
   public var id: UInt64
   /// The spec's encoding.
   public var spec: ByteBuffer
+  /// The spec's `resources`, read when forwarding (the one field the scheduler
+  /// needs); nil when the task asks for none.
+  public var resources: ResourceSet?
 
-  /// A forwarded task.
+  /// A forwarded task that needs no resources.
   public init(id: UInt64, spec: ByteBuffer) {
+    // No default argument: a debug build calls a function for each (the hot-path guard
+    // counts it per task).
     self.id = id
     self.spec = spec
+    self.resources = nil
+  }
+
+  /// A forwarded task and its spec's resources (nil when none).
+  public init(id: UInt64, spec: ByteBuffer, resources: ResourceSet?) {
+    self.id = id
+    self.spec = spec
+    self.resources = resources
   }
 }
 
@@ -125,10 +138,11 @@ public struct SchedulerFrameDecoder: ByteToMessageDecoder {
       for _ in 0..<count {
         let id: UInt64 = try reader.integer("id")
         let start = reader.offset
-        try reader.skipTaskSpec()
+        let resources = try reader.skipTaskSpec()
         tasks.append(
           ForwardedTask(
-            id: id, spec: payload.getSlice(at: base + start, length: reader.offset - start)!))
+            id: id, spec: payload.getSlice(at: base + start, length: reader.offset - start)!,
+            resources: resources))
       }
       try reader.expectEnd()
       return tasks
@@ -204,11 +218,14 @@ public struct SchedulerFrameEncoder: MessageToByteEncoder {
 }
 
 extension WireReader {
-  /// Checks a spec as `taskSpec()` does, without making one.
-  mutating func skipTaskSpec() throws {
+  /// Checks a spec as `taskSpec()` does, without making one; returns its resources
+  /// (nil when it asks for none).
+  mutating func skipTaskSpec() throws -> ResourceSet? {
     let flags: UInt8 = try integer("flags")
-    guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
+    guard flags & ~7 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
     if flags & 1 != 0 { _ = try timeoutNanoseconds() }
+    var needs: ResourceSet? = nil
+    if flags & 4 != 0 { needs = try resources() }
     switch try integer(as: UInt8.self, "kind") {
     case 0:
       _ = try span("command")
@@ -228,6 +245,7 @@ extension WireReader {
     case let other:
       throw WireError(.malformed, "unknown task kind \(other)")
     }
+    return needs
   }
 
   /// Checks a result as `taskResult()` does, without making one; returns its duration.

@@ -56,6 +56,7 @@ extension Message {
       buffer.writeInteger(hello.slots)
       buffer.writeWireString(hello.name)
       buffer.writeWireString(hello.token)
+      if !hello.resources.isEmpty { buffer.writeResources(hello.resources) }
     case .welcome(let welcome):
       buffer.writeInteger(welcome.version)
       buffer.writeWireString(welcome.name)
@@ -140,7 +141,12 @@ extension Message {
       guard name.utf8.count <= WireProtocol.maxNameLength else {
         throw WireError(.malformed, "the name is longer than \(WireProtocol.maxNameLength) bytes")
       }
-      message = .hello(Hello(version: version, role: role, name: name, slots: slots, token: token))
+      // Resources follow only when the worker has any (older hellos end here).
+      let resources = buffer.readableBytes > 0 ? try buffer.readResources() : ResourceSet()
+      message = .hello(
+        Hello(
+          version: version, role: role, name: name, slots: slots, token: token,
+          resources: resources))
     case MessageType.welcome:
       let welcome = Welcome(
         version: try buffer.readWireInteger("version"), name: try buffer.readWireString("name"),

@@ -86,17 +86,21 @@ public struct Hello: Sendable, Hashable {
   public var slots: UInt32
   /// The scheduler's token.
   public var token: String
+  /// What a worker offers besides its slots (`--resources gpu=1`); empty for other
+  /// roles. Sent after the token only when not empty (see docs/protocol.md).
+  public var resources: ResourceSet
 
   /// A hello.
   public init(
     version: UInt16 = WireProtocol.version, role: PeerRole, name: String, slots: UInt32 = 0,
-    token: String
+    token: String, resources: ResourceSet = ResourceSet()
   ) {
     self.version = version
     self.role = role
     self.name = name
     self.slots = slots
     self.token = token
+    self.resources = resources
   }
 }
 

@@ -2,10 +2,11 @@ import NIOCore
 
 // TaskSpec:
 //
-//     +---------------+------------------------+----------+---------------+
-//     | flags u8      | timeout ns Int64 (opt) | kind u8  | kind fields   |
-//     +---------------+------------------------+----------+---------------+
-//     flags: bit 0 timeout present, bit 1 stream output (`Message.output`)
+//     +----------+------------------------+-----------------+---------+-------------+
+//     | flags u8 | timeout ns Int64 (opt) | resources (opt) | kind u8 | kind fields |
+//     +----------+------------------------+-----------------+---------+-------------+
+//     flags: bit 0 timeout present, bit 1 stream output (`Message.output`),
+//            bit 2 resources present (see ResourceSet+Wire.swift)
 //     kind 0 shell:  command, arguments [string], environment {string:string},
 //                    workingDirectory string?, stdin bytes?
 //     kind 1 swift:  library, name, inputType, outputType, input bytes
@@ -64,15 +65,17 @@ extension ByteBuffer {
 extension WireWriter {
   mutating func taskSpec(_ spec: TaskSpec) {
     let stream: UInt8 = spec.streamsOutput ? 2 : 0
+    let needs: UInt8 = spec.resources.isEmpty ? 0 : 4
     if let timeout = spec.timeout {
-      integer(1 | stream)
+      integer(1 | stream | needs)
       let (seconds, attoseconds) = timeout.components
       let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
       integer(
         nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
     } else {
-      integer(stream)
+      integer(stream | needs)
     }
+    if needs != 0 { resources(spec.resources) }
     switch spec.kind {
     case .shell(let shell):
       integer(UInt8(0))
@@ -146,11 +149,13 @@ extension WireReader {
   mutating func taskSpec() throws -> TaskSpec {
     var timeout: Duration?
     let flags: UInt8 = try integer("flags")
-    guard flags & ~3 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
+    guard flags & ~7 == 0 else { throw WireError(.malformed, "unknown task flags \(flags)") }
     let streamsOutput = flags & 2 != 0
     if flags & 1 != 0 {
       timeout = .nanoseconds(try timeoutNanoseconds())
     }
+    var needs = ResourceSet()
+    if flags & 4 != 0 { needs = try resources() }
     switch try integer(as: UInt8.self, "kind") {
     case 0:
       let command = try string("command")
@@ -163,7 +168,7 @@ extension WireReader {
           ShellTask(
             command: command, arguments: arguments, environment: environment,
             workingDirectory: workingDirectory, stdin: stdin)), timeout: timeout,
-        streamsOutput: streamsOutput)
+        streamsOutput: streamsOutput, resources: needs)
     case 1:
       let library = try string("library")
       let name = try string("name")
@@ -174,7 +179,7 @@ extension WireReader {
         .swift(
           SwiftTaskCall(
             library: library, name: name, inputType: inputType, outputType: outputType,
-            input: input)), timeout: timeout, streamsOutput: streamsOutput)
+            input: input)), timeout: timeout, streamsOutput: streamsOutput, resources: needs)
     case let other:
       throw WireError(.malformed, "unknown task kind \(other)")
     }
@@ -215,6 +220,7 @@ extension TaskSpec {
   /// Exactly how many bytes `writeTaskSpec` writes.
   var wireSize: Int {
     var size = timeout == nil ? 2 : 10  // flags, timeout, kind
+    if !resources.isEmpty { size += resources.wireSize }
     switch kind {
     case .shell(let shell):
       size += 4 + shell.command.utf8.count + 4

@@ -23,15 +23,21 @@ public struct TaskSpec: Sendable, Hashable {
   /// again under the same id once the failed result arrives, so the wire encoding
   /// does not carry this field and the scheduler is not involved (see protocol.md).
   public var retries: Int
+  /// What the task needs of a worker (`--resources gpu=1`): the scheduler assigns it
+  /// only to a worker whose free resources cover it, and holds them while it runs.
+  /// Empty (the default) asks for nothing but a slot.
+  public var resources: ResourceSet
 
   /// A spec.
   public init(
-    _ kind: Kind, timeout: Duration? = nil, streamsOutput: Bool = false, retries: Int = 0
+    _ kind: Kind, timeout: Duration? = nil, streamsOutput: Bool = false, retries: Int = 0,
+    resources: ResourceSet = ResourceSet()
   ) {
     self.kind = kind
     self.timeout = timeout
     self.streamsOutput = streamsOutput
     self.retries = retries
+    self.resources = resources
   }
 
   /// A shell task.

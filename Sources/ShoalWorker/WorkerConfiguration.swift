@@ -29,6 +29,9 @@ public struct WorkerConfiguration: Sendable {
   public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
   /// Plain TCP, or mutual TLS with the worker's certificate (docs/security.md).
   public var tls: TLSSettings = .off
+  /// What the worker offers besides its slots (`--resources gpu=1,memory=16G`),
+  /// announced in its hello; `cpu` defaults to `slots` at the scheduler.
+  public var resources = ResourceSet()
 
   /// A configuration with the default timeouts.
   public init(

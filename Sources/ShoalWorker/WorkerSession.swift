@@ -83,7 +83,7 @@ struct WorkerSession {
           .hello(
             Hello(
               role: .worker, name: configuration.name, slots: UInt32(configuration.slots),
-              token: configuration.token)))
+              token: configuration.token, resources: configuration.resources)))
         var state = SessionState(
           configuration: configuration, runner: runner, logger: logger, outbox: outbox,
           emit: emit, threads: threads, shuttingDown: shutdown.isFired)

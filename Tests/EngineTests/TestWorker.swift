@@ -24,7 +24,8 @@ final class TestWorker: Sendable {
 
   static func connect(
     port: Int, token: String, name: String, slots: UInt32 = 1, hang: Bool = false,
-    sendDrainAndHandBack: Bool = false, heartbeats: Bool = true
+    sendDrainAndHandBack: Bool = false, heartbeats: Bool = true,
+    resources: ResourceSet = ResourceSet()
   ) async throws -> TestWorker {
     let loop = MultiThreadedEventLoopGroup.singleton.next()
     let welcome = loop.makePromise(of: Welcome.self)
@@ -42,7 +43,8 @@ final class TestWorker: Sendable {
       }
       .connect(host: "127.0.0.1", port: port).get()
     try await channel.writeAndFlush(
-      Message.hello(Hello(role: .worker, name: name, slots: slots, token: token)))
+      Message.hello(
+        Hello(role: .worker, name: name, slots: slots, token: token, resources: resources)))
     let accepted = try await welcome.futureResult.get()
     let interval = TimeAmount.milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
     guard heartbeats else { return TestWorker(channel: channel, name: accepted.name, log: log) }

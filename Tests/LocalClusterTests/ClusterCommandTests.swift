@@ -23,6 +23,16 @@ import Testing
         cluster_kwargs: {n_workers: 2, threads_per_worker: 1}
       burst:
         adapt_kwargs: {minimum: 0, maximum: 2, interval: 0.2}
+      mixed:
+        groups:
+          small:
+            cluster_kwargs: {threads_per_worker: 1}
+            adapt_kwargs: {minimum: 0, maximum: 1, interval: 0.2}
+          tagged:
+            cluster_kwargs: {threads_per_worker: 1}
+            adapt_kwargs: {minimum: 0, maximum: 1, interval: 0.2}
+            resources: {special: 1}
+            priority: 1
     """.write(toFile: folder + "/clusters.yaml", atomically: true, encoding: .utf8)
   }
 
@@ -193,5 +203,60 @@ import Testing
     #expect(output.status != 0)
     #expect(output.stderr.contains("bad.yaml:4:"))
     #expect(output.stderr.contains("n_workers must be from 0 to 100000, found -1"))
+  }
+}
+
+/// Issue 15 from the command line: a detached cluster of two worker groups.
+extension ClusterCommandTests {
+  @Test func groupsFromTheCommandLine() throws {
+    defer { cleanUp("mixed") }
+    let up = try shoal("up", "mixed", "--detach")
+    #expect(up.status == 0, "\(up.stderr)")
+    var status = try #require(try statuses().first { $0.name == "mixed" })
+    #expect(status.groups?.map(\.name) == ["small", "tagged"])
+    #expect(status.groups?.last?.resources == "cpu=1,special=1")
+
+    let tagged = try shoal(
+      "run", "--cluster", "mixed", "--resources", "special=1", "--", "echo", "tagged")
+    #expect(tagged.status == 0, "\(tagged.stderr)")
+    #expect(tagged.stdout == "tagged\n")
+    status = try #require(try statuses().first { $0.name == "mixed" })
+    #expect(status.workers.contains { $0.group == "tagged" }, "\(status.workers)")
+
+    let gpu = try shoal("run", "--cluster", "mixed", "--resources", "gpu=1", "--", "true")
+    #expect(gpu.status == 1)
+    #expect(gpu.stderr.contains("no worker can ever have resources gpu=1"), "\(gpu.stderr)")
+    #expect(gpu.stderr.contains("tagged {cpu=1,special=1}"), "\(gpu.stderr)")
+
+    let bad = try shoal("run", "--cluster", "mixed", "--resources", "gpu", "--", "true")
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("--resources: `gpu` is not NAME=AMOUNT"), "\(bad.stderr)")
+
+    let scaled = try shoal("scale", "mixed", "1", "--group", "small")
+    #expect(scaled.status == 0, "\(scaled.stderr)")
+    #expect(scaled.stdout.contains("group `small`: 1 workers"), "\(scaled.stdout)")
+    status = try #require(try statuses().first { $0.name == "mixed" })
+    let small = try #require(status.groups?.first { $0.name == "small" })
+    #expect(small.planned == 1 && !small.adaptive)
+    let wrong = try shoal("scale", "mixed", "1", "--group", "smal")
+    #expect(wrong.status != 0)
+    #expect(
+      wrong.stderr.contains("no worker group `smal`; did you mean `small`?"), "\(wrong.stderr)")
+
+    let whole = try shoal("scale", "mixed", "2")
+    #expect(whole.status != 0)
+    #expect(whole.stderr.contains("has worker groups (small, tagged)"), "\(whole.stderr)")
+    #expect(whole.stderr.contains("--group small"), "\(whole.stderr)")
+    #expect(status.adaptive?.enabled == true)
+
+    let listing = try shoal("ps")
+    #expect(listing.stdout.contains("mixed groups:"), "\(listing.stdout)")
+    #expect(listing.stdout.contains("off (scaled by hand)"), "\(listing.stdout)")
+
+    let dry = try shoal("adapt", "mixed", "--dry-run")
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(dry.stdout.contains("group tagged: "), "\(dry.stdout)")
+    #expect(!dry.stdout.contains("group small: "), "scaled by hand: \(dry.stdout)")
+    #expect(try shoal("down", "mixed").status == 0)
   }
 }

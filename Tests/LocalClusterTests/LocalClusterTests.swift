@@ -290,3 +290,37 @@ import Testing
 final class Counter: Sendable {
   let value = Mutex(0)
 }
+
+/// Issue 15: the adaptive loop turns a slot target into workers by the backend's
+/// threads per worker from the start (it assumed 1 and overshot by that factor).
+extension LocalClusterTests {
+  @Test func scalingUpFromZeroCountsTheThreadsPerWorker() async throws {
+    let config = try ClusterTesting.config(
+      """
+      version: 1
+      clusters:
+        wide:
+          cluster_kwargs: {threads_per_worker: 2}
+          adapt_kwargs: {minimum: 0, maximum: 4, interval: 0.2, target_duration: 0.1}
+      """)
+    let runtime = try ClusterRuntime(
+      spec: try config.cluster(named: "wide"), loader: ClusterTesting.loader,
+      options: ClusterTesting.options(try ClusterTesting.stateFolder()),
+      logger: ClusterTesting.logger)
+    try await ClusterTesting.running(runtime) { endpoint in
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
+      let handles = executor.submit((0..<4).map { _ in TaskSpec.shell("sleep", ["1.5"]) })
+      var planned: [Int] = []
+      while handles.contains(where: { !$0.isFinished }) {
+        planned.append(await runtime.status().adaptive?.planned ?? 0)
+        try await Task.sleep(for: .milliseconds(50))
+      }
+      let results = try await executor.gather(handles)
+      #expect(results.allSatisfy { $0.status == .succeeded })
+      // 4 tasks of 2 slots per worker: 2 workers, never 4.
+      #expect(planned.max() == 2, "\(planned)")
+      await executor.close()
+    }
+  }
+}

@@ -74,7 +74,7 @@ let fullResult = TaskResult(
   @Test func refusesUnknownSpecFlagsAndStreams() {
     var spec = ByteBuffer()
     spec.writeTaskSpec(.shell("true"))
-    spec.setInteger(UInt8(4), at: spec.readerIndex)
+    spec.setInteger(UInt8(8), at: spec.readerIndex)
     #expect(throws: WireError.self) { try spec.readTaskSpec() }
     var output = ByteBuffer()
     Message.output(TaskOutput(id: 1, stream: .stdout, bytes: [])).write(to: &output)

@@ -14,6 +14,7 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "tls": TLSWorkloads.tls,
   "plugin-boundary": PluginBoundary.run,
   "spawn": SpawnProbe.run,
+  "group-policy": GroupPolicyBench.run,
 ]
 
 do {

@@ -88,6 +88,19 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
   @discardableResult
   public func tick() async -> ScalingDecision {
     let load = await scheduler.adaptiveLoad()
+    // Reconcile the plan with the backend: workers that exited or failed (and are not
+    // being restarted) are no longer planned, so the policy starts new ones. A backend
+    // that reports no workers at all is taken at its word of the plan.
+    let statuses = await backend.workers()
+    if !statuses.isEmpty {
+      let live = statuses.count { !$0.state.isFinal }
+      state.withLock { state in
+        if live < state.planned {
+          logger.info("backend reports \(live) workers alive of \(state.planned) planned")
+          state.planned = live
+        }
+      }
+    }
     let now = wallClock()
     let decision = state.withLock { state in
       state.policy.decide(load: load, current: state.planned, time: now)
@@ -111,6 +124,16 @@ public final class AdaptiveController<C: Clock>: Service, Sendable where C.Durat
       state.withLock { $0.planned = max(0, $0.planned - closed) }
     }
     return decision
+  }
+
+  /// What the policy would decide now, changing nothing (`shoal adapt --dry-run`).
+  public func dryRun() async -> ScalingDecision {
+    let load = await scheduler.adaptiveLoad()
+    let now = wallClock()
+    return state.withLock { state in
+      var policy = state.policy
+      return policy.decide(load: load, current: state.planned, time: now)
+    }
   }
 
   /// Sets the number of workers by hand (`shoal scale`): turns adaptive scaling off,

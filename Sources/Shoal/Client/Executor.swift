@@ -155,11 +155,15 @@ public final class Executor: Sendable {
   /// workers: `shoal worker --tasks MODULE`). The input travels as JSON with the type
   /// names, which the worker checks against its own.
   /// `retries`: how many more times to run it when it fails or times out.
+  /// `resources`: what it needs of a worker (`try ResourceSet(parsing: "gpu=1")`): it
+  /// runs only on a worker whose free resources cover it.
   public func submit<T: TaskFunction>(
-    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil, retries: Int = 0
+    _ type: T.Type, _ input: T.Input, timeout: Duration? = nil, retries: Int = 0,
+    resources: ResourceSet = ResourceSet()
   ) throws -> TypedTaskHandle<T> {
     var spec = try Self.call(type, input, timeout: timeout)
     spec.retries = retries
+    spec.resources = resources
     return TypedTaskHandle(handle: submit(spec))
   }
 
@@ -189,10 +193,15 @@ public final class Executor: Sendable {
 
   /// Runs `T` on every input and returns the outputs in order; throws `TaskError` for
   /// the first task that did not succeed.
-  public func map<T: TaskFunction>(_ type: T.Type, _ inputs: [T.Input], timeout: Duration? = nil)
-    async throws -> [T.Output]
-  {
-    let specs = try inputs.map { try Self.call(type, $0, timeout: timeout) }
+  public func map<T: TaskFunction>(
+    _ type: T.Type, _ inputs: [T.Input], timeout: Duration? = nil,
+    resources: ResourceSet = ResourceSet()
+  ) async throws -> [T.Output] {
+    let specs = try inputs.map { input -> TaskSpec in
+      var spec = try Self.call(type, input, timeout: timeout)
+      spec.resources = resources
+      return spec
+    }
     return try await gather(submit(specs)).map { try TypedTaskHandle<T>.decode($0) }
   }
 

@@ -8,6 +8,14 @@ extension ClusterRuntime {
     guard count >= 0 else {
       throw ShoalError(.invalidValue, "cannot scale to \(count) workers; give 0 or more")
     }
+    if let groupController {
+      let names = groupController.members.map(\.group.name)
+      throw ShoalError(
+        .invalidValue,
+        "cluster `\(spec.name)` has worker groups (\(names.joined(separator: ", "))); scale one"
+          + " of them",
+        hint: "shoal scale \(spec.name) \(count) --group \(names.first ?? "GROUP")")
+    }
     events.append(
       ClusterEvent(
         kind: .scaleRequest, message: "scale to \(count) workers requested; adaptive scaling off",
@@ -37,6 +45,7 @@ extension ClusterRuntime {
       )
     }
     controller.update(settings: accepted)
+    groupController?.resume()
     events.append(
       ClusterEvent(
         kind: .scaleRequest,
@@ -65,12 +74,15 @@ extension ClusterRuntime {
     for index in status.workers.indices {
       if let pid = status.workers[index].pid { status.workers[index].usage = usage[pid] }
     }
+    status.groups = await groupStatuses(workers: &status.workers)
     status.dashboard = dashboard
     if !options.recorded {
       status.temporary = true
       status.command = options.command
     }
-    if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
+    if let groupController, let adaptSettings {
+      status.adaptive = groupAdaptive(groupController, settings: adaptSettings)
+    } else if adaptSettings != nil || controller.isEnabled || !controller.recentDecisions.isEmpty {
       let settings = controller.settings
       status.adaptive = ClusterStatus.Adaptive(
         enabled: controller.isEnabled, minimum: settings.minimum, maximum: settings.maximum,
@@ -87,8 +99,8 @@ extension ClusterRuntime {
 /// | command | arguments | does |
 /// | --- | --- | --- |
 /// | `cluster` | | the `ClusterStatus` |
-/// | `scale` | `n` | `ClusterRuntime.scale(to:)` |
-/// | `adapt` | `minimum`, `maximum` (absent: none) | `ClusterRuntime.adapt` |
+/// | `scale` | `n`, `group` (optional) | `ClusterRuntime.scale(to:)`, `scale(group:to:)` |
+/// | `adapt` | `minimum`, `maximum` (absent: none); or `dry_run=true` | `ClusterRuntime.adapt`; the status with `dryRun` |
 /// | `down` | | `ClusterRuntime.close()`; answers at once |
 struct ClusterControl: ControlHandler {
   let runtime: ClusterRuntime
@@ -105,8 +117,18 @@ struct ClusterControl: ControlHandler {
           .invalidValue,
           "scale needs `n`, a number of workers \(KwargsRange.describe(KwargsRange.workers))")
       }
-      try await runtime.scale(to: count)
+      if let group = arguments["group"] {
+        try await runtime.scale(group: group, to: count)
+      } else {
+        try await runtime.scale(to: count)
+      }
     case "adapt":
+      if arguments["dry_run"] == "true" {
+        var status = await runtime.status()
+        status.dryRun = await runtime.dryRun()
+        let data = try JSONEncoder().encode(status)
+        return ["cluster": String(decoding: data, as: UTF8.self)]
+      }
       let range = KwargsRange.describe(KwargsRange.workers)
       guard let minimum = Int(arguments["minimum"] ?? "0"), KwargsRange.workers.contains(minimum)
       else {

@@ -104,6 +104,8 @@ public final class ClusterRuntime: Sendable {
   let credentials: ClusterCredentials
   let scheduler: Scheduler
   let controller: AdaptiveController<ContinuousClock>
+  /// The adaptive loop over the worker groups, for a cluster with `groups:`.
+  let groupController: GroupController<ContinuousClock>?
   let readiness = Readiness<ClusterEndpoint>()
   /// What happened to the cluster (`shoal events`, the dashboard page).
   public let events: EventJournal
@@ -134,13 +136,21 @@ public final class ClusterRuntime: Sendable {
     self.logger = logger
     clusterID = ClusterRuntime.makeID(name: spec.name)
     token = ClusterRuntime.makeToken()
-    let check = ShoalConfig.checkBackend(spec, loader: loader)
-    if let error = check.error { throw error }
-    guard let resolved = check.resolved else {
-      throw ShoalError(.backendFailed, "cannot resolve `\(clusterClass)`")
+    var members: [GroupedBackend.Member] = []
+    if spec.isGrouped {
+      members = try ClusterRuntime.makeMembers(spec, loader: loader, logger: logger)
+      backend = GroupedBackend(members: members)
+    } else {
+      let check = ShoalConfig.checkBackend(spec, loader: loader)
+      if let error = check.error { throw error }
+      guard let resolved = check.resolved else {
+        throw ShoalError(.backendFailed, "cannot resolve `\(clusterClass)`")
+      }
+      backend = try resolved.make(spec.clusterKwargs)
     }
-    backend = try resolved.make(spec.clusterKwargs)
-    if let requested = spec.adapt {
+    if spec.isGrouped {
+      adaptSettings = ClusterRuntime.totalSettings(members)
+    } else if let requested = spec.adapt {
       let accepted = try backend.adapt(requested)
       if accepted.maximum != requested.maximum {
         logger.warning(
@@ -167,8 +177,14 @@ public final class ClusterRuntime: Sendable {
     scheduler = Scheduler(configuration: configuration, logger: logger)
     controller = AdaptiveController(
       scheduler: scheduler, backend: backend, settings: adaptSettings ?? AdaptSettings(),
-      slotsPerWorker: 1, planned: 0, clock: ContinuousClock(), logger: logger,
-      scaleTimeout: spec.timeouts.scale)
+      slotsPerWorker: SlotsPerWorker.guess(spec.clusterKwargs), planned: 0,
+      clock: ContinuousClock(), logger: logger, scaleTimeout: spec.timeouts.scale)
+    groupController =
+      spec.isGrouped
+      ? GroupController(
+        scheduler: scheduler, members: members, clock: ContinuousClock(), logger: logger,
+        scaleTimeout: spec.timeouts.scale)
+      : nil
     closeSignal = AsyncStream.makeStream(of: Void.self)
     events = EventJournal(
       file: (options.recorded
@@ -179,6 +195,13 @@ public final class ClusterRuntime: Sendable {
       self.counters.withLock { $0.decisions[decision.action.rawValue, default: 0] += 1 }
       guard decision.action != .same else { return }
       self.events.append(ClusterEvent.adaptive(decision))
+    }
+    groupController?.observe { [weak self] decision in
+      guard let self else { return }
+      self.counters.withLock { $0.decisions[decision.decision.action.rawValue, default: 0] += 1 }
+      var event = ClusterEvent.adaptive(decision.decision)
+      event.message = "group \(decision.group): " + event.message
+      self.events.append(event)
     }
   }
 
@@ -230,10 +253,15 @@ public final class ClusterRuntime: Sendable {
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
           tokenFile: secretFile, log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
+        await scheduler.setWorkerShapes(groupController?.shapes ?? singleShape)
         try await startDashboard(in: &group)
         group.addTask { try await self.watchWorkers() }
         group.addTask { try await self.runBackend(context: context) }
-        group.addTask { try await self.controller.run() }
+        if let groupController {
+          group.addTask { try await groupController.run() }
+        } else {
+          group.addTask { try await self.controller.run() }
+        }
         group.addTask { try await self.serve(address: address) }
         // The first child to end ends the cluster: `serve` after close, or a failure.
         try await group.next()
@@ -298,7 +326,20 @@ public final class ClusterRuntime: Sendable {
   /// Starts the workers, reports ready, waits for `close()`, then retires everyone.
   private func serve(address: String) async throws {
     let initial: Int
-    if let adaptSettings {
+    if let groupController {
+      initial = backend.initialWorkers
+      controller.disable(planned: 0)
+      if initial > 0 {
+        try await Deadline.run(
+          spec.timeouts.start, "starting the minimum workers of `\(spec.name)`'s groups",
+          hint:
+            "raise clusters.\(spec.name).timeouts.start, or see the worker logs in \(stateDirectory)"
+        ) {
+          try await groupController.start()
+        }
+        try await waitForWorkers(initial)
+      }
+    } else if let adaptSettings {
       initial = adaptSettings.minimum
       controller.update(settings: adaptSettings)
     } else {
@@ -393,6 +434,7 @@ public final class ClusterRuntime: Sendable {
   /// Retires every worker through the scheduler (their tasks finish), then stops them.
   private func retireAll() async {
     controller.disable(planned: 0)
+    groupController?.pause()
     let names = await scheduler.load().workers.map(\.name)
     let backend = self.backend
     let scheduler = self.scheduler

@@ -29,6 +29,10 @@ public struct ClusterStatus: Codable, Sendable {
     /// CPU and memory of its process and its tasks, for a worker that is a local
     /// process (`pid N`); nil for workers elsewhere (SSH hosts, containers).
     public var usage: ProcessUsage?
+    /// Its worker group, in a cluster with `groups:`.
+    public var group: String? = nil
+    /// What it offers (`cpu=1,gpu=1`), once connected.
+    public var resources: String? = nil
 
     /// The pid of a local worker process (`location` is `pid N`).
     public var pid: Int32? {
@@ -86,6 +90,10 @@ public struct ClusterStatus: Codable, Sendable {
   public var temporary: Bool? = nil
   /// For a temporary cluster: the command that owns it.
   public var command: String? = nil
+  /// The worker groups, in fill order, for a cluster with `groups:`.
+  public var groups: [GroupStatus]? = nil
+  /// What the policy would decide now (`shoal adapt NAME --dry-run`), nothing applied.
+  public var dryRun: [GroupDecision]? = nil
 
   /// A status with no load (for dead or unresponsive clusters).
   public init(name: String, state: String, record: ClusterRecord?, note: String?) {
@@ -120,6 +128,7 @@ public struct ClusterStatus: Codable, Sendable {
           running: connected?.running ?? 0, retiring: connected?.retiring ?? false,
           restarts: status.restarts, location: status.location, completed: connected?.completed,
           failed: connected?.failed, uptimeSeconds: connected?.connectedSeconds))
+      rows[rows.count - 1].resources = connected?.resources
     }
     for worker in load.workers where !seen.contains(worker.name) {
       rows.append(
@@ -127,6 +136,7 @@ public struct ClusterStatus: Codable, Sendable {
           name: worker.name, state: "connected", slots: worker.slots, running: worker.running,
           retiring: worker.retiring, restarts: 0, location: nil, completed: worker.completed,
           failed: worker.failed, uptimeSeconds: worker.connectedSeconds))
+      rows[rows.count - 1].resources = worker.resources
     }
     return rows
   }

@@ -50,6 +50,12 @@ public struct ClusterSpec: Sendable {
   /// What protects its connections (`security:`, the cluster's or the file's; `tls: auto`
   /// by default).
   public var security: ClusterSecurity = .auto
+  /// The worker groups under `groups:`, in file order; nil for a cluster of one class
+  /// (see `workerGroups`).
+  public var groups: [WorkerGroupSpec]? = nil
+  /// The key path of this cluster (`clusters.NAME`), or of the group it describes
+  /// (`clusters.NAME.groups.GROUP`).
+  public var keyPath: String
 
   /// A cluster spec. `clusterClass` defaults to `LocalBackend.LocalCluster` unless
   /// `address` is given; `mode` is derived from the class, `adapt` and `address`.
@@ -70,6 +76,7 @@ public struct ClusterSpec: Sendable {
     self.location = location
     self.clusterClassLocation = clusterClassLocation
     self.mode = ClusterSpec.mode(clusterClass: self.clusterClass, adaptive: adapt != nil)
+    self.keyPath = "clusters.\(name)"
   }
 
   /// `existing` without a class, `local` for the local backend without adapt,
@@ -81,11 +88,8 @@ public struct ClusterSpec: Sendable {
     return isLocal && !adaptive ? .local : .temporary
   }
 
-  /// The key path of this cluster (`clusters.NAME`).
-  public var keyPath: String { "clusters.\(name)" }
-
-  /// Whether the cluster scales adaptively.
-  public var isAdaptive: Bool { adapt != nil }
+  /// Whether the cluster scales adaptively (a cluster with groups always does).
+  public var isAdaptive: Bool { adapt != nil || groups != nil }
 }
 
 /// Time limits for calls into a backend plugin, from `timeouts:` (seconds or

@@ -17,7 +17,7 @@ struct ConfigParser {
   static let topLevelKeys = ["version", "default", "plugin_path", "security", "clusters"]
   static let clusterKeys = [
     "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "token_file",
-    "dashboard", "security",
+    "dashboard", "groups", "security",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -180,7 +180,7 @@ struct ConfigParser {
 
     if let addressNode = node["address"] {
       let address = try collector.attempt { try parseAddress(addressNode) }
-      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard"]
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs", "dashboard", "groups"]
       where node[key] != nil {
         let entryLocation = Self.keyLocation(of: key, in: node)
         try ConfigErrors.throwIfAny(
@@ -213,6 +213,31 @@ struct ConfigParser {
           keyPath: node.path,
           hint: "a cluster that Shoal starts makes its own token; remove `token_file`")
       }
+    }
+
+    if let groupsNode = node["groups"] {
+      for key in ["cluster_class", "cluster_kwargs", "adapt_kwargs"] where node[key] != nil {
+        collector.errors.append(
+          ShoalError(
+            .invalidConfig,
+            "`groups` declares each group's backend; `\(key)` belongs inside a group",
+            location: Self.keyLocation(of: key, in: node), keyPath: node.path,
+            hint: "move `\(key)` under `groups: {NAME: {\(key): ...}}`"))
+      }
+      let groups = try collector.attempt { try parseGroups(groupsNode, cluster: name) }
+      let dashboard =
+        (try collector.attempt {
+          try node["dashboard"].map { try DashboardSetting.parse(node: $0) }
+        })
+        .flatMap { $0 } ?? .standard
+      try ConfigErrors.throwIfAny(collector.errors)
+      let first = groups?.first
+      var spec = ClusterSpec(
+        name: name, clusterClass: first?.backend.clusterClass, adapt: AdaptSettings(),
+        timeouts: timeouts, location: nameLocation)
+      spec.groups = groups
+      spec.dashboard = dashboard
+      return spec
     }
 
     var clusterClass = ClusterSpec.defaultClusterClass
@@ -255,7 +280,7 @@ struct ConfigParser {
     return spec
   }
 
-  private func parseClusterClass(_ node: Kwargs) throws -> String {
+  func parseClusterClass(_ node: Kwargs) throws -> String {
     let text = node.isNull ? "" : try node.decode(String.self)
     do {
       _ = try ImportPath(parsing: text)

@@ -33,7 +33,19 @@ extension ShoalConfig {
 
   /// Resolves and makes one cluster's backend (starting nothing), reporting the
   /// first problem with the position of the YAML node it is about.
+  /// A cluster with `groups:` checks every group's backend; the result is the first
+  /// group's, or the first failing group's.
   public static func checkBackend(_ spec: ClusterSpec, loader: PluginLoader) -> BackendCheck {
+    if let groups = spec.groups {
+      var result: BackendCheck?
+      for group in groups {
+        var check = checkBackend(group.backend, loader: loader)
+        check.cluster = spec
+        if check.error != nil { return check }
+        result = result ?? check
+      }
+      return result ?? BackendCheck(cluster: spec)
+    }
     var check = BackendCheck(cluster: spec)
     guard let clusterClass = spec.clusterClass else { return check }
     do {

@@ -57,6 +57,7 @@ public enum ABIPayload {
   // MARK: - Cluster context
 
   /// The context of `run`, without its log (which travels as a callback).
+  /// `worker_resources` is optional: present only when the worker group has any.
   public static func encode(_ context: ClusterContext) -> [UInt8] {
     var fields: [(key: String, value: JSONValue)] = [
       ("cluster_name", .string(context.clusterName)), ("cluster_id", .string(context.clusterID)),
@@ -65,6 +66,9 @@ public enum ABIPayload {
       ("state_directory", .string(context.stateDirectory)),
     ]
     if let tokenFile = context.tokenFile { fields.append(("token_file", .string(tokenFile))) }
+    if let resources = context.workerResources {
+      fields.append(("worker_resources", .string(resources)))
+    }
     return JSONValue.object(fields).bytes
   }
 
@@ -79,12 +83,14 @@ public enum ABIPayload {
       }
       return value
     }
-    return ClusterContext(
+    var context = ClusterContext(
       clusterName: try field("cluster_name"), clusterID: try field("cluster_id"),
       schedulerAddress: try field("scheduler_address"), token: try field("token"),
       workerExecutable: try field("worker_executable"),
       stateDirectory: try field("state_directory"), tokenFile: json["token_file"]?.string,
       log: log)
+    context.workerResources = json["worker_resources"]?.string
+    return context
   }
 
   // MARK: - Description

@@ -68,15 +68,16 @@ struct PsCommand: AsyncParsableCommand {
       if let note = status.note { text += "\n\(status.name): \(note)\n" }
       if let dashboard = status.dashboard { text += "\n\(status.name) dashboard: \(dashboard)\n" }
       if let command = status.command { text += "\(status.name) owned by: \(command)\n" }
+      if let groups = status.groups { text += renderGroups(status.name, groups) }
       if !status.workers.isEmpty {
-        var workerRows = [
-          [
-            "  WORKER", "STATE", "SLOTS", "RUNNING", "DONE", "FAILED", "CPU", "MEMORY", "UP",
-            "RESTARTS", "WHERE",
-          ]
+        var header: [String] = [
+          "  WORKER", "STATE", "SLOTS", "RUNNING", "DONE", "FAILED", "CPU", "MEMORY", "UP",
+          "RESTARTS", "WHERE",
         ]
+        if status.groups != nil { header.append("GROUP") }
+        var workerRows = [header]
         for worker in status.workers {
-          workerRows.append([
+          var row: [String] = [
             "  " + worker.name, worker.state + (worker.retiring ? " (retiring)" : ""),
             String(worker.slots), String(worker.running),
             worker.completed.map(String.init) ?? "-", worker.failed.map(String.init) ?? "-",
@@ -84,7 +85,9 @@ struct PsCommand: AsyncParsableCommand {
             worker.usage.map { memory($0.memoryBytes) } ?? "-",
             worker.uptimeSeconds.map { MapProgress.duration($0) } ?? "-",
             String(worker.restarts), worker.location ?? "-",
-          ])
+          ]
+          if status.groups != nil { row.append(worker.group ?? "-") }
+          workerRows.append(row)
         }
         text += "\n\(status.name) workers:\n" + Table.render(workerRows)
       }
@@ -94,6 +97,26 @@ struct PsCommand: AsyncParsableCommand {
           text += "  \(clock(decision.time))  \(decision)\n"
         }
       }
+    }
+    return text
+  }
+
+  /// The worker groups of a cluster with `groups:`, in fill order.
+  static func renderGroups(_ cluster: String, _ groups: [GroupStatus]) -> String {
+    var rows = [
+      ["  GROUP", "PRIORITY", "CLASS", "RESOURCES", "WORKERS", "PLANNED", "BOUNDS", "ADAPTIVE"]
+    ]
+    for group in groups {
+      rows.append([
+        "  " + group.name, String(group.priority), group.clusterClass, group.resources,
+        String(group.connected), String(group.planned),
+        "\(group.minimum)..\(group.maximum.map(String.init) ?? "∞")",
+        group.adaptive ? "on" : "off (scaled by hand)",
+      ])
+    }
+    var text = "\n\(cluster) groups:\n" + Table.render(rows)
+    for group in groups {
+      if let last = group.lastDecision { text += "  \(group.name): \(last)\n" }
     }
     return text
   }

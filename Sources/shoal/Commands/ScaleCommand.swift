@@ -13,13 +13,19 @@ struct ScaleCommand: AsyncParsableCommand {
       scheduler first (idle ones first; running tasks finish), then stops them. As in \
       Dask, a manual scale turns adaptive scaling off; `shoal adapt` turns it back on.
 
+      In a cluster with worker groups, --group scales one group (adaptive scaling stops \
+      for that group only).
+
       Examples:
         shoal scale local 4
         shoal scale local 0
+        shoal scale mixed 2 --group gpus
       """)
 
   @Argument(help: "The cluster's name.") var name: String
   @Argument(help: "The number of workers.") var count: Int
+  @Option(help: ArgumentHelp("Scale only this worker group.", valueName: "group"))
+  var group: String?
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
@@ -29,9 +35,14 @@ struct ScaleCommand: AsyncParsableCommand {
   func run() async throws {
     try await withErrorReporting {
       let cluster = try DetachedCluster.find(name, stateFolder: .standard())
-      let status = try await cluster.send(
-        "scale", arguments: ["n": String(count)], timeout: .seconds(120))
-      print("cluster `\(name)`: \(status?.workers.count ?? count) workers")
+      var arguments = ["n": String(count)]
+      if let group { arguments["group"] = group }
+      let status = try await cluster.send("scale", arguments: arguments, timeout: .seconds(120))
+      if let group, let row = status?.groups?.first(where: { $0.name == group }) {
+        print("cluster `\(name)`, group `\(group)`: \(row.planned) workers")
+      } else {
+        print("cluster `\(name)`: \(status?.workers.count ?? count) workers")
+      }
     }
   }
 }
@@ -45,14 +56,20 @@ struct AdaptCommand: AsyncParsableCommand {
       The backend clamps the maximum to its capacity (LocalCluster: max_workers, by \
       default 4 x the core count) and refuses a minimum it cannot reach.
 
+      --dry-run prints the decisions the policy would take now (per worker group), and \
+      why, and changes nothing.
+
       Examples:
         shoal adapt burst --minimum 0 --maximum 8
         shoal adapt local --minimum 1
+        shoal adapt mixed --dry-run
       """)
 
   @Argument(help: "The cluster's name.") var name: String
   @Option(help: "Never fewer workers than this.") var minimum: Int = 0
   @Option(help: "Never more workers than this (default: none).") var maximum: Int?
+  @Flag(help: "Print what the policy would decide now, and why; change nothing.")
+  var dryRun = false
   @OptionGroup var options: ConfigOptions
 
   func validate() throws {
@@ -66,6 +83,16 @@ struct AdaptCommand: AsyncParsableCommand {
   func run() async throws {
     try await withErrorReporting {
       let cluster = try DetachedCluster.find(name, stateFolder: .standard())
+      if dryRun {
+        let status = try await cluster.send("adapt", arguments: ["dry_run": "true"])
+        for decision in status?.dryRun ?? [] {
+          print(
+            "\(decision)"
+              + (decision.retire.isEmpty
+                ? "" : " (retire \(decision.retire.joined(separator: ", ")))"))
+        }
+        return
+      }
       var arguments = ["minimum": String(minimum)]
       if let maximum { arguments["maximum"] = String(maximum) }
       let status = try await cluster.send("adapt", arguments: arguments)

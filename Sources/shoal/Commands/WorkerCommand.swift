@@ -5,6 +5,7 @@ import Shoal
 import ShoalCore
 import ShoalPluginHost
 import ShoalTLS
+import ShoalWire
 import ShoalWorker
 
 #if canImport(Glibc)
@@ -47,6 +48,12 @@ struct WorkerCommand: AsyncParsableCommand {
 
   @Option(help: "The worker's name, unique in the cluster (default: HOSTNAME-PID).")
   var name: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "What this worker offers to tasks that ask for resources, e.g. `gpu=1,memory=16G` (`cpu` defaults to --nthreads).",
+      valueName: "name=amount,..."))
+  var resources: String?
 
   @Option(
     name: .customLong("token-file"),
@@ -117,6 +124,13 @@ struct WorkerCommand: AsyncParsableCommand {
     if giveUpAfter.isFinite || giveUpAfter.isNaN {
       try SecondsOption.check(giveUpAfter, "--give-up-after")
     }
+    if let resources {
+      do {
+        _ = try ResourceSet(parsing: resources)
+      } catch {
+        throw ValidationError("--resources: \(error)")
+      }
+    }
     if let lifetime { try SecondsOption.check(lifetime, "--lifetime") }
     try SecondsOption.check(drainGrace, "--drain-grace", allowZero: true)
     for module in tasks {
@@ -175,6 +189,7 @@ struct WorkerCommand: AsyncParsableCommand {
           ? .milliseconds(Int64((giveUpAfter * 1000).rounded())) : nil)
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
       configuration.tls = tlsSettings
+      if let resources { configuration.resources = try ResourceSet(parsing: resources) }
       let worker = Worker(
         configuration: configuration,
         runner: TaskRunner(

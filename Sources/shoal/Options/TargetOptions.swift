@@ -122,8 +122,21 @@ struct ShellTaskOptions: ParsableArguments {
       valueName: "n"))
   var retries = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "Run each task only on a worker with these resources free, held while it runs (e.g. `gpu=1,memory=4G`); a request no worker group of the cluster can meet fails at once.",
+      valueName: "name=amount,..."))
+  var resources: String?
+
   func validate() throws {
     if let timeout { try SecondsOption.check(timeout, "--timeout") }
+    if let resources {
+      do {
+        _ = try ResourceSet(parsing: resources)
+      } catch {
+        throw ValidationError("--resources: \(error)")
+      }
+    }
     if retries < 0 { throw ValidationError("--retries must be 0 or more, found \(retries)") }
     for pair in environment where !pair.contains("=") || pair.hasPrefix("=") {
       throw ValidationError("--env \(pair): expected NAME=VALUE")
@@ -137,8 +150,11 @@ struct ShellTaskOptions: ParsableArguments {
       let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       variables[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
     }
-    return .shell(
+    var spec = TaskSpec.shell(
       command, arguments, environment: variables, workingDirectory: cwd,
       timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, retries: retries)
+    // Checked in `validate()`.
+    spec.resources = resources.flatMap { try? ResourceSet(parsing: $0) } ?? ResourceSet()
+    return spec
   }
 }
