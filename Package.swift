@@ -11,6 +11,7 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let lifecycle: Target.Dependency = .product(
   name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 /// A backend plugin: a dynamic library under Plugins/ that links only ShoalCore.
 func backend(_ name: String) -> Target {
@@ -70,6 +71,10 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    // Mutual TLS on scheduler connections (ShoalTLS): certificates made in-process.
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // The plugin ABI: a C header (include/shoal_plugin.h), documented in docs/plugin-abi.md.
@@ -79,22 +84,34 @@ let package = Package(
       name: "ShoalPluginHost", dependencies: [core, "CShoalPlugin"],
       linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ShoalWire", dependencies: [nioCore]),
+    // TLS settings, the per-cluster certificate authority and channel-pipeline helpers.
+    .target(
+      name: "ShoalTLS",
+      dependencies: [
+        nioCore, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .target(
       name: "ShoalScheduler",
-      dependencies: ["ShoalWire", nioCore, nioPosix, logging, lifecycle]),
+      dependencies: ["ShoalWire", "ShoalTLS", nioCore, nioPosix, logging, lifecycle]),
     .target(name: "CWorkerSupport"),
     .target(
       name: "ShoalWorker",
       dependencies: [
-        "ShoalWire", "CWorkerSupport", core, host, nioCore, nioPosix, logging, lifecycle,
+        "ShoalWire", "ShoalTLS", "CWorkerSupport", core, host, nioCore, nioPosix, logging,
+        lifecycle,
         .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     // The Executor's side of the protocol; `Shoal` re-exports it.
-    .target(name: "ShoalClient", dependencies: [core, "ShoalWire", nioCore, nioPosix]),
+    .target(
+      name: "ShoalClient", dependencies: [core, "ShoalWire", "ShoalTLS", nioCore, nioPosix, nioSSL]),
     .target(
       name: "Shoal",
       dependencies: [
-        core, host, "ShoalClient", "ShoalWire", "ShoalScheduler", nioCore, nioPosix, logging,
+        core, host, "ShoalClient", "ShoalWire", "ShoalScheduler", "ShoalTLS", nioCore, nioPosix,
+        logging,
         lifecycle,
         .product(name: "Yams", package: "Yams"),
       ]),
@@ -112,9 +129,8 @@ let package = Package(
     .executableTarget(
       name: "shoal",
       dependencies: [
-        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalWorker", "SlurmSupport", "ShoalDashboard",
-        core, host,
-        logging, lifecycle,
+        "Shoal", "ShoalScheduler", "ShoalWire", "ShoalWorker", "ShoalTLS", "SlurmSupport",
+        "ShoalDashboard", core, host, logging, lifecycle,
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -158,7 +174,8 @@ let package = Package(
     fixture("TestTasks"),
     .target(name: "NotAPlugin", path: "Tests/Fixtures/NotAPlugin"),
 
-    .target(name: "ShoalTestSupport", path: "Tests/ShoalTestSupport"),
+    .target(
+      name: "ShoalTestSupport", dependencies: [nioCore, nioPosix], path: "Tests/ShoalTestSupport"),
     .testTarget(name: "ShoalCoreTests", dependencies: [core, host, "ShoalTestSupport"]),
     .testTarget(
       name: "ShoalWireTests",

@@ -61,6 +61,13 @@ FIGURES = [
     Figure("pss_worker_mb", "idle worker, proportional (PSS)", "MB", "lower", workload="memory"),
     Figure("uss_worker_mb", "idle worker, private (USS)", "MB", "lower", workload="memory"),
     Figure("bytes_per_s_mb", "1,000 x 1 MB in+out, 64 in flight", "MB/s", "higher"),
+    # Shoal only (issue 13): the same LocalCluster with tls: off, then tls: auto.
+    Figure("tls_off_start_s", "tls: off  cold start, 2 workers", "s", "lower", workload="tls"),
+    Figure("tls_auto_start_s", "tls: auto cold start (CA + certs)", "s", "lower", workload="tls"),
+    Figure("tls_off_rtt_p50_ms", "tls: off  round trip p50", "ms", "lower", workload="tls"),
+    Figure("tls_auto_rtt_p50_ms", "tls: auto round trip p50", "ms", "lower", workload="tls"),
+    Figure("tls_off_throughput", "tls: off  throughput, 10k no-op", "tasks/s", "higher", workload="tls"),
+    Figure("tls_auto_throughput", "tls: auto throughput, 10k no-op", "tasks/s", "higher", workload="tls"),
 ]
 
 # (workload, n, repeats on Dask when not --full: None = the global --repeats)
@@ -73,7 +80,11 @@ WORKLOADS = [
     ("adaptive", 0, None),
     ("memory", 10000, None),
     ("bytes", 1000, None),
+    ("tls", 10000, None),
 ]
+
+# Workloads that only Shoal runs (Dask's side has no counterpart).
+SHOAL_ONLY = {"tls"}
 
 # Workloads Dask's tuned settings cannot change (how tasks are spread over workers
 # does not matter to a cold start, one task at a time, or an idle worker): the
@@ -313,6 +324,8 @@ def main():
                 continue
             for side, command in sides.items():
                 if side == "dask_tuned" and workload in UNTUNABLE:
+                    continue
+                if side != "shoal" and workload in SHOAL_ONLY:
                     continue
                 repeats = args.repeats
                 if side != "shoal":

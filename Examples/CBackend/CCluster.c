@@ -49,6 +49,9 @@ struct shoal_backend {
   long threads_per_worker;
   /* From run's context. */
   char *address, *token, *executable, *state_directory, *cluster_name;
+  /* The core's 0600 file holding the token (and certificates): "token_file". When it is
+     there, workers read it with --token-file and `token` is not needed (NULL). */
+  char *token_file;
   int running;
   shoal_reply_fn run_reply;
   void *run_reply_context;
@@ -312,8 +315,13 @@ static int start_process(shoal_backend *b, worker *w) {
   snprintf(parent, sizeof parent, "SHOAL_PARENT_PID=%d", (int)getpid());
   snprintf(log_path, sizeof log_path, "%s/%s.log", b->state_directory, w->name);
   char *argv[] = {b->executable, "worker", b->address, "--name", w->name, "--nthreads", threads,
-                  "--give-up-after", "15", NULL};
-  /* The token travels in the environment, never on the command line. */
+                  "--give-up-after", "15", NULL, NULL, NULL};
+  /* The secrets travel in the core's file (only its path is on the command line) or,
+     with an older core, in the environment; never on the command line. */
+  if (b->token_file) {
+    argv[9] = "--token-file";
+    argv[10] = b->token_file;
+  }
   size_t env_count = 0;
   while (environ[env_count]) env_count++;
   char **envp = calloc(env_count + 3, sizeof *envp);
@@ -323,13 +331,16 @@ static int start_process(shoal_backend *b, worker *w) {
     if (strncmp(environ[i], "SHOAL_TOKEN=", 12) && strncmp(environ[i], "SHOAL_PARENT_PID=", 17))
       envp[used++] = environ[i];
   }
-  char *token = malloc(strlen(b->token) + 13);
-  if (!token) {
-    free(envp);
-    return ENOMEM;
+  char *token = NULL;
+  if (!b->token_file) {
+    token = malloc(strlen(b->token) + 13);
+    if (!token) {
+      free(envp);
+      return ENOMEM;
+    }
+    sprintf(token, "SHOAL_TOKEN=%s", b->token);
+    envp[used++] = token;
   }
-  sprintf(token, "SHOAL_TOKEN=%s", b->token);
-  envp[used++] = token;
   envp[used++] = parent;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -626,10 +637,17 @@ static void run(shoal_backend *b, const uint8_t *context, size_t length, shoal_l
   char *fields[5];
   const char *names[5] = {"scheduler_address", "token", "worker_executable", "state_directory",
                           "cluster_name"};
+  /* With the core's token file the token itself (which can be long under TLS) is not read. */
+  char *token_file = context_field(context, length, "token_file");
   for (int i = 0; i < 5; i++) {
+    if (i == 1 && token_file) {
+      fields[i] = NULL;
+      continue;
+    }
     fields[i] = context_field(context, length, names[i]);
     if (!fields[i]) {
       for (int k = 0; k < i; k++) free(fields[k]);
+      free(token_file);
       char message[128];
       snprintf(message, sizeof message, "the cluster context has no `%s`", names[i]);
       reply_error(reply, reply_context, "invalid_state", message, NULL, 0, NULL);
@@ -639,6 +657,7 @@ static void run(shoal_backend *b, const uint8_t *context, size_t length, shoal_l
   pthread_mutex_lock(&b->lock);
   b->address = fields[0];
   b->token = fields[1];
+  b->token_file = token_file;
   b->executable = fields[2];
   b->state_directory = fields[3];
   b->cluster_name = fields[4];
@@ -699,6 +718,7 @@ static void workers(shoal_backend *b, shoal_reply_fn reply, void *reply_context)
 static void release(shoal_backend *b) {
   free(b->address);
   free(b->token);
+  free(b->token_file);
   free(b->executable);
   free(b->state_directory);
   free(b->cluster_name);

@@ -52,7 +52,12 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning, Scheduler
     }
     let supervisor = ProcessSupervisor(
       policy: .init(stopGrace: .seconds(options.stopGrace + 5)), log: context.log)
+    // The core's secret file (`context.tokenFile`) is mounted into every container;
+    // a context made by hand gets one of its own, removed with the cluster.
+    let ownSecret = context.tokenFile == nil
+    defer { if ownSecret { SecretFile.remove(SecretFile.path(in: context)) } }
     do {
+      if ownSecret { try SecretFile.write(context.token, to: SecretFile.path(in: context)) }
       try await removeLeftovers(clusterName: context.clusterName, log: context.log)
       let image = try await ImageResolver(options: options, client: client, context: context)
         .resolve()
@@ -167,8 +172,9 @@ public final class ContainerCluster: ClusterBackend, LeftoverCleaning, Scheduler
     let log = logFile(container.name, context)
     let command = ProcessSupervisor.Command(
       executable: options.runtime.executable,
-      arguments: container.runArguments(options: options, runtime: options.runtime),
-      environment: [WorkerLaunch.tokenVariable: context.token], logFile: log)
+      arguments: container.runArguments(
+        options: options, runtime: options.runtime, secretFile: SecretFile.path(in: context)),
+      logFile: log)
     do {
       try await supervisor.launch(name: container.name, command)
       try await waitUntilRunning(container.name, log: log, supervisor: supervisor)

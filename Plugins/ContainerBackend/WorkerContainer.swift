@@ -4,9 +4,12 @@ import ShoalCore
 ///
 /// The command runs in the foreground (`podman run --rm ...`), so the process the
 /// supervisor watches lives exactly as long as the container, and its stdout and
-/// stderr (the worker's log) flow into the supervisor's log file. The token reaches
-/// the worker as `-e SHOAL_TOKEN` without a value: the runtime copies it from its
-/// own environment, so it is never on a command line.
+/// stderr (the worker's log) flow into the supervisor's log file. The worker's
+/// secrets (token, certificate, key) reach it as a read-only bind mount of a 0600
+/// file (`SecretFile`), read with `--token-file`: never on a command line, never in
+/// the container's environment (which `podman inspect` shows). Without a secret file
+/// the token goes as `-e SHOAL_TOKEN` without a value (the runtime copies it from its
+/// own environment).
 public struct WorkerContainer: Sendable, Hashable {
   /// The worker's name, also the container's name.
   public var name: String
@@ -56,7 +59,9 @@ public struct WorkerContainer: Sendable, Hashable {
   }
 
   /// The arguments after the runtime's executable: `run --rm --init --name ... IMAGE shoal worker ...`.
-  public func runArguments(options: ContainerOptions, runtime: ContainerRuntime) -> [String] {
+  public func runArguments(
+    options: ContainerOptions, runtime: ContainerRuntime, secretFile: String? = nil
+  ) -> [String] {
     var arguments = ["run", "--rm", "--init", "--name", name]
     if runtime.isPodman { arguments.append("--replace") }
     for (key, value) in labels { arguments += ["--label", "\(key)=\(value)"] }
@@ -65,15 +70,24 @@ public struct WorkerContainer: Sendable, Hashable {
       arguments += ["--add-host", "\(runtime.hostGatewayName):host-gateway"]
     }
     arguments += ["--pull", "never", "--stop-timeout", String(options.stopGrace)]
-    arguments += ["-e", WorkerLaunch.tokenVariable]
+    if let secretFile {
+      arguments += ["--volume", "\(secretFile):\(WorkerContainer.secretPath):ro"]
+    } else {
+      arguments += ["-e", WorkerLaunch.tokenVariable]
+    }
     for key in options.env.keys.sorted() { arguments += ["-e", "\(key)=\(options.env[key]!)"] }
     for volume in options.volumes { arguments += ["--volume", volume.description] }
     if let cpus = options.cpus { arguments += ["--cpus", String(cpus)] }
     if let memory = options.memory { arguments += ["--memory", String(memory.bytes)] }
     arguments += options.extraArgs
     arguments.append(image)
-    return arguments + workerLaunch(options: options, token: "").commandLine
+    var launch = workerLaunch(options: options, token: "")
+    if secretFile != nil { launch.extraArguments += ["--token-file", WorkerContainer.secretPath] }
+    return arguments + launch.commandLine
   }
+
+  /// Where the secret file is mounted inside the container.
+  public static let secretPath = "/run/shoal-secret"
 
   /// The scheduler address workers on `network` use: unchanged on the host network;
   /// otherwise the host part becomes `host` (default: the runtime's name for the host).

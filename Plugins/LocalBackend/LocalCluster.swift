@@ -92,6 +92,11 @@ public final class LocalCluster: ClusterBackend {
 
   /// Supervises the workers until cancelled, then stops all of them.
   public func run(context: ClusterContext) async throws {
+    // The workers' secrets (token, and under TLS their certificate and key) go in a
+    // file only this user can read, not in the workers' environment: the core's
+    // (`context.tokenFile`), or one of its own for a context made by hand.
+    let ownSecret = context.tokenFile == nil
+    if ownSecret { try SecretFile.write(context.token, to: SecretFile.path(in: context)) }
     let supervisor = ProcessSupervisor(policy: LocalCluster.policy, log: context.log)
     state.withLock {
       $0.context = context
@@ -102,6 +107,7 @@ public final class LocalCluster: ClusterBackend {
       $0.closed = true
       $0.names.removeAll()
     }
+    if ownSecret { SecretFile.remove(SecretFile.path(in: context)) }
   }
 
   /// Starts or stops workers until `count` exist; new ones are launched at once,
@@ -168,10 +174,12 @@ public final class LocalCluster: ClusterBackend {
   func command(for name: String, context: ClusterContext) -> ProcessSupervisor.Command {
     var environment = self.environment
     environment["SHOAL_PARENT_PID"] = String(getpid())
-    let launch = context.workerLaunch(
+    var launch = context.workerLaunch(
       name: name, nthreads: threadsPerWorker, taskLibraries: taskLibraries,
       extraArguments: ["--give-up-after", LocalCluster.format(giveUpAfter)] + extraArguments,
       environment: environment)
+    launch.tokenFile = SecretFile.path(in: context)
+    launch.environment[WorkerLaunch.tokenVariable] = nil
     return ProcessSupervisor.Command(
       launch, workingDirectory: workingDirectory,
       logFile: context.stateDirectory + "/logs/\(name).log")

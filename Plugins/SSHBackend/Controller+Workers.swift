@@ -29,6 +29,9 @@ extension Controller {
       name: name, nthreads: configuration.nthreads, taskLibraries: configuration.taskLibraries)
     launch.schedulerAddress = workerAddress
     launch.executable = state.remoteShoal
+    // The remote host cannot read this machine's secret file: the token goes over stdin.
+    launch.tokenFile = nil
+    launch.environment[WorkerLaunch.tokenVariable] = nil
     launch.extraArguments = [
       "--token-file", "-", "--give-up-after", SSHCommandLine.seconds(configuration.giveUpAfter),
     ]
@@ -45,7 +48,7 @@ extension Controller {
       directory: state.connection.remoteDirectory, name: name, command: words)
     let command = ProcessSupervisor.Command(
       executable: SSHCommandLine.executable, arguments: state.connection.line.run(remote),
-      logFile: "\(logDirectory)/\(name).log", stdin: Array(((launch.token ?? "") + "\n").utf8))
+      logFile: "\(logDirectory)/\(name).log", stdin: Array((context.token + "\n").utf8))
     do {
       try await supervisor.launch(name: name, command)
       placed[name] = Placed(host: index, serial: serial)

@@ -108,6 +108,8 @@ extension SlurmCluster {
         + options.workerExtraArgs)
     launch.executable = runtime.executable
     launch.schedulerAddress = runtime.workerAddress
+    launch.tokenFile = runtime.secretFile
+    launch.environment[WorkerLaunch.tokenVariable] = nil
     let srun = [
       "--nodes=1", "--ntasks=1", "--exact", "--cpus-per-task=\(threads)", "--job-name=\(name)",
       "--kill-on-bad-exit=1",

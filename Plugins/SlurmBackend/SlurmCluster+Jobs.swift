@@ -39,7 +39,7 @@ extension SlurmCluster {
     JobScript(
       options: options, jobName: name, workers: workers, tag: runtime.tag.comment,
       executable: runtime.executable, schedulerAddress: runtime.workerAddress,
-      logDirectory: runtime.logDirectory)
+      logDirectory: runtime.logDirectory, tokenFile: runtime.secretFile)
   }
 
   /// Submits job `index` (in phase `.submitting`). A job cancelled meanwhile is
@@ -52,8 +52,8 @@ extension SlurmCluster {
     else { return }
     let script = script(name: name, workers: workers, runtime: runtime)
     linkLogs(script, runtime: runtime)
-    var environment: [String: String] = [WorkerLaunch.tokenVariable: runtime.context.token]
-    environment["SHOAL_CLUSTER"] = runtime.context.clusterName
+    // The token is in the secret file the script names, not in the job's environment.
+    let environment = ["SHOAL_CLUSTER": runtime.context.clusterName]
     let id = try await runtime.client.submit(script, environment: environment)
     let cancel: Bool = state.withLock { state in
       guard let position = state.jobs.firstIndex(where: { $0.index == index }) else { return true }

@@ -45,6 +45,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
     var logDirectory: String
     /// The cluster id's random suffix, in job and worker names.
     var suffix: String
+    /// The 0600 file workers read their secrets from (`--token-file`; see `secretFile`).
+    var secretFile: String
   }
 
   struct State {
@@ -111,6 +113,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
     try Folders.make(logDirectory)
     try Folders.make(context.stateDirectory + "/logs")
     let client = SlurmClient(options: options)
+    let (secretFile, ownSecret) = try Self.secretFile(context: context, options: options)
+    defer { if ownSecret { SecretFile.remove(secretFile) } }
     let runtime = Runtime(
       context: context, client: client,
       tag: JobTag(
@@ -118,7 +122,8 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
       executable: options.remoteShoal ?? context.workerExecutable,
       workerAddress: options.scheduler.workerAddress(actual: context.schedulerAddress),
       logDirectory: logDirectory,
-      suffix: String(context.clusterID.split(separator: "-").last ?? "0").prefix(6).lowercased())
+      suffix: String(context.clusterID.split(separator: "-").last ?? "0").prefix(6).lowercased(),
+      secretFile: secretFile)
     if let allocation {
       try await runAllocation(runtime, allocation: allocation)
       return
@@ -134,6 +139,25 @@ public final class SlurmCluster: ClusterBackend, LeftoverCleaning, SchedulerBind
       try? await Task.sleep(for: SlurmCluster.pollInterval)
     }
     await shutdown(runtime)
+  }
+
+  /// Where workers read their secrets: never the job's environment (Slurm keeps it,
+  /// and the job's shell and `srun` hold it where a task of the same user could read
+  /// it). The core's `STATE/worker-secret` (`context.tokenFile`) when the job output
+  /// goes to the state folder (which compute nodes then share); with a `log_directory`
+  /// of its own, a copy there (`.shoal-secret-CLUSTER_ID`, 0600), since that folder is
+  /// the one the nodes are known to reach. Returns the path and whether this backend
+  /// wrote it (and removes it at the end).
+  static func secretFile(context: ClusterContext, options: SlurmOptions) throws -> (String, Bool) {
+    if let logDirectory = options.logDirectory {
+      let path = logDirectory + "/.shoal-secret-" + context.clusterID
+      try SecretFile.write(context.token, to: path)
+      return (path, true)
+    }
+    let path = SecretFile.path(in: context)
+    guard context.tokenFile == nil else { return (path, false) }
+    try SecretFile.write(context.token, to: path)
+    return (path, true)
   }
 
   /// Makes `count` workers exist: submits jobs, or cancels the surplus (queued

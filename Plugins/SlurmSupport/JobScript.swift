@@ -11,7 +11,8 @@
 ///     #SBATCH --cpus-per-task=1
 ///     #SBATCH --time=00:30:00
 ///     #SBATCH --no-requeue
-///     exec /usr/bin/shoal worker tcp://10.0.0.1:8786 --name lab-1f2e-0 ...
+///     exec /usr/bin/shoal worker tcp://10.0.0.1:8786 --name lab-1f2e-0 ... \
+///       --token-file /state/worker-secret ...
 ///
 /// Pure: the same inputs give the same text (the golden tests hold it to that).
 package struct JobScript: Sendable {
@@ -29,11 +30,15 @@ package struct JobScript: Sendable {
   package var schedulerAddress: String
   /// The folder of the job's and workers' output.
   package var logDirectory: String
+  /// The 0600 file workers read their secrets from (`--token-file`): the token and,
+  /// under TLS, their certificate and key. Nil: they get it some other way.
+  package var tokenFile: String?
 
   package init(
     options: SlurmOptions, jobName: String, workers: [String], tag: String, executable: String,
-    schedulerAddress: String, logDirectory: String
+    schedulerAddress: String, logDirectory: String, tokenFile: String? = nil
   ) {
+    self.tokenFile = tokenFile
     self.options = options
     self.jobName = jobName
     self.workers = workers
@@ -85,6 +90,7 @@ package struct JobScript: Sendable {
       "worker", schedulerAddress, "--name", name, "--nthreads", String(options.threadsPerWorker),
     ]
     for library in options.taskLibraries { arguments += ["--tasks", library] }
+    if let tokenFile { arguments += ["--token-file", tokenFile] }
     arguments += [
       "--give-up-after", JobScript.number(options.giveUpAfter),
       "--drain-grace", String(options.drainGrace),

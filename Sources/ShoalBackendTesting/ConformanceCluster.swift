@@ -57,12 +57,15 @@ final class ConformanceCluster: Sendable {
       group.addTask { try await scheduler.run() }
       defer { group.cancelAll() }
       let address = try await scheduler.listeningAddress()
+      // As the core does: the workers' secrets in a 0600 file that `workerLaunch` names.
+      let secretFile = SecretFile.path(stateDirectory: stateDirectory)
+      try SecretFile.write(token, to: secretFile)
       let lines = LogBuffer()
       let log = EventLog { level, message in lines.append("\(level): \(message)") }
       let context = ClusterContext(
         clusterName: "conformance", clusterID: "conformance-\(UUID().uuidString.prefix(8))",
         schedulerAddress: address, token: token, workerExecutable: executable,
-        stateDirectory: stateDirectory, log: log)
+        stateDirectory: stateDirectory, tokenFile: secretFile, log: log)
       let cluster = ConformanceCluster(
         check: check.name, backend: backend, scheduler: scheduler, context: context,
         timeout: kit.timeout, logLines: lines)

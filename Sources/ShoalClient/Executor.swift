@@ -52,13 +52,19 @@ public final class Executor: Sendable {
   }
 
   /// Connects to the scheduler at `address` (`tcp://HOST:PORT`). A malformed address
-  /// throws at once; no scheduler answering throws within `timeout`.
+  /// throws at once; no scheduler answering throws within `timeout`. `tls` is the
+  /// client's certificate under mutual TLS (`.off`: plain TCP, loopback only):
+  ///
+  ///     let tls = try TLSSettings.files(
+  ///       TLSFiles(caFile: "ca.pem", certFile: "client.pem", keyFile: "client-key.pem"))
+  ///     let executor = try await Executor.connect(address: address, token: token, tls: tls)
   public static func connect(
-    address: String, token: String, timeout: Duration = .seconds(10), name: String = ""
+    address: String, token: String, tls: TLSSettings = .off, timeout: Duration = .seconds(10),
+    name: String = ""
   ) async throws -> Executor {
     let box = ExecutorBox()
     let connection = try await SchedulerConnection.open(
-      address: address, token: token, role: .client, name: name, timeout: timeout,
+      address: address, token: token, tls: tls, role: .client, name: name, timeout: timeout,
       onMessage: { message in box.executor?.received(message) },
       onClose: { error in box.executor?.failAll(error) })
     let executor = Executor(connection: connection)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ShoalCore
+import ShoalTLS
 import ShoalWire
 
 /// A handshaken connection to a scheduler, shared by `Executor` and (in the `Shoal`
@@ -15,17 +16,25 @@ package struct SchedulerConnection: Sendable {
   package let closeReason: NIOLoopBoundBox<String?>
 
   package static func open(
-    address text: String, token: String, role: PeerRole, name: String, timeout: Duration,
+    address text: String, token: String, tls settings: TLSSettings, role: PeerRole, name: String,
+    timeout: Duration,
     onMessage: @escaping @Sendable (Message) -> Void,
     onClose: @escaping @Sendable (ShoalError) -> Void
   ) async throws -> SchedulerConnection {
     let address = try SchedulerAddress(parsing: text)
+    let tls: ClientTLSContext
+    do {
+      tls = try settings.makeClientContext()
+    } catch {
+      throw ShoalError(.invalidValue, "cannot use the client's TLS credentials: \(error)")
+    }
     let group = MultiThreadedEventLoopGroup.singleton
     let loop = group.next()
     let welcomePromise = loop.makePromise(of: Welcome.self)
     let reason = NIOLoopBoundBox<String?>.makeBoxSendingValue(nil, eventLoop: loop)
     let timeoutAmount = TimeAmount.nanoseconds(Int64(timeout.secondsValue * 1e9))
     let channel: any Channel
+    let verified = HandshakeFuture()
     do {
       channel = try await ClientBootstrap(group: loop)
         .connectTimeout(timeoutAmount)
@@ -33,6 +42,9 @@ package struct SchedulerConnection: Sendable {
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
+            let handshake = try tls.addHandlers(
+              to: handlers, eventLoop: channel.eventLoop, timeout: timeoutAmount)
+            verified.set(handshake)
             try handlers.addHandler(ByteToMessageHandler(ClientFrameDecoder()))
             try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
             try handlers.addHandler(
@@ -46,6 +58,18 @@ package struct SchedulerConnection: Sendable {
       let failure = ShoalError(
         .connectionFailed, "no scheduler answers at \(address): \(Self.describe(error))",
         hint: "check the address, or start one with `shoal scheduler`")
+      welcomePromise.fail(failure)
+      throw failure
+    }
+    do {
+      try await verified.wait()
+    } catch {
+      channel.close(promise: nil)
+      let failure = ShoalError(
+        .connectionFailed,
+        "no TLS session with the scheduler at \(address): \(Self.describe(error))",
+        hint: "check that the scheduler and this client use certificates of the same cluster CA"
+          + " (--tls-ca/--tls-cert/--tls-key, or --cluster NAME)")
       welcomePromise.fail(failure)
       throw failure
     }
@@ -135,8 +159,14 @@ private final class ConnectionHandler: ChannelInboundHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     let why = reason.value.map { ": \($0)" } ?? ""
+    // Closed before any answer: a scheduler that speaks TLS drops a plain hello.
+    let hint =
+      welcomed || reason.value?.contains("refused") == true
+      ? nil
+      : "if the scheduler uses TLS, give this client the cluster's certificates"
+        + " (--tls-ca/--tls-cert/--tls-key, or --cluster NAME)"
     let error = ShoalError(
-      .connectionFailed, "lost the connection to the scheduler at \(address)\(why)")
+      .connectionFailed, "lost the connection to the scheduler at \(address)\(why)", hint: hint)
     welcome.fail(error)
     if welcomed { onClose(error) }
     context.fireChannelInactive()

@@ -8,8 +8,14 @@ public struct ClusterContext: Sendable {
   public var clusterID: String
   /// The scheduler's address as workers on this machine reach it (`tcp://127.0.0.1:PORT`).
   public var schedulerAddress: String
-  /// The token workers present to the scheduler.
+  /// The token workers present to the scheduler. Under TLS it also carries the
+  /// worker's certificate and key: treat it as a secret, never a command-line word.
   public var token: String
+  /// A file holding `token` (mode 0600, `STATE/worker-secret`), written by the core
+  /// before `run` and removed when the cluster closes; nil when nobody wrote one (a
+  /// context made by hand). `workerLaunch` points workers at it with `--token-file`,
+  /// so the secret is neither on their command line nor in their environment.
+  public var tokenFile: String?
   /// The `shoal` executable that runs `shoal worker`.
   public var workerExecutable: String
   /// A folder the backend may write logs and state into; it outlives the process.
@@ -23,8 +29,10 @@ public struct ClusterContext: Sendable {
   /// A context.
   public init(
     clusterName: String, clusterID: String, schedulerAddress: String, token: String,
-    workerExecutable: String, stateDirectory: String, log: EventLog = EventLog { _, _ in }
+    workerExecutable: String, stateDirectory: String, tokenFile: String? = nil,
+    log: EventLog = EventLog { _, _ in }
   ) {
+    self.tokenFile = tokenFile
     self.clusterName = clusterName
     self.clusterID = clusterID
     self.schedulerAddress = schedulerAddress
@@ -36,16 +44,22 @@ public struct ClusterContext: Sendable {
 
   /// The launch description of one worker with this context's executable, address
   /// and token; a backend adjusts fields (a remote executable, another address).
+  ///
+  /// With a `tokenFile` the worker reads its secrets from that file (`--token-file`,
+  /// `WorkerLaunch.tokenFile`) and `environment` holds no token; without one the token
+  /// is `SHOAL_TOKEN` in `environment`. A backend whose workers cannot read this
+  /// machine's files (SSH hosts) sends `token` over stdin instead (`--token-file -`).
   public func workerLaunch(
     name: String, nthreads: Int, taskLibraries: [String] = [], extraArguments: [String] = [],
     environment: [String: String] = [:]
   ) -> WorkerLaunch {
     var environment = environment
-    environment[WorkerLaunch.tokenVariable] = token
+    environment[WorkerLaunch.tokenVariable] = tokenFile == nil ? token : nil
     var launch = WorkerLaunch(
       name: name, executable: workerExecutable, schedulerAddress: schedulerAddress,
       nthreads: nthreads, taskLibraries: taskLibraries, extraArguments: extraArguments,
       environment: environment)
+    launch.tokenFile = tokenFile
     launch.resources = workerResources
     return launch
   }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import ShoalTLS
 import ShoalWire
 import Synchronization
 
@@ -48,6 +49,14 @@ public final class Scheduler: Service, Sendable {
     let maxFrameSize = configuration.maxFrameSize
     MemoryRelease.configure()
     let server: any Channel
+    let tls: ServerTLSContext
+    do {
+      tls = try configuration.tls.makeServerContext()
+    } catch {
+      let failure = SchedulerError(.tlsSetup, "cannot serve TLS: \(error)")
+      address.fail(failure)
+      throw failure
+    }
     do {
       server = try await ServerBootstrap(group: loop)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -64,6 +73,7 @@ public final class Scheduler: Service, Sendable {
         .childChannelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
+            try tls.addHandler(to: handlers)
             try handlers.addHandler(
               ByteToMessageHandler(SchedulerFrameDecoder(maxFrameSize: maxFrameSize)))
             try handlers.addHandler(MessageToByteHandler(SchedulerFrameEncoder()))
@@ -81,7 +91,9 @@ public final class Scheduler: Service, Sendable {
     }
     let port = server.localAddress?.port ?? configuration.port
     let listening = "tcp://\(Self.hostForURL(configuration.host)):\(port)"
-    logger.info("scheduler listening", metadata: ["address": "\(listening)"])
+    logger.info(
+      "scheduler listening",
+      metadata: ["address": "\(listening)", "transport": "\(configuration.tls)"])
 
     let interval = TimeAmount.nanoseconds(Int64(configuration.heartbeatInterval.seconds * 1e9))
     try await loop.submit {
@@ -194,6 +206,8 @@ public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { name }
     /// The host and port could not be bound (in use, no such interface, no permission).
     public static let cannotListen = Code("cannot_listen")
+    /// The TLS certificate, key or CA could not be used.
+    public static let tlsSetup = Code("tls_setup")
   }
 
   /// What kind of failure.

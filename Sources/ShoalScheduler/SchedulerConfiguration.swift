@@ -1,3 +1,4 @@
+import ShoalTLS
 import ShoalWire
 
 #if canImport(Glibc)
@@ -37,6 +38,8 @@ public struct SchedulerConfiguration: Sendable {
   /// about this much work ahead of each slot, which bounds the imbalance at the end
   /// of a batch.
   public var prefetchBelow: Duration
+  /// Plain TCP, or mutual TLS with the scheduler's certificate (docs/security.md).
+  public var tls: TLSSettings = .off
   /// The most connections that may be open without having said hello; one more
   /// closes the oldest of them. The limit used is also at most a quarter of the
   /// process's file descriptor limit (`RLIMIT_NOFILE`), and at least 8.

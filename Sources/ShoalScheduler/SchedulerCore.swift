@@ -184,16 +184,19 @@ final class SchedulerCore {
           + "; pass the scheduler's token with --token-file FILE or $SHOAL_TOKEN")
       return
     }
+    if let refusal = certificateRefusal(for: hello.role, from: peer) {
+      close(peer, reason: "role", message: refusal)
+      return
+    }
     if hello.role == .worker {
       guard hello.slots > 0 else {
         close(peer, reason: "protocol", message: "a worker needs at least one slot")
         return
       }
       let name = hello.name.isEmpty ? "worker-\(peer.id)" : hello.name
-      if let old = workersByName[name].flatMap({ peers[$0] }) {
-        // The same worker reconnecting: its old connection is dead or dying.
-        close(old, reason: "replaced", message: "worker `\(name)` connected again")
-        disconnected(old)
+      if let refusal = nameRefusal(for: name) {
+        close(peer, reason: "name_in_use", message: refusal)
+        return
       }
       peer.name = name
       peer.slots = Int(hello.slots)

@@ -66,6 +66,16 @@ public struct FrameDecoder: ByteToMessageDecoder {
     return try Message.read(from: &frame)
   }
 
+  /// Whether the first four bytes of a connection, read as a frame length, are the
+  /// start of a TLS record (content type 20...23, version 3.1...3.4): a TLS peer on a
+  /// plain connection.
+  public static func looksLikeTLS(_ length: UInt32) -> Bool {
+    let type = length >> 24
+    let major = (length >> 16) & 0xFF
+    let minor = (length >> 8) & 0xFF
+    return (20...23).contains(type) && major == 3 && (1...4).contains(minor)
+  }
+
   /// Cuts the next frame from `buffer` (its type byte and payload), or returns nil when
   /// it is not complete; checks the length against the limits.
   public mutating func decodeFrame(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
@@ -73,6 +83,12 @@ public struct FrameDecoder: ByteToMessageDecoder {
       guard let length = buffer.readInteger(as: UInt32.self) else { return nil }
       let limit = framesDecoded == 0 ? firstFrameLimit : maxFrameSize
       guard Int(length) <= limit else {
+        if framesDecoded == 0, Self.looksLikeTLS(length) {
+          throw WireError(
+            .frameTooLarge,
+            "the peer speaks TLS where plain TCP was expected (a TLS record instead of a hello);"
+              + " give both sides the cluster's certificates, or neither")
+        }
         throw WireError(
           .frameTooLarge,
           "a frame of \(length) bytes is over the limit of \(limit) bytes"

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import ShoalTLS
 import ShoalWire
 
 /// A worker: connects to a scheduler, runs the tasks it is assigned on `slots` slots,
@@ -56,14 +57,23 @@ public final class Worker: Service {
   }
 
   private func serve(threads: TaskThreads) async throws {
+    let tls: ClientTLSContext
+    do {
+      tls = try configuration.tls.makeClientContext()
+    } catch {
+      throw WorkerError(.tls, "cannot use the worker's TLS credentials: \(error)")
+    }
     let clock = ContinuousClock()
     var backoff = configuration.backoff
     var lastContact = clock.now
     var failures = 0
+    // A reconnecting worker refused for its own name waits for the scheduler to notice
+    // that the old connection is dead; a new worker with a taken name stops at once.
+    var everWelcomed = false
     while !shutdown.isFired && !Task.isCancelled {
       let outcome: WorkerSession.Outcome
       do {
-        let channel = try await connect()
+        let channel = try await connect(tls: tls)
         outcome = try await WorkerSession(
           configuration: configuration, runner: runner, shutdown: shutdown, threads: threads,
           logger: logger
@@ -80,7 +90,8 @@ public final class Worker: Service {
       case .drained:
         logger.info("exiting: drained")
         return
-      case .refused(let refusal) where refusal.reason == "replaced":
+      case .refused(let refusal)
+      where refusal.reason == "replaced" || (refusal.reason == "name_in_use" && !everWelcomed):
         throw WorkerError(
           .refused,
           "another worker connected to \(configuration.address) with the name `\(configuration.name)`;"
@@ -95,6 +106,7 @@ public final class Worker: Service {
           "the scheduler refused the connection; retrying", metadata: ["reason": "\(refusal)"])
       case .disconnected(let reason, let welcomed):
         if welcomed {
+          everWelcomed = true
           lastContact = clock.now
           backoff.reset()
           failures = 0
@@ -129,23 +141,35 @@ public final class Worker: Service {
   }
 
   /// Refusals that retrying cannot fix.
-  static let finalRefusals: Set<String> = ["authentication", "version"]
+  static let finalRefusals: Set<String> = ["authentication", "version", "role"]
 
-  private func connect() async throws -> NIOAsyncChannel<Message, Message> {
+  /// Connects, and under TLS waits for the handshake (the scheduler proved itself)
+  /// before the session sends its hello.
+  private func connect(tls: ClientTLSContext) async throws -> NIOAsyncChannel<Message, Message> {
     let maxFrameSize = configuration.maxFrameSize
     let timeout = configuration.connectTimeout.components
     let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
-    return try await ClientBootstrap(group: eventLoopGroup)
+    let (channel, verified) = try await ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(.milliseconds(milliseconds))
       .channelOption(.tcpOption(.tcp_nodelay), value: 1)
       .connect(host: configuration.host, port: configuration.port) { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
-          try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MessageEncoder()))
-          return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
+          let handlers = channel.pipeline.syncOperations
+          let verified = try tls.addHandlers(to: handlers, eventLoop: channel.eventLoop)
+          try handlers.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
+          try handlers.addHandler(MessageToByteHandler(MessageEncoder()))
+          return (
+            try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel), verified
+          )
         }
       }
+    do {
+      try await verified.get()
+    } catch {
+      try? await channel.channel.close()
+      throw error
+    }
+    return channel
   }
 
   /// Sleeps for `delay`, or less when a graceful shutdown comes first.

@@ -1,4 +1,5 @@
 import ShoalCore
+import ShoalTLS
 import ShoalWire
 
 /// How a worker connects and behaves.
@@ -27,6 +28,8 @@ public struct WorkerConfiguration: Sendable {
   public var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5), jitter: 0.25)
   /// The largest frame accepted from the scheduler.
   public var maxFrameSize: Int = WireProtocol.defaultMaxFrameSize
+  /// Plain TCP, or mutual TLS with the worker's certificate (docs/security.md).
+  public var tls: TLSSettings = .off
   /// What the worker offers besides its slots (`--resources gpu=1,memory=16G`),
   /// announced in its hello; `cpu` defaults to `slots` at the scheduler.
   public var resources = ResourceSet()

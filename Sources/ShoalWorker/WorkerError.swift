@@ -17,6 +17,8 @@ public struct WorkerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let taskLibrary = Code("task_library")
     /// The process that started the worker (`SHOAL_PARENT_PID`) is gone.
     public static let orphaned = Code("orphaned")
+    /// The worker's TLS certificate, key or CA cannot be used.
+    public static let tls = Code("tls")
   }
 
   /// What kind of failure this is.

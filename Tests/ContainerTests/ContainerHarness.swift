@@ -12,44 +12,66 @@ import Synchronization
 /// loaded from the build folder through the plugin loader (as the core loads it),
 /// and a client. Everything is stopped, and every container with the cluster's
 /// name label removed, when the body returns or throws.
+///
+/// As under `tls: auto`: a per-cluster CA, a TLS scheduler, the workers' certificate
+/// inside their secret, a client certificate. With `relay`, workers and the client
+/// reach the scheduler through a relay that captures the traffic.
 struct ContainerHarness {
   let scheduler: Scheduler
   let backend: any ClusterBackend
   let context: ClusterContext
   let executor: Executor
   let messages: MessageLog
+  /// The scheduler's token (workers get it inside `context.token`).
+  let token: String
+  /// The relay between the peers and the scheduler, when asked for.
+  let relay: FreezableProxy?
 
   /// Runs `body` with a started cluster of `kwargs`.
   static func withCluster(
     _ kwargs: Kwargs, name: String = "ct-\(UUID().uuidString.prefix(6).lowercased())",
-    body: (ContainerHarness) async throws -> Void
+    relay useRelay: Bool = false, body: (ContainerHarness) async throws -> Void
   ) async throws {
     Podman.configureProcess()
     _ = try Podman.image.get()
     defer { Podman.removeAll(label: "shoal.cluster-name", value: name) }
     let token = UUID().uuidString
+    let authority = try CertificateAuthority(name: name)
     let loader = PluginLoader(searchPath: .standard(environment: [:]))
     let backend = try loader.backend("ContainerBackend.ContainerCluster").make(
       kwargs.rooted(at: "clusters.\(name).cluster_kwargs"))
     // Where the backend asks the scheduler to listen, as the core does.
     let binding = (backend as? any SchedulerBindingProvider)?.schedulerBinding
-    let scheduler = Scheduler(
-      configuration: SchedulerConfiguration(host: binding?.host ?? "127.0.0.1", token: token),
-      logger: Logger(label: "test.scheduler"))
+    let host = binding?.host ?? "127.0.0.1"
+    var configuration = SchedulerConfiguration(host: host, token: token)
+    configuration.tls = .mutual(try authority.issue(role: .scheduler, name: "scheduler"))
+    let scheduler = Scheduler(configuration: configuration, logger: Logger(label: "test.scheduler"))
+    let workerSecret = CredentialBundle(
+      token: token, identity: try authority.issue(role: .worker, name: "worker"))
+    let client = TLSSettings.mutual(try authority.issue(role: .client, name: "client"))
     let state = try TemporaryDirectory.make("shoal-ct-state")
     let messages = MessageLog()
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await scheduler.run() }
-      let address = try await scheduler.listeningAddress()
+      var address = try await scheduler.listeningAddress()
+      var relay: FreezableProxy?
+      if useRelay {
+        let port = Int(address.split(separator: ":").last!)!
+        let proxy = try await FreezableProxy.start(upstreamPort: port, host: host)
+        relay = proxy
+        address = address.replacingOccurrences(of: ":\(port)", with: ":\(proxy.port)")
+      }
+      defer { relay?.close() }
       let context = ClusterContext(
         clusterName: name, clusterID: UUID().uuidString.lowercased(), schedulerAddress: address,
-        token: token, workerExecutable: BuildProducts.shoal, stateDirectory: state,
+        token: workerSecret.encoded, workerExecutable: BuildProducts.shoal, stateDirectory: state,
         log: EventLog { level, message in messages.append("\(level): \(message)") })
       group.addTask { try await backend.run(context: context) }
-      let executor = try await Executor.connect(address: address, token: token)
+      let executor = try await Executor.connect(
+        address: relay?.address ?? address, token: token, tls: client)
       let harness = ContainerHarness(
         scheduler: scheduler, backend: backend, context: context, executor: executor,
-        messages: messages)
+        messages: messages, token: token, relay: relay)
       do {
         try await body(harness)
       } catch {

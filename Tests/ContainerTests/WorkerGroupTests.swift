@@ -82,7 +82,8 @@ extension ContainerClusterTests {
       logger: logger)
     try await Self.running(runtime) { endpoint in
       #expect(await runtime.status().workers.isEmpty)
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       // Each task echoes its tag: its output says which task ran, its result where.
       func task(_ tag: String, seconds: Double, special: Bool = false) throws -> TaskSpec {
         var spec = TaskSpec.shell("sh", ["-c", "sleep \(seconds); echo \(tag)"])

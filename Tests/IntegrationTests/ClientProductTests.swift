@@ -72,10 +72,12 @@ import Testing
     for heavy in ["Shoal", "ShoalScheduler", "ShoalWorker", "ShoalPluginHost", "ShoalDashboard"] {
       #expect(!reached.contains(heavy), "ShoalClient reaches \(heavy): \(reached.sorted())")
     }
-    let allowed: Set<String> = ["swift-nio", "swift-nio-ssl"]
+    // SwiftNIO, and for mutual TLS swift-nio-ssl with the certificate packages ShoalTLS
+    // makes a cluster's certificates with.
+    let allowed: Set<String> = ["swift-nio", "swift-nio-ssl", "swift-certificates", "swift-crypto"]
     #expect(
       packages.isSubset(of: allowed),
-      "ShoalClient uses packages beyond SwiftNIO: \(packages.subtracting(allowed).sorted())")
+      "ShoalClient uses packages beyond SwiftNIO and TLS: \(packages.subtracting(allowed).sorted())")
 
     let full = try #require(products["Shoal"])
     let (fullReach, fullPackages) = closure(full, in: targets)

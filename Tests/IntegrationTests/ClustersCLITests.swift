@@ -80,6 +80,31 @@ import Testing
     #expect(object["library"] as? String == BuildProducts.library("FixturePlugin"))
     #expect(object["kind"] as? String == "class")
     #expect((object["timeouts"] as? [String: Double])?["start"] == 60)
+    // What protects it: tls: auto by default.
+    #expect(result.stdout.contains("security:"))
+    #expect(result.stdout.contains("tls: auto"))
+    #expect(result.stdout.contains("protected by:"))
+    #expect((object["protection"] as? String)?.contains("mutual TLS 1.3") == true)
+  }
+
+  @Test func showSaysWhatProtectsAnExistingCluster() throws {
+    let file = try TemporaryDirectory.write(
+      """
+      clusters:
+        far: {address: "tcp://10.1.2.3:8786"}
+        open:
+          address: tcp://10.1.2.3:8786
+          security: {tls: off}
+      """)
+    let far = try CommandRunner.shoal(["clusters", "show", "far", "--config", file])
+    #expect(far.stdout.contains("plain TCP to 10.1.2.3 is refused"), "\(far.stdout)")
+    let open = try CommandRunner.shoal(["clusters", "show", "open", "--config", file])
+    #expect(open.stdout.contains("tls: off"))
+    #expect(open.stdout.contains("sent in clear"))
+    // And a run against it without certificates is refused before connecting.
+    let run = try CommandRunner.shoal(["run", "--cluster", "far", "--config", file, "--", "true"])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("plain TCP would send the token and every task in clear"))
   }
 
   @Test func showReportsAnUndeclaredClusterAndABrokenBackend() throws {

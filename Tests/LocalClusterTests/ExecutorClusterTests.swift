@@ -54,8 +54,12 @@ import Testing
       options: ClusterTesting.options(folder), logger: ClusterTesting.logger)
     try await ClusterTesting.running(runtime) { endpoint in
       let token = try TemporaryDirectory.write(endpoint.token + "\n", named: "token")
+      // The cluster speaks mutual TLS (`tls: auto`): the entry names its client files.
+      let tls = runtime.stateDirectory + "/tls"
       let file = try TemporaryDirectory.write(
-        "clusters:\n  s17shared:\n    address: \(endpoint.address)\n    token_file: \(token)\n")
+        "clusters:\n  s17shared:\n    address: \(endpoint.address)\n    token_file: \(token)\n"
+          + "    security: {tls: {ca_file: \(tls)/ca.pem, cert_file: \(tls)/client.pem,"
+          + " key_file: \(tls)/client-key.pem}}\n")
       let executor = try await Executor.connect(
         cluster: "s17shared", config: URL(fileURLWithPath: file))
       let result = try await executor.submit(.shell("echo", ["shared"])).result

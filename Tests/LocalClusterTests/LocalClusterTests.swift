@@ -26,7 +26,8 @@ import Testing
     ) { target in
       let pids = ClusterTesting.workerProcesses { command, _ in command.contains(target.address) }
       seen.withLock { $0 = (pids, target.kind) }
-      let executor = try await Executor.connect(address: target.address, token: target.token)
+      let executor = try await Executor.connect(
+        address: target.address, token: target.token, tls: target.tls)
       let results = try await executor.map((0..<6).map { TaskSpec.shell("echo", ["\($0)"]) })
       await executor.close()
       return results.map { String(decoding: $0.output, as: UTF8.self) }
@@ -99,7 +100,8 @@ import Testing
     try await ClusterTesting.running(runtime) { endpoint in
       #expect(await runtime.status().workers.isEmpty)
       let peak = Counter()
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let specs = (0..<count).map { index in
         TaskSpec.shell("sh", ["-c", "sleep 0.3; echo \(index) >> \(marks); echo \(index)"])
       }
@@ -170,7 +172,8 @@ import Testing
       #expect(replaced)
       #expect(await runtime.status().workers.map(\.restarts).reduce(0, +) == 1)
       // The replacement runs work.
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let results = try await executor.map((0..<4).map { TaskSpec.shell("echo", ["\($0)"]) })
       await executor.close()
       #expect(results.allSatisfy { $0.status == .succeeded })
@@ -305,7 +308,8 @@ extension LocalClusterTests {
       options: ClusterTesting.options(try ClusterTesting.stateFolder()),
       logger: ClusterTesting.logger)
     try await ClusterTesting.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let handles = executor.submit((0..<4).map { _ in TaskSpec.shell("sleep", ["1.5"]) })
       var planned: [Int] = []
       while handles.contains(where: { !$0.isFinished }) {

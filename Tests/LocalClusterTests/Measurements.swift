@@ -69,7 +69,8 @@ struct Measurements {
       options: ClusterTesting.options(try ClusterTesting.stateFolder()),
       logger: ClusterTesting.logger)
     try await ClusterTesting.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       // Let the loop settle at 0.
       try await Task.sleep(for: .seconds(1))
       let burst = ContinuousClock.now

@@ -73,7 +73,8 @@ extension SSHClusterTests {
     try await running(runtime) { endpoint in
       #expect(await perHost(runtime) == ["shoal-target": 2])
       #expect(shoalWorkers(hosts, 1).count == 2 && shoalWorkers(hosts, 0).isEmpty)
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let specs = (0..<6).map { index in
         TaskSpec.shell("sh", ["-c", "sleep 0.1; ip netns identify; echo \(index)"])
       }

@@ -116,7 +116,8 @@ struct SSHClusterTests {
       #expect(shoalWorkers(hosts, 0).count == 1 && shoalWorkers(hosts, 1).count == 1)
       let workerHost = Dictionary(
         uniqueKeysWithValues: await runtime.backend.workers().map { ($0.name, $0.location ?? "") })
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       // Each task reports the network namespace's address it ran in.
       let specs = (0..<8).map { index in
         TaskSpec.shell(
@@ -162,7 +163,8 @@ struct SSHClusterTests {
         }
       }
       #expect(FileManager.default.fileExists(atPath: folder + "/libTestTasks.so"))
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let specs = (1...6).map { value in
         TaskSpec(
           .swift(
@@ -216,7 +218,8 @@ struct SSHClusterTests {
     let marks = try TemporaryDirectory.make("shoal-marks")
     try await running(runtime) { endpoint in
       #expect(await perHost(runtime) == [a: 1, b: 1])
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let count = 12
       let handles = executor.submit(
         (0..<count).map { index in
@@ -255,7 +258,8 @@ struct SSHClusterTests {
     #expect(runtime.adaptSettings?.maximum == 4)
     try await running(runtime) { endpoint in
       #expect(await connected(runtime) == 0)
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let count = 24
       let handles = executor.submit(
         (0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 0.5; echo \($0)"]) })

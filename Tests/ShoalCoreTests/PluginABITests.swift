@@ -110,3 +110,26 @@ import Testing
     #expect(error.hint == "use 2 or 4")
   }
 }
+
+/// The cluster context as it crosses the C boundary (`run`'s JSON).
+@Suite struct ClusterContextPayloadTests {
+  @Test func theWorkersSecretFileCrossesTheBoundaryAndIsOptional() throws {
+    var context = ClusterContext(
+      clusterName: "c", clusterID: "c-1", schedulerAddress: "tcp://127.0.0.1:1", token: "t",
+      workerExecutable: "/bin/shoal", stateDirectory: "/state", tokenFile: "/state/worker-secret")
+    let log = EventLog { _, _ in }
+    let decoded = try ABIPayload.clusterContext(ABIPayload.encode(context), log: log)
+    #expect(decoded.tokenFile == "/state/worker-secret")
+    #expect(decoded.token == "t")
+    // With the file, a launch names it and keeps the token out of the environment.
+    let launch = decoded.workerLaunch(name: "w", nthreads: 1)
+    #expect(launch.arguments.suffix(2) == ["--token-file", "/state/worker-secret"])
+    #expect(launch.environment["SHOAL_TOKEN"] == nil && launch.token == nil)
+    // Without one (an older core, a context made by hand): SHOAL_TOKEN, as before.
+    context.tokenFile = nil
+    let plain = try ABIPayload.clusterContext(ABIPayload.encode(context), log: log)
+    #expect(plain.tokenFile == nil)
+    #expect(!plain.workerLaunch(name: "w", nthreads: 1).arguments.contains("--token-file"))
+    #expect(plain.workerLaunch(name: "w", nthreads: 1).environment["SHOAL_TOKEN"] == "t")
+  }
+}

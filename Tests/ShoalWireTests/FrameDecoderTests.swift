@@ -43,6 +43,26 @@ import Testing
     #expect(decoded == [message])
   }
 
+  @Test func aTLSRecordOnAPlainConnectionIsNamedAsSuch() throws {
+    // A TLS alert (21, version 3.3) and a TLS ClientHello (22, version 3.1).
+    for first in [[21, 3, 3, 0, 2, 2, 40] as [UInt8], [22, 3, 1, 0, 200, 1]] {
+      var decoder = FrameDecoder()
+      var buffer = ByteBuffer(bytes: first)
+      do {
+        _ = try decoder.decodeMessage(from: &buffer)
+        Issue.record("decoded a TLS record as a frame")
+      } catch let error as WireError {
+        #expect(error.code == .frameTooLarge)
+        #expect(error.message.contains("the peer speaks TLS"), "\(error)")
+      }
+    }
+    // Other garbage keeps the plain message.
+    var decoder = FrameDecoder()
+    var http = ByteBuffer(string: "GET / HTTP/1.1\r\n")
+    #expect(throws: WireError.self) { try decoder.decodeMessage(from: &http) }
+    #expect(!FrameDecoder.looksLikeTLS(0x4745_5420))
+  }
+
   @Test func refusesGarbage() throws {
     // An HTTP request reads as a length of about 1.2 GB.
     var decoder = FrameDecoder()

@@ -45,6 +45,21 @@ import Testing
         """)
   }
 
+  @Test func theWorkersSecretFileIsNamedAndNothingSecretIsInTheScript() throws {
+    let script = JobScript(
+      options: try Self.options("{processes: 2, cores: 2}"), jobName: "hpc-1f2e-0",
+      workers: ["hpc-1f2e-0-0", "hpc-1f2e-0-1"], tag: "shoal;cluster=hpc",
+      executable: "/opt/shoal/bin/shoal", schedulerAddress: "tcp://10.0.0.1:8786",
+      logDirectory: "/shared/logs", tokenFile: "/shared/state/worker-secret"
+    ).text
+    let commands = script.split(separator: "\n").filter { $0.contains(" worker tcp://") }
+    #expect(commands.count == 2)
+    for command in commands {
+      #expect(command.contains(" --token-file /shared/state/worker-secret "), "\(command)")
+    }
+    #expect(!script.contains("SHOAL_TOKEN"))
+  }
+
   @Test func everyOption() throws {
     let kwargs = """
       {queue: debug, account: proj42, cores: 4, memory: 1.5GiB, walltime: "1-02:00:00", \

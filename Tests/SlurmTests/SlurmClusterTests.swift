@@ -19,7 +19,8 @@ struct SlurmClusterTests {
     let log = H.Log()
     let runtime = try H.runtime(["n_workers: 2", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let count = 12
       let results = try await executor.map(
         (0..<count).map {
@@ -47,7 +48,8 @@ struct SlurmClusterTests {
       log: log)
     try await H.running(runtime) { endpoint in
       #expect(slurm.activeJobs().isEmpty)
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let handles = executor.submit(
         (0..<16).map { TaskSpec.shell("sh", ["-c", "sleep 0.5; echo \($0)"]) })
       #expect(await eventually(60) { await H.connected(runtime) == 2 })
@@ -92,7 +94,8 @@ struct SlurmClusterTests {
     let log = H.Log()
     let runtime = try H.runtime(["n_workers: 2", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let count = 10
       let handles = executor.submit(
         (0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 1; echo \($0)"]) })
@@ -135,7 +138,8 @@ struct SlurmClusterTests {
     let log = H.Log()
     let runtime = try H.runtime(["n_workers: 1", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let handle = executor.submit(TaskSpec.shell("sh", ["-c", "sleep 6; echo $SLURMD_NODENAME"]))
       #expect(await eventually(30) { (await runtime.status().running) == 1 })
       let job = try #require(slurm.activeJobs().first { $0[2] == "RUNNING" })

@@ -24,7 +24,8 @@ struct SlurmLifecycleTests {
     let runtime = try H.runtime(
       ["n_workers: 1", "walltime: \"00:01:00\"", "give_up_after: 5"], log: log)
     try await H.running(runtime) { endpoint in
-      let executor = try await Executor.connect(address: endpoint.address, token: endpoint.token)
+      let executor = try await Executor.connect(
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let count = 40
       let results = try await executor.map(
         (0..<count).map { TaskSpec.shell("sh", ["-c", "sleep 2; echo $SLURM_JOB_ID \($0)"]) })

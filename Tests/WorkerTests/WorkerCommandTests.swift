@@ -16,20 +16,22 @@ struct WorkerCommandTests {
     }
   }
 
-  @Test func aSecondWorkerWithTheSameNameEndsTheFirst() async throws {
+  @Test func aSecondWorkerWithTheSameNameIsRefusedAndTheFirstKeepsWorking() async throws {
     try await TestCluster.with { cluster in
       let first = try cluster.startWorker("twin")
+      defer { first.stop() }
       try await cluster.waitForWorkers(["twin"])
       let second = try cluster.startWorker("twin")
-      // The first is pushed out and must not take the name back (no flapping).
-      #expect(await first.waitForExit() == 1)
-      #expect(first.stderr.contains("worker names must be unique"))
+      // The newcomer is refused for good; the connected worker keeps its name.
+      #expect(await second.waitForExit() == 1)
+      #expect(second.stderr.contains("worker names must be unique"))
+      #expect(first.isRunning)
       try await cluster.waitForWorkers(["twin"])
       let executor = try await cluster.executor()
       let result = try await executor.submit(.shell("echo", ["ok"])).result
       await executor.close()
       #expect(result.status == .succeeded)
-      #expect(second.isRunning)
+      #expect(result.worker == "twin")
     }
   }
 

@@ -38,9 +38,9 @@ enum LocalClusterWorkloads {
       group.addTask { try await runtime.run() }
       let endpoint = try await runtime.ready()
       let control = try await ControlClient.connect(
-        address: endpoint.address, token: endpoint.token)
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       let executor = try await Shoal.Executor.connect(
-        address: endpoint.address, token: endpoint.token)
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls)
       try await Task.sleep(for: .seconds(1))
       let t0 = ContinuousClock.now
       let handles = executor.submit(

@@ -14,7 +14,7 @@ struct Options {
 
   static let usage = """
     usage: shoal-bench WORKLOAD [--n N] [--shoal PATH] [--workers N]
-    workloads: start latency throughput sleep adaptive memory bytes plugin-boundary spawn
+    workloads: start latency throughput sleep adaptive memory bytes tls plugin-boundary spawn
       group-policy scale soak fairness
     (serve and workers are the scale workload's child processes)
     Prints one JSON line {"figures": {...}} (the scale workload prints a table).

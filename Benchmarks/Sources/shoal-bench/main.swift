@@ -11,6 +11,7 @@ let workloads: [String: @Sendable (Options) async throws -> Figures] = [
   "sleep": Workloads.sleep,
   "memory": Workloads.memory,
   "bytes": Workloads.bytes,
+  "tls": TLSWorkloads.tls,
   "plugin-boundary": PluginBoundary.run,
   "spawn": SpawnProbe.run,
   "group-policy": GroupPolicyBench.run,

@@ -110,7 +110,9 @@ typedef struct shoal_cluster_class {
   void (*describe)(shoal_backend *backend, shoal_reply_fn reply, void *reply_context);
   /**
    * Asynchronous. Runs the cluster: `context` is JSON {"cluster_name", "cluster_id",
-   * "scheduler_address", "token", "worker_executable", "state_directory"}. Replies
+   * "scheduler_address", "token", "worker_executable", "state_directory"} and, when
+   * the core wrote the workers' 0600 secret file, "token_file" (start workers with
+   * `--token-file PATH` then, and keep the token out of their environment). Replies
    * once the cluster has ended: after `cancel_run` (every worker stopped first), or
    * with an error when the cluster failed. `log` stays valid until the reply.
    */

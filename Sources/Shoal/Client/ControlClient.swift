@@ -3,6 +3,7 @@ import NIOCore
 import ShoalClient
 import ShoalCore
 import ShoalScheduler
+import ShoalTLS
 import ShoalWire
 import Synchronization
 
@@ -25,12 +26,13 @@ public final class ControlClient: Sendable {
   deinit { connection.channel.close(promise: nil) }
 
   /// Connects as a `control` peer.
-  public static func connect(address: String, token: String, timeout: Duration = .seconds(10))
-    async throws -> ControlClient
-  {
+  public static func connect(
+    address: String, token: String, tls: TLSSettings = .off, timeout: Duration = .seconds(10)
+  ) async throws -> ControlClient {
     let box = WeakControlClient()
     let connection = try await SchedulerConnection.open(
-      address: address, token: token, role: .control, name: "control", timeout: timeout,
+      address: address, token: token, tls: tls, role: .control, name: "control",
+      timeout: timeout,
       onMessage: { message in
         if case .controlResponse(let response) = message {
           box.client?.answered(response)

@@ -61,10 +61,14 @@ extension Executor {
       let token =
         try spec.tokenFile.map { try TokenFile.read($0) }
         ?? TokenFile.resolve(tokenFile: nil, environment: environment)
-      return try await connect(address: address, token: token, timeout: timeout)
+      let tls = try ClusterTarget.existingTLS(
+        address: address, explicit: nil, security: spec.security,
+        what: "cluster `\(spec.name)` (\(address))")
+      return try await connect(address: address, token: token, tls: tls, timeout: timeout)
     }
     if let joined = try ClusterTarget.detached(spec.name, stateFolder: options.stateFolder) {
-      return try await connect(address: joined.address, token: joined.token, timeout: timeout)
+      return try await connect(
+        address: joined.address, token: joined.token, tls: joined.tls, timeout: timeout)
     }
     // Warnings of the cluster (a backend lowering the maximum, a worker restarted) go to
     // stderr, never into the app's stdout.
@@ -84,7 +88,7 @@ extension Executor {
     do {
       let endpoint = try await runtime.ready()
       executor = try await connect(
-        address: endpoint.address, token: endpoint.token, timeout: timeout)
+        address: endpoint.address, token: endpoint.token, tls: endpoint.tls, timeout: timeout)
     } catch {
       runtime.close()
       await running.value

@@ -1,11 +1,13 @@
 import Foundation
 import ShoalCore
+import ShoalTLS
 
 /// What a running cluster process writes to its state folder, so that later
 /// commands (`shoal ps`, `scale`, `adapt`, `down`, `run --cluster`) can find it.
 ///
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/cluster.json   this record
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/token          the token (0600)
+///     $XDG_STATE_HOME/shoal/clusters/NAME/tls/           CA and certificates (0600, tls: auto)
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/lock           held (flock) while it is up
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/cluster.log    a detached cluster's output
 ///     $XDG_STATE_HOME/shoal/clusters/NAME/logs/W.log     each worker's output
@@ -28,6 +30,10 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
   public var detached: Bool
   /// When it became ready, in seconds since 1970.
   public var startedAt: Double
+  /// The client's certificate files under TLS (nil: plain TCP).
+  public var tls: TLSFiles?
+  /// What protects the cluster, in words (`shoal clusters show`).
+  public var protection: String?
   /// Its dashboard's URL; nil when it has none.
   public var dashboard: String?
   /// Whether it is a temporary cluster (started for one command and closed after it).
@@ -39,8 +45,11 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
   public init(
     name: String, clusterID: String, address: String, tokenFile: String, pid: Int32,
     clusterClass: String, configFile: String?, detached: Bool, startedAt: Double,
-    dashboard: String? = nil, temporary: Bool? = nil, command: String? = nil
+    tls: TLSFiles? = nil, protection: String? = nil, dashboard: String? = nil,
+    temporary: Bool? = nil, command: String? = nil
   ) {
+    self.tls = tls
+    self.protection = protection
     self.dashboard = dashboard
     self.temporary = temporary
     self.command = command
@@ -123,10 +132,13 @@ public struct StateFolder: Sendable {
     }
   }
 
-  /// Removes the record and token of `name` (the logs stay).
+  /// Removes the record, token and secrets of `name`: the workers' secret file and the
+  /// certificates, also those a killed cluster process left (the logs stay).
   public func removeRecord(_ name: String) {
     try? FileManager.default.removeItem(atPath: recordFile(name))
     try? FileManager.default.removeItem(atPath: tokenFile(name))
+    SecretFile.remove(SecretFile.path(stateDirectory: cluster(name)))
+    ClusterCredentials.remove(from: cluster(name))
   }
 
   /// Creates `path` and its parents.

@@ -116,7 +116,8 @@ extension ClusterRuntime {
     let record = ClusterRecord(
       name: spec.name, clusterID: clusterID, address: endpoint.address, tokenFile: tokenFile,
       pid: getpid(), clusterClass: spec.clusterClass ?? "", configFile: options.configFile,
-      detached: false, startedAt: WallClock.now(), dashboard: dashboard, temporary: true,
+      detached: false, startedAt: WallClock.now(), tls: clientFiles.withLock { $0 },
+      protection: credentials.summary, dashboard: dashboard, temporary: true,
       command: options.command)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import ShoalCore
 import ShoalPluginHost
 import ShoalScheduler
+import ShoalTLS
 import Synchronization
 
 /// How a cluster process runs its cluster.
@@ -66,6 +67,10 @@ public struct ClusterEndpoint: Sendable, Hashable {
   public var address: String
   /// The token clients present.
   public var token: String
+  /// The client's TLS settings (`.off` for plain TCP).
+  public var tls: TLSSettings = .off
+  /// What protects the cluster, in words.
+  public var protection: String = ""
 }
 
 /// One cluster, from a `ClusterSpec`, for as long as `run()` runs: its backend
@@ -96,6 +101,7 @@ public final class ClusterRuntime: Sendable {
   let options: ClusterOptions
   let logger: Logger
   let token: String
+  let credentials: ClusterCredentials
   let scheduler: Scheduler
   let controller: AdaptiveController<ContinuousClock>
   /// The adaptive loop over the worker groups, for a cluster with `groups:`.
@@ -109,6 +115,8 @@ public final class ClusterRuntime: Sendable {
   /// The error the backend's `run(context:)` threw (other than a cancellation): the
   /// root cause to report when the cluster fails.
   let backendFailure = Mutex<ShoalError?>(nil)
+  /// The client's certificate files, once written.
+  let clientFiles = Mutex<TLSFiles?>(nil)
   private let closeSignal: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
   /// Makes the backend (validating `cluster_kwargs`) and hands it the adapt settings;
@@ -156,10 +164,17 @@ public final class ClusterRuntime: Sendable {
     // A backend whose workers run elsewhere (SSH hosts) says where the scheduler
     // must listen for them to reach it.
     let binding = (backend as? any SchedulerBindingProvider)?.schedulerBinding
-    scheduler = Scheduler(
-      configuration: SchedulerConfiguration(
-        host: binding?.host ?? options.host, port: binding?.port ?? 0, token: token),
-      logger: logger)
+    let host = binding?.host ?? options.host
+    credentials = try ClusterCredentials.make(spec: spec, host: host)
+    if spec.security.isOff && !ClusterCredentials.isLoopback(host) {
+      logger.warning(
+        "cluster `\(spec.name)` has `tls: off` and its scheduler listens on \(host): the token and every task cross the network in clear (docs/security.md)"
+      )
+    }
+    var configuration = SchedulerConfiguration(
+      host: host, port: binding?.port ?? 0, token: token)
+    configuration.tls = credentials.scheduler
+    scheduler = Scheduler(configuration: configuration, logger: logger)
     controller = AdaptiveController(
       scheduler: scheduler, backend: backend, settings: adaptSettings ?? AdaptSettings(),
       slotsPerWorker: SlotsPerWorker.guess(spec.clusterKwargs), planned: 0,
@@ -238,10 +253,20 @@ public final class ClusterRuntime: Sendable {
           try await self.scheduler.listeningAddress()
         }
         try StateFolder.makeFolder(stateDirectory)
+        let files = try credentials.write(to: stateDirectory)
+        clientFiles.withLock { $0 = files }
+        // The worker's certificate and key travel inside its token, wherever the
+        // backend sends the token (never on a command line).
+        let workerSecret = CredentialBundle(token: token, identity: credentials.worker.identity)
+        // ... and in a 0600 file that `workerLaunch` points workers at (`--token-file`),
+        // so that no backend needs to put it in an environment.
+        let secretFile = SecretFile.path(stateDirectory: stateDirectory)
+        try SecretFile.write(workerSecret.encoded, to: secretFile)
         let context = ClusterContext(
-          clusterName: spec.name, clusterID: clusterID, schedulerAddress: address, token: token,
+          clusterName: spec.name, clusterID: clusterID, schedulerAddress: address,
+          token: workerSecret.encoded,
           workerExecutable: options.workerExecutable, stateDirectory: stateDirectory,
-          log: ClusterRuntime.eventLog(logger))
+          tokenFile: secretFile, log: ClusterRuntime.eventLog(logger))
         await scheduler.setControlHandler(ClusterControl(runtime: self))
         await scheduler.setWorkerShapes(groupController?.shapes ?? singleShape)
         try await startDashboard(in: &group)
@@ -387,7 +412,8 @@ public final class ClusterRuntime: Sendable {
       try await waitForWorkers(initial)
     }
     let endpoint = ClusterEndpoint(
-      name: spec.name, clusterID: clusterID, address: address, token: token)
+      name: spec.name, clusterID: clusterID, address: address, token: token,
+      tls: credentials.client, protection: credentials.summary)
     if options.recorded { try record(endpoint) } else { recordTemporary(endpoint) }
     phase.withLock { $0 = "running" }
     readiness.resolve(.success(endpoint))
@@ -488,10 +514,13 @@ public final class ClusterRuntime: Sendable {
         tokenFile: folder.tokenFile(spec.name), pid: getpid(),
         clusterClass: spec.clusterClass ?? "", configFile: options.configFile,
         detached: options.detached, startedAt: WallClock.now(),
+        tls: clientFiles.withLock { $0 }, protection: credentials.summary,
         dashboard: dashboardURL.withLock { $0 }))
   }
 
   private func cleanUp() {
+    ClusterCredentials.remove(from: stateDirectory)
+    SecretFile.remove(SecretFile.path(stateDirectory: stateDirectory))
     if options.recorded {
       options.stateFolder.removeRecord(spec.name)
     } else {

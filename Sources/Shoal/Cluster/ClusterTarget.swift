@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShoalCore
 import ShoalPluginHost
+import ShoalTLS
 
 /// Where a command's work goes, and who owns that cluster.
 public struct ClusterTarget: Sendable {
@@ -23,6 +24,23 @@ public struct ClusterTarget: Sendable {
   public var address: String
   /// The token to present.
   public var token: String
+  /// The client's TLS settings (`.off`: plain TCP).
+  public var tls: TLSSettings = .off
+  /// What protects the connection, in words.
+  public var protection: String = ""
+
+  /// A target.
+  public init(
+    kind: Kind, name: String?, address: String, token: String, tls: TLSSettings = .off,
+    protection: String = ""
+  ) {
+    self.kind = kind
+    self.name = name
+    self.address = address
+    self.token = token
+    self.tls = tls
+    self.protection = protection.isEmpty ? tls.description : protection
+  }
 
   /// Runs `body` against the target that `--cluster`/`--address` name, as `shoal run`
   /// and `shoal map` use it:
@@ -37,10 +55,13 @@ public struct ClusterTarget: Sendable {
   /// `token` is needed only for an explicit or `address:` cluster (a detached or
   /// temporary cluster brings its own). An `address:` cluster with `token_file:` reads
   /// its token from that file, unless `tokenGivenExplicitly` (a `--token-file` on the
-  /// command line, which wins).
+  /// command line, which wins). `tls` is the client's certificates from
+  /// `--tls-ca/--tls-cert/--tls-key` (an `address:` cluster may name them under
+  /// `security.tls` instead). Plain TCP to an address other than loopback is refused
+  /// unless the cluster says `tls: off`.
   public static func with<T>(
     cluster name: String?, address: String?, token: () throws -> String,
-    tokenGivenExplicitly: Bool = false,
+    tokenGivenExplicitly: Bool = false, tls: TLSSettings? = nil,
     config: ShoalConfig?, loader: PluginLoader, options: ClusterOptions = .init(),
     logger: Logger, _ body: (ClusterTarget) async throws -> T
   ) async throws -> T {
@@ -49,8 +70,11 @@ public struct ClusterTarget: Sendable {
         throw ShoalError(
           .invalidValue, "give either --cluster \(name) or --address \(address), not both")
       }
+      let settings = try existingTLS(
+        address: address, explicit: tls, security: .auto, what: "--address \(address)")
       return try await body(
-        ClusterTarget(kind: .existing, name: nil, address: address, token: token()))
+        ClusterTarget(
+          kind: .existing, name: nil, address: address, token: token(), tls: settings))
     }
     let spec: ClusterSpec
     if let config {
@@ -65,11 +89,15 @@ public struct ClusterTarget: Sendable {
       spec = ClusterSpec(name: defaultLocalName)
     }
     if let existing = spec.address {
+      let settings = try existingTLS(
+        address: existing, explicit: tls, security: spec.security,
+        what: "cluster `\(spec.name)` (\(existing))")
       let value =
         try spec.tokenFile.flatMap { tokenGivenExplicitly ? nil : try TokenFile.read($0) }
         ?? token()
       return try await body(
-        ClusterTarget(kind: .existing, name: spec.name, address: existing, token: value))
+        ClusterTarget(
+          kind: .existing, name: spec.name, address: existing, token: value, tls: settings))
     }
     if let joined = try detached(spec.name, stateFolder: options.stateFolder) {
       logger.info("joining the detached cluster `\(spec.name)` at \(joined.address)")
@@ -95,7 +123,21 @@ public struct ClusterTarget: Sendable {
     }
     let token = try String(contentsOfFile: record.tokenFile, encoding: .utf8)
       .trimmingCharacters(in: .whitespacesAndNewlines)
-    return ClusterTarget(kind: .detached, name: name, address: record.address, token: token)
+    var tls = TLSSettings.off
+    if let files = record.tls {
+      do {
+        tls = try .files(files)
+      } catch {
+        throw ShoalError(
+          .invalidState, "cannot read the certificates of the detached cluster `\(name)`: \(error)",
+          hint:
+            "they are written by `shoal up \(name) --detach`; restart it with `shoal down \(name)`"
+            + " and `shoal up \(name) --detach`")
+      }
+    }
+    return ClusterTarget(
+      kind: .detached, name: name, address: record.address, token: token, tls: tls,
+      protection: record.protection ?? "")
   }
 
   /// Starts `spec` as a temporary cluster, runs `body` once it is ready, then closes
@@ -123,7 +165,8 @@ public struct ClusterTarget: Sendable {
         result = .success(
           try await body(
             ClusterTarget(
-              kind: .temporary, name: spec.name, address: endpoint.address, token: endpoint.token)))
+              kind: .temporary, name: spec.name, address: endpoint.address, token: endpoint.token,
+              tls: endpoint.tls, protection: endpoint.protection)))
       } catch {
         result = .failure(error)
       }

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalTLS
 
 /// A cluster recorded in the state folder by `shoal up`, reached as a `control`
 /// peer of its scheduler: what `shoal ps`, `scale`, `adapt` and `down` talk to.
@@ -37,11 +38,12 @@ public struct DetachedCluster: Sendable {
     let token = try String(contentsOfFile: record.tokenFile, encoding: .utf8)
       .trimmingCharacters(in: .whitespacesAndNewlines)
     let address = record.address
+    let tls = try record.tls.map { try TLSSettings.files($0) } ?? .off
     let fields = try await Deadline.run(
       timeout, "`\(command)` on cluster `\(record.name)` at \(address)"
     ) {
       let client = try await ControlClient.connect(
-        address: address, token: token, timeout: .seconds(5))
+        address: address, token: token, tls: tls, timeout: .seconds(5))
       do {
         let fields = try await client.send(command, arguments: arguments)
         await client.close()

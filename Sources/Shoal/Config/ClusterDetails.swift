@@ -35,6 +35,10 @@ public struct ClusterDetails: Sendable, Encodable {
   public var adaptNote: String?
   /// The token file of an existing cluster (`token_file:`).
   public var tokenFile: String?
+  /// The `security:` setting as written, and what it protects.
+  public var security: String
+  /// What protects the cluster's connections, in words.
+  public var protection: String
   /// Why the backend could not be loaded, when it could not.
   public var error: String?
 
@@ -70,7 +74,7 @@ public struct ClusterDetails: Sendable, Encodable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case name, mode, library, kind, adapt, address, timeouts, error
+    case name, mode, library, kind, adapt, address, timeouts, error, security, protection
     case declaredAt = "declared_at"
     case isDefault = "default"
     case clusterClass = "cluster_class"
@@ -100,6 +104,8 @@ public struct ClusterDetails: Sendable, Encodable {
     try container.encodeIfPresent(declaredAdapt, forKey: .declaredAdapt)
     try container.encodeIfPresent(adaptNote, forKey: .adaptNote)
     try container.encodeIfPresent(tokenFile, forKey: .tokenFile)
+    try container.encode(security, forKey: .security)
+    try container.encode(protection, forKey: .protection)
     try container.encodeIfPresent(error, forKey: .error)
   }
 
@@ -129,5 +135,7 @@ public struct ClusterDetails: Sendable, Encodable {
     adaptNote = check.adaptNote
     declaredAdapt = adaptNote == nil ? nil : spec.adapt.map(Adapt.init)
     error = check.error?.description
+    security = spec.security.description
+    protection = ClusterSecurity.protection(of: spec)
   }
 }

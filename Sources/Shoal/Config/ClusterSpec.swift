@@ -47,6 +47,9 @@ public struct ClusterSpec: Sendable {
   public var location: SourceLocation?
   /// Where `cluster_class` is written, when it is.
   public var clusterClassLocation: SourceLocation?
+  /// What protects its connections (`security:`, the cluster's or the file's; `tls: auto`
+  /// by default).
+  public var security: ClusterSecurity = .auto
   /// The worker groups under `groups:`, in file order; nil for a cluster of one class
   /// (see `workerGroups`).
   public var groups: [WorkerGroupSpec]? = nil

@@ -15,10 +15,10 @@ struct ConfigParser {
   /// Variables for `${VAR}` expansion.
   var environment: [String: String]
 
-  static let topLevelKeys = ["version", "default", "plugin_path", "clusters"]
+  static let topLevelKeys = ["version", "default", "plugin_path", "security", "clusters"]
   static let clusterKeys = [
     "cluster_class", "cluster_kwargs", "adapt_kwargs", "address", "timeouts", "token_file",
-    "dashboard", "groups",
+    "dashboard", "groups", "security",
   ]
 
   /// A minimal valid file, shown in hints.
@@ -44,12 +44,19 @@ struct ConfigParser {
       try Self.checkKeys(of: root, accepted: Self.topLevelKeys, allowExtensions: true)
     }
     let pluginPath = try collector.attempt { try parsePluginPath(root["plugin_path"]) } ?? []
+    let security =
+      (try collector.attempt { try root["security"].map(parseSecurity) }).flatMap { $0 } ?? .auto
     guard let clustersNode = root["clusters"] else {
       throw ConfigErrors.combine(
         collector.errors
           + [root.error("missing required key `clusters`", code: .missingKey, hint: Self.example)])
     }
-    let clusters = try collector.attempt { try parseClusters(clustersNode) } ?? []
+    let clusters = (try collector.attempt { try parseClusters(clustersNode) } ?? []).map {
+      cluster in
+      var cluster = cluster
+      if cluster.security.location == nil { cluster.security = security }
+      return cluster
+    }
     var declared: [String] = []
     if case .map(let entries) = clustersNode.value { declared = entries.map(\.key) }
     let defaultCluster = try collector.attempt {
@@ -77,6 +84,10 @@ struct ConfigParser {
         keyPath: node.path,
         hint: "accepted keys: " + accepted.map { "`\($0)`" }.joined(separator: ", "))
     }
+  }
+
+  private func parseSecurity(_ node: Kwargs) throws -> ClusterSecurity {
+    try ClusterSecurity.parse(node, baseDirectory: baseDirectory, home: environment["HOME"])
   }
 
   private func parseVersion(_ node: Kwargs?) throws -> Int {
@@ -184,10 +195,14 @@ struct ConfigParser {
           ])
       }
       let tokenFile = try collector.attempt { try parseTokenFile(node["token_file"]) } ?? nil
+      let security = (try collector.attempt { try node["security"].map(parseSecurity) }).flatMap {
+        $0
+      }
       try ConfigErrors.throwIfAny(collector.errors)
       var spec = ClusterSpec(
         name: name, address: address, timeouts: timeouts, location: nameLocation)
       spec.tokenFile = tokenFile
+      if let security { spec.security = security }
       return spec
     }
     if let tokenNode = node["token_file"] {
@@ -253,12 +268,16 @@ struct ConfigParser {
     let dashboard =
       (try collector.attempt { try node["dashboard"].map { try DashboardSetting.parse(node: $0) } })
       .flatMap { $0 } ?? .standard
+    let security = (try collector.attempt { try node["security"].map(parseSecurity) }).flatMap {
+      $0
+    }
     try ConfigErrors.throwIfAny(collector.errors)
     var spec = ClusterSpec(
       name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
       adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
       clusterClassLocation: classLocation)
     spec.dashboard = dashboard
+    if let security { spec.security = security }
     return spec
   }
 

@@ -65,6 +65,7 @@ public enum ABIPayload {
       ("worker_executable", .string(context.workerExecutable)),
       ("state_directory", .string(context.stateDirectory)),
     ]
+    if let tokenFile = context.tokenFile { fields.append(("token_file", .string(tokenFile))) }
     if let resources = context.workerResources {
       fields.append(("worker_resources", .string(resources)))
     }
@@ -86,7 +87,8 @@ public enum ABIPayload {
       clusterName: try field("cluster_name"), clusterID: try field("cluster_id"),
       schedulerAddress: try field("scheduler_address"), token: try field("token"),
       workerExecutable: try field("worker_executable"),
-      stateDirectory: try field("state_directory"), log: log)
+      stateDirectory: try field("state_directory"), tokenFile: json["token_file"]?.string,
+      log: log)
     context.workerResources = json["worker_resources"]?.string
     return context
   }

@@ -80,6 +80,8 @@ struct ClustersShowCommand: AsyncParsableCommand {
         "start \(Seconds.format(timeouts.start)), scale \(Seconds.format(timeouts.scale)), "
           + "stop \(Seconds.format(timeouts.stop))")
     }
+    add("security", details.security)
+    add("protected by", details.protection)
     return Table.render(rows, header: false)
   }
 }

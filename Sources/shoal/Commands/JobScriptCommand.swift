@@ -65,7 +65,9 @@ struct JobScriptCommand: ParsableCommand {
       options: options, jobName: jobName, workers: workers, tag: tag.comment,
       executable: options.remoteShoal ?? ClusterOptions.defaultWorkerExecutable(),
       schedulerAddress: address,
-      logDirectory: options.logDirectory ?? folder.cluster(name) + "/logs"
+      logDirectory: options.logDirectory ?? folder.cluster(name) + "/logs",
+      tokenFile: options.logDirectory.map { $0 + "/.shoal-secret-" + clusterID }
+        ?? SecretFile.path(stateDirectory: folder.cluster(name))
     ).text
   }
 

@@ -92,9 +92,9 @@ struct MapCommand: AsyncParsableCommand {
     defer { watcher.cancel() }
     let finished = try await target.withTarget { cluster in
       let executor = try await Executor.connect(
-        address: cluster.address, token: cluster.token, timeout: timeout)
+        address: cluster.address, token: cluster.token, tls: cluster.tls, timeout: timeout)
       do {
-        let finished = try await run.run(on: executor, token: cluster.token)
+        let finished = try await run.run(on: executor, token: cluster.token, tls: cluster.tls)
         await executor.close()
         return finished
       } catch {

@@ -31,10 +31,10 @@ final class MapRun: Sendable {
   var stopped: String? { state.withLock { $0.stopped } }
 
   /// Runs every task (or until `stop`), then returns the report.
-  func run(on executor: Executor, token: String) async throws -> MapReport {
+  func run(on executor: Executor, token: String, tls: TLSSettings) async throws -> MapReport {
     state.withLock { $0.executor = executor }
     try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { await self.tick(address: executor.address, token: token) }
+      group.addTask { await self.tick(address: executor.address, token: token, tls: tls) }
       defer { group.cancelAll() }
       try await submitAndCollect(executor)
     }
@@ -110,9 +110,9 @@ final class MapRun: Sendable {
   }
 
   /// Redraws the progress every half second and reads the cluster's slot count.
-  private func tick(address: String, token: String) async {
+  private func tick(address: String, token: String, tls: TLSSettings) async {
     let control = try? await ControlClient.connect(
-      address: address, token: token, timeout: .seconds(5))
+      address: address, token: token, tls: tls, timeout: .seconds(5))
     var round = 0
     while !Task.isCancelled {
       if round % 4 == 0, let load = try? await control?.status() {

@@ -6,6 +6,7 @@ import Shoal
 import ShoalCore
 import ShoalDashboard
 import ShoalScheduler
+import ShoalTLS
 
 /// `shoal scheduler`: runs a scheduler until SIGTERM or SIGINT.
 struct SchedulerCommand: AsyncParsableCommand {
@@ -24,6 +25,11 @@ struct SchedulerCommand: AsyncParsableCommand {
       `dashboard: http://HOST:PORT/` (`:0` picks a free port; an address other than \
       loopback asks every request for the token: docs/dashboard.md).
 
+      With --tls-ca/--tls-cert/--tls-key it speaks only mutual TLS 1.3: every peer must \
+      present a certificate signed by that CA (with a role marker, a worker certificate \
+      may only register workers and a client certificate only submit). On a --host other \
+      than loopback, plain TCP is refused unless --tls-off is given (docs/security.md).
+
       Example:
         shoal scheduler --port 8786 --token-file ./token &
         SHOAL_TOKEN=$(cat token) shoal worker tcp://127.0.0.1:8786 &
@@ -41,6 +47,15 @@ struct SchedulerCommand: AsyncParsableCommand {
     help: ArgumentHelp("The token file (created with a new token when missing).", valueName: "file")
   )
   var tokenFile: String?
+
+  @OptionGroup var tls: TLSOptions
+
+  @Flag(
+    name: .customLong("tls-off"),
+    help:
+      "Serve plain TCP on a non-loopback --host (the token and every task cross the network in clear)."
+  )
+  var tlsOff = false
 
   @Option(
     name: .customLong("heartbeat-timeout"),
@@ -71,6 +86,19 @@ struct SchedulerCommand: AsyncParsableCommand {
     guard (0...1000).contains(retryLimit) else {
       throw ValidationError("--retry-limit must be from 0 to 1000, found \(retryLimit)")
     }
+    if tlsOff && tls.files != nil {
+      throw ValidationError("--tls-off and --tls-ca/--tls-cert/--tls-key contradict each other")
+    }
+    if !tlsOff && tls.files == nil && !SchedulerCommand.isLoopback(host) {
+      throw ValidationError(
+        "--host \(host) is reachable from the network, and plain TCP would send the token and"
+          + " every task in clear: give --tls-ca/--tls-cert/--tls-key, or --tls-off to accept it"
+          + " (docs/security.md)")
+    }
+  }
+
+  static func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host.hasPrefix("127.") || host == "::1"
   }
 
   func run() async throws {
@@ -88,11 +116,15 @@ struct SchedulerCommand: AsyncParsableCommand {
     // scheduler listens, so a failed start leaves no file behind.
     let existing = FileManager.default.fileExists(atPath: path)
     let token = existing ? try TokenFile.read(path) : TokenFile.generate()
-    let scheduler = Scheduler(
-      configuration: SchedulerConfiguration(
-        host: host, port: port, token: token,
-        heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)), retryLimit: retryLimit),
-      logger: logger)
+    var configuration = SchedulerConfiguration(
+      host: host, port: port, token: token,
+      heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)), retryLimit: retryLimit)
+    configuration.tls = try tls.settings() ?? .off
+    if tlsOff {
+      logger.warning(
+        "plain TCP on \(host) (--tls-off): the token and every task cross the network in clear")
+    }
+    let scheduler = Scheduler(configuration: configuration, logger: logger)
     let dashboardURL = DashboardURL()
     var members: [any Service] = [scheduler]
     if let setting = dashboard.flatMap(DashboardSetting.parse) {

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Shoal
 import ShoalCore
 import ShoalPluginHost
+import ShoalTLS
 import ShoalWire
 import ShoalWorker
 
@@ -28,7 +29,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
       The token comes from --token-file F (`-`: the first line of stdin), then \
       $SHOAL_TOKEN, then the file `shoal scheduler` writes by default; never put it on \
-      the command line. See docs/worker.md.
+      the command line. A cluster's workers get their TLS certificate in the same \
+      secret; --tls-ca/--tls-cert/--tls-key give one explicitly. $SHOAL_TOKEN is \
+      removed from the worker's environment once read. See docs/worker.md and \
+      docs/security.md.
 
       Examples:
         shoal worker tcp://127.0.0.1:8786 --nthreads 4
@@ -57,6 +61,8 @@ struct WorkerCommand: AsyncParsableCommand {
       "A file holding the scheduler's token; `-` reads its first line from stdin.",
       valueName: "file"))
   var tokenFile: String?
+
+  @OptionGroup var tls: TLSOptions
 
   @Option(
     name: .customLong("tasks"),
@@ -150,7 +156,22 @@ struct WorkerCommand: AsyncParsableCommand {
         throw WorkerError(
           .orphaned, "\(ParentWatch.variable) must be a process id, found `\(text)`")
       }
-      let token = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
+      let secret = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
+      // Read once; from here on no task can find the secrets in this process's environment.
+      SecretScrub.scrub()
+      let credentials: CredentialBundle
+      do {
+        credentials = try CredentialBundle(decoding: secret)
+      } catch {
+        throw WorkerError(.tls, "\(error)")
+      }
+      let token = credentials.token
+      let tlsSettings: TLSSettings
+      do {
+        tlsSettings = try tls.settings() ?? TLSSettings(identity: credentials.identity)
+      } catch {
+        throw WorkerError(.tls, "\(error)")
+      }
       let address = try SchedulerAddress(parsing: address)
       let name = self.name ?? WorkerCommand.defaultName()
       let loader = PluginLoader(
@@ -167,6 +188,7 @@ struct WorkerCommand: AsyncParsableCommand {
         giveUpAfter: giveUpAfter.isFinite
           ? .milliseconds(Int64((giveUpAfter * 1000).rounded())) : nil)
       configuration.drainGrace = .milliseconds(Int64((drainGrace * 1000).rounded()))
+      configuration.tls = tlsSettings
       if let resources { configuration.resources = try ResourceSet(parsing: resources) }
       let worker = Worker(
         configuration: configuration,

@@ -38,6 +38,8 @@ struct TargetOptions: ParsableArguments {
     help: ArgumentHelp("Seconds to wait for the scheduler to answer.", valueName: "seconds"))
   var connectTimeout: Double = 10
 
+  @OptionGroup var tls: TLSOptions
+
   @OptionGroup var config: ConfigOptions
 
   /// `--connect-timeout`, in seconds.
@@ -55,7 +57,7 @@ struct TargetOptions: ParsableArguments {
   func withExecutor<T>(_ body: (Executor) async throws -> T) async throws -> T {
     try await withTarget { target in
       let executor = try await Executor.connect(
-        address: target.address, token: target.token,
+        address: target.address, token: target.token, tls: target.tls,
         timeout: .milliseconds(Int64(connectTimeout * 1000)))
       do {
         let result = try await body(executor)
@@ -78,7 +80,7 @@ struct TargetOptions: ParsableArguments {
     return try await ClusterTarget.with(
       cluster: cluster, address: address,
       token: { try TokenFile.resolve(tokenFile: tokenFile, environment: environment) },
-      tokenGivenExplicitly: tokenFile != nil, config: shoalConfig,
+      tokenGivenExplicitly: tokenFile != nil, tls: try tls.settings(), config: shoalConfig,
       loader: config.loader(config: shoalConfig),
       options: Shoal.ClusterOptions.forCommand(configFile: shoalConfig?.file, logger: logger),
       logger: logger, body)
@@ -93,8 +95,11 @@ struct TargetOptions: ParsableArguments {
         hint: "give --address tcp://HOST:PORT (the line `shoal scheduler` prints)")
     }
     let token = try TokenFile.resolve(tokenFile: tokenFile, environment: environment)
+    let settings = try ClusterTarget.existingTLS(
+      address: address, explicit: try tls.settings(), security: .auto, what: "--address \(address)")
     return try await Executor.connect(
-      address: address, token: token, timeout: .milliseconds(Int64(connectTimeout * 1000)))
+      address: address, token: token, tls: settings,
+      timeout: .milliseconds(Int64(connectTimeout * 1000)))
   }
 }
 

@@ -139,7 +139,8 @@ public final class ExampleCluster: ClusterBackend {
   }
 
   /// The process that runs worker `name`: `shoal worker ADDRESS --name NAME ...`,
-  /// with the token in its environment (never on the command line).
+  /// reading its secrets from the core's 0600 file (`--token-file`, never the token itself
+  /// on the command line).
   func command(for name: String, context: ClusterContext) -> ProcessSupervisor.Command {
     let launch = context.workerLaunch(
       name: name, nthreads: threadsPerWorker,

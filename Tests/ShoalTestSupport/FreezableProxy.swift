@@ -4,9 +4,11 @@ import Synchronization
 
 /// A TCP proxy on loopback that can play a network that silently drops everything:
 /// while frozen, bytes and closes are swallowed (neither end hears anything) and new
-/// connections are refused by closing them at once.
-final class FreezableProxy: Sendable {
-  let port: Int
+/// connections are refused by closing them at once. It also keeps a copy of every
+/// byte it forwards, both ways: a capture of the traffic for the TLS tests.
+public final class FreezableProxy: Sendable {
+  /// The port it listens on.
+  public let port: Int
   private let server: any Channel
   private let state: ProxyState
 
@@ -16,8 +18,11 @@ final class FreezableProxy: Sendable {
     port = server.localAddress!.port!
   }
 
-  /// A proxy on a free loopback port, forwarding to `127.0.0.1:upstreamPort`.
-  static func start(upstreamPort: Int) async throws -> FreezableProxy {
+  /// A proxy on a free port of `host` (loopback by default), forwarding to
+  /// `upstreamHost:upstreamPort`.
+  public static func start(
+    upstreamPort: Int, upstreamHost: String = "127.0.0.1", host: String = "127.0.0.1"
+  ) async throws -> FreezableProxy {
     let state = ProxyState()
     let group = MultiThreadedEventLoopGroup.singleton
     let server = try await ServerBootstrap(group: group)
@@ -25,7 +30,7 @@ final class FreezableProxy: Sendable {
       .childChannelInitializer { inbound in
         guard !state.frozen.load(ordering: .relaxed) else { return inbound.close() }
         return ClientBootstrap(group: inbound.eventLoop)
-          .connect(host: "127.0.0.1", port: upstreamPort)
+          .connect(host: upstreamHost, port: upstreamPort)
           .flatMap { outbound in
             let toUpstream = Forward(partner: outbound, state: state)
             let toClient = Forward(partner: inbound, state: state)
@@ -36,24 +41,28 @@ final class FreezableProxy: Sendable {
             }
           }
       }
-      .bind(host: "127.0.0.1", port: 0).get()
+      .bind(host: host, port: 0).get()
     return FreezableProxy(server: server, state: state)
   }
 
   /// `tcp://127.0.0.1:PORT`.
-  var address: String { "tcp://127.0.0.1:\(port)" }
+  public var address: String { "tcp://127.0.0.1:\(port)" }
 
   /// Drops everything from now on.
-  func freeze() { state.frozen.store(true, ordering: .relaxed) }
+  public func freeze() { state.frozen.store(true, ordering: .relaxed) }
 
   /// Forwards again (connections made while frozen stay dead).
-  func thaw() { state.frozen.store(false, ordering: .relaxed) }
+  public func thaw() { state.frozen.store(false, ordering: .relaxed) }
 
-  func close() { server.close(promise: nil) }
+  public func close() { server.close(promise: nil) }
+
+  /// Every byte forwarded so far, both directions interleaved.
+  public var captured: [UInt8] { state.captured.withLock { $0 } }
 }
 
 private final class ProxyState: Sendable {
   let frozen = Atomic<Bool>(false)
+  let captured = Mutex<[UInt8]>([])
 }
 
 private final class Forward: ChannelInboundHandler, Sendable {
@@ -74,10 +83,26 @@ private final class Forward: ChannelInboundHandler, Sendable {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    if forwarding { partner.writeAndFlush(Self.unwrapInboundIn(data), promise: nil) }
+    guard forwarding else { return }
+    let buffer = Self.unwrapInboundIn(data)
+    state.captured.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+    partner.writeAndFlush(buffer, promise: nil)
   }
 
   func channelInactive(context: ChannelHandlerContext) {
     if forwarding { partner.close(promise: nil) }
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Whether the bytes hold `text` (UTF-8) anywhere: for checks on a capture.
+  public func containsText(_ text: String) -> Bool {
+    let pattern = Array(text.utf8)
+    guard !pattern.isEmpty, count >= pattern.count else { return pattern.isEmpty }
+    for start in 0...(count - pattern.count)
+    where self[start..<(start + pattern.count)].elementsEqual(pattern) {
+      return true
+    }
+    return false
   }
 }

@@ -1,0 +1,46 @@
+import X509
+
+/// What a certificate lets its holder be: the scheduler, a worker or a client.
+///
+/// The role is written into the certificate's subject as an organizational unit
+/// (`OU=shoal-worker`), so a worker's certificate cannot open a client session and a
+/// client's cannot register as a worker, even though one CA signed both.
+public struct CertificateRole: Hashable, Sendable, CustomStringConvertible {
+  /// The role's name: `scheduler`, `worker` or `client`.
+  public let name: String
+  private init(_ name: String) { self.name = name }
+
+  /// Serves the cluster: the scheduler's own certificate.
+  public static let scheduler = CertificateRole("scheduler")
+  /// Runs tasks: may register as a worker, nothing else.
+  public static let worker = CertificateRole("worker")
+  /// Submits and cancels tasks, sends control commands; may not register as a worker.
+  public static let client = CertificateRole("client")
+
+  /// Every role.
+  public static let all: [CertificateRole] = [.scheduler, .worker, .client]
+
+  /// The organizational unit that marks the role: `shoal-NAME`.
+  public var organizationalUnit: String { "shoal-\(name)" }
+
+  public var description: String { name }
+
+  /// The role marked in `certificate`'s subject, nil when it carries no Shoal marker
+  /// (a certificate from the user's own PKI without an `OU=shoal-...`).
+  public static func marked(in certificate: Certificate) -> CertificateRole? {
+    for relativeName in certificate.subject {
+      for attribute in relativeName
+      where attribute.type == .RDNAttributeType.organizationalUnitName {
+        let value = "\(attribute.value)"
+        if let role = all.first(where: { $0.organizationalUnit == value }) { return role }
+      }
+    }
+    return nil
+  }
+
+  /// The role marked in a DER-encoded certificate; nil when unmarked or unreadable.
+  public static func marked(inDER bytes: [UInt8]) -> CertificateRole? {
+    guard let certificate = try? Certificate(derEncoded: bytes) else { return nil }
+    return marked(in: certificate)
+  }
+}
