@@ -77,7 +77,8 @@ import Testing
     let allowed: Set<String> = ["swift-nio", "swift-nio-ssl", "swift-certificates", "swift-crypto"]
     #expect(
       packages.isSubset(of: allowed),
-      "ShoalClient uses packages beyond SwiftNIO and TLS: \(packages.subtracting(allowed).sorted())")
+      "ShoalClient uses packages beyond SwiftNIO and TLS: \(packages.subtracting(allowed).sorted())"
+    )
 
     let full = try #require(products["Shoal"])
     let (fullReach, fullPackages) = closure(full, in: targets)
