@@ -9,9 +9,8 @@ import Testing
 @Suite(
   .serialized,
   .enabled(
-    if: Podman.isAvailable,
-    "podman is not installed: apt-get install -y podman runc busybox-static (see docs/containers.md)"
-  ))
+    if: Integration.runs(missing: Podman.unavailableReason), "\(Podman.unavailableReason ?? "")"),
+  .failsWithout(Podman.unavailableReason))
 struct ContainerSecurityTests {
   static let marker = "s13-container-marker-91c2"
 

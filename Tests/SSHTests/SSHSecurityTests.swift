@@ -13,7 +13,10 @@ import Testing
 /// workers at the relay): the capture shows neither the token nor a task's command.
 @Suite(
   .serialized,
-  .enabled(if: SSHHosts.available, "\(SSHHosts.unavailableReason ?? "")"))
+  .enabled(
+    if: Integration.runs(missing: SSHHosts.unavailableReason),
+    "\(SSHHosts.unavailableReason ?? "")"),
+  .failsWithout(SSHHosts.unavailableReason))
 struct SSHSecurityTests {
   static let marker = "s13-ssh-marker-5d0e"
 
