@@ -71,7 +71,9 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
-    // Mutual TLS on scheduler connections (ShoalTLS): certificates made in-process.
+    // Mutual TLS on scheduler connections: swift-nio-ssl for every peer (ShoalTLS), and
+    // swift-certificates + swift-crypto to make a cluster's certificates in-process
+    // (ShoalCertificateAuthority, which the light client does not link).
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -84,12 +86,21 @@ let package = Package(
       name: "ShoalPluginHost", dependencies: [core, "CShoalPlugin"],
       linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ShoalWire", dependencies: [nioCore]),
-    // TLS settings, the per-cluster certificate authority and channel-pipeline helpers.
+    // TLS settings, PEM loading, role checks and channel-pipeline helpers: what every
+    // peer needs, on swift-nio-ssl alone (the light client links it).
     .target(
       name: "ShoalTLS",
       dependencies: [
         nioCore, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ]),
+    // The per-cluster certificate authority that makes the CA and leaf certificates:
+    // only the side that starts clusters (`Shoal`, the CLI) makes them, so only it pulls
+    // swift-certificates and swift-crypto.
+    .target(
+      name: "ShoalCertificateAuthority",
+      dependencies: [
+        "ShoalTLS",
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
@@ -110,7 +121,8 @@ let package = Package(
     .target(
       name: "Shoal",
       dependencies: [
-        core, host, "ShoalClient", "ShoalWire", "ShoalScheduler", "ShoalTLS", nioCore, nioPosix,
+        core, host, "ShoalClient", "ShoalWire", "ShoalScheduler", "ShoalTLS",
+        "ShoalCertificateAuthority", nioCore, nioPosix,
         logging,
         lifecycle,
         .product(name: "Yams", package: "Yams"),

@@ -64,9 +64,8 @@ public enum TLSPipeline {
     -> PeerIdentity
   {
     guard let handler = try? pipeline.handler(type: NIOSSLHandler.self) else { return .plain }
-    guard let certificate = handler.peerCertificate, let der = try? certificate.toDERBytes()
-    else { return .unmarked }
-    return CertificateRole.marked(inDER: der).map { .role($0) } ?? .unmarked
+    guard let certificate = handler.peerCertificate else { return .unmarked }
+    return CertificateRole.marked(in: certificate).map { .role($0) } ?? .unmarked
   }
 }
 

@@ -69,10 +69,8 @@ public struct TLSSettings: Sendable, Hashable, CustomStringConvertible {
 
   /// The role marked in this peer's own certificate, when it has one.
   public var role: CertificateRole? {
-    guard let identity, let first = try? TLSSettings.chain(identity).first,
-      let der = try? first.toDERBytes()
-    else { return nil }
-    return CertificateRole.marked(inDER: der)
+    guard let identity, let first = try? TLSSettings.chain(identity).first else { return nil }
+    return CertificateRole.marked(in: first)
   }
 
   static func chain(_ identity: TLSIdentity) throws -> [NIOSSLCertificate] {

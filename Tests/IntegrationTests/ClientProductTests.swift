@@ -4,8 +4,8 @@ import Testing
 
 /// The `ShoalClient` product is the light client: what an app that only submits tasks
 /// links. Its dependency closure, read from the manifest as SwiftPM sees it, holds the
-/// wire module, the SDK's error and task types, and SwiftNIO: no Yams, no scheduler, no
-/// plugin host, no Hummingbird. The `Shoal` product still carries it (re-exported).
+/// wire module, the SDK's error and task types, SwiftNIO and swift-nio-ssl: no Yams, no
+/// scheduler, no plugin host, no Hummingbird, no certificate maker. The `Shoal` product still carries it (re-exported).
 @Suite struct ClientProductTests {
   /// A target of the manifest: the targets and the packages it depends on.
   struct Node {
@@ -72,9 +72,11 @@ import Testing
     for heavy in ["Shoal", "ShoalScheduler", "ShoalWorker", "ShoalPluginHost", "ShoalDashboard"] {
       #expect(!reached.contains(heavy), "ShoalClient reaches \(heavy): \(reached.sorted())")
     }
-    // SwiftNIO, and for mutual TLS swift-nio-ssl with the certificate packages ShoalTLS
-    // makes a cluster's certificates with.
-    let allowed: Set<String> = ["swift-nio", "swift-nio-ssl", "swift-certificates", "swift-crypto"]
+    // SwiftNIO, and swift-nio-ssl for mutual TLS. A client only loads certificates:
+    // the packages that make them (swift-certificates, swift-crypto: a second BoringSSL)
+    // belong to ShoalCertificateAuthority, which the client does not reach.
+    #expect(!reached.contains("ShoalCertificateAuthority"), "\(reached.sorted())")
+    let allowed: Set<String> = ["swift-nio", "swift-nio-ssl"]
     #expect(
       packages.isSubset(of: allowed),
       "ShoalClient uses packages beyond SwiftNIO and TLS: \(packages.subtracting(allowed).sorted())"
@@ -84,5 +86,8 @@ import Testing
     let (fullReach, fullPackages) = closure(full, in: targets)
     #expect(fullReach.contains("ShoalClient"), "the Shoal product no longer carries the client")
     #expect(fullPackages.contains("Yams"))
+    // The full product makes a cluster's certificates itself.
+    #expect(fullReach.contains("ShoalCertificateAuthority"))
+    #expect(fullPackages.isSuperset(of: ["swift-certificates", "swift-crypto"]))
   }
 }

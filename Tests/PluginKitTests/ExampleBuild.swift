@@ -2,9 +2,12 @@ import Foundation
 import ShoalCore
 import ShoalTestSupport
 
-/// Builds the packages under Examples/ (and generated ones) with `swift build`, each in
-/// its own scratch folder under the repository's ignored `.build-examples/`, so that a
-/// second run is incremental (a first one builds SwiftNIO again: minutes on 2 cores).
+/// Builds the packages under Examples/ (and generated ones) with `swift build`, all in
+/// one scratch folder under the repository's ignored `.build-examples/`. They all
+/// depend on the same tagged Shoal and nothing else, so the packages they check out
+/// and the modules those compile to are the same: the first build compiles SwiftNIO,
+/// BoringSSL and Shoal (minutes on 2 cores), every later one, of any of the packages,
+/// compiles only its own targets. A second run is incremental too.
 ///
 /// They depend on Shoal the way every user does: by URL and version
 /// (`https://github.com/shoal-swift/shoal`, `from: VERSION`). Here that URL is a
@@ -61,18 +64,17 @@ enum ExampleBuild {
     BuildProducts.repositoryRoot + "/Examples/" + name
   }
 
-  /// The scratch folder of a package (`.build-examples/NAME`).
-  static func scratch(_ name: String) -> String { scratchRoot + "/" + name }
+  /// The scratch folder every example package builds in (`.build-examples/packages`).
+  static let scratch = scratchRoot + "/packages"
 
-  /// The folder the products land in (`.build-examples/NAME/debug`).
-  static func products(_ name: String) -> String { scratch(name) + "/debug" }
+  /// The folder the products of every example package land in (`scratch/debug`).
+  static let products = scratch + "/debug"
 
   /// Runs `swift ARGUMENTS` (build or test) for the package at `path`; a failure
   /// carries the tail of its output.
   @discardableResult
   static func swift(
-    _ arguments: [String], package path: String, scratch name: String,
-    environment: [String: String] = [:]
+    _ arguments: [String], package path: String, environment: [String: String] = [:]
   ) throws -> CommandOutput {
     let configPath = try release.get().configPath
     // A Package.resolved of an earlier run may pin another commit of the tag.
@@ -81,7 +83,7 @@ enum ExampleBuild {
       try CommandRunner.run(
         "/usr/bin/env",
         ["swift"] + arguments + [
-          "--package-path", path, "--scratch-path", scratch(name), "--config-path", configPath,
+          "--package-path", path, "--scratch-path", scratch, "--config-path", configPath,
         ],
         environment: environment, timeout: 3600)
     }

@@ -16,8 +16,8 @@ import Testing
 /// conformance kit, the Executor app against a cluster whose workers load its task
 /// library.
 ///
-/// Slow the first time (each example builds SwiftNIO again in `.build-examples/`);
-/// incremental afterwards. `SHOAL_SKIP_EXAMPLES=1` skips the suite.
+/// Slow the first time (the first example built compiles SwiftNIO, BoringSSL and Shoal
+/// in `.build-examples/packages`, which the others then share); incremental afterwards. `SHOAL_SKIP_EXAMPLES=1` skips the suite.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SHOAL_SKIP_EXAMPLES"] != "1"))
 struct ExampleTests {
   static let backend = "ExampleBackend"
@@ -41,18 +41,17 @@ struct ExampleTests {
 
   @Test func exampleBackendBuildsByURLAndVersionAndPassesTheConformanceKit() throws {
     let package = ExampleBuild.examplePackage(Self.backend)
-    try ExampleBuild.swift(["build", "--build-tests"], package: package, scratch: Self.backend)
+    try ExampleBuild.swift(["build", "--build-tests"], package: package)
     // SwiftPM resolved Shoal at the tag, from the (mirrored) canonical URL.
     let resolved = try String(contentsOfFile: package + "/Package.resolved", encoding: .utf8)
     #expect(resolved.contains("\"version\" : \"\(PluginABI.sdkVersion)\""), "\(resolved)")
-    let test = try ExampleBuild.swift(
-      ["test", "--skip-build"], package: package, scratch: Self.backend)
+    let test = try ExampleBuild.swift(["test", "--skip-build"], package: package)
     let text = test.stdout + test.stderr
     #expect(text.contains("with 7 test cases passed"), "\(text.suffix(3000))")
   }
 
   @Test func clustersYamlSelectsTheExampleBackendByNameAndShoalMapRunsOnIt() throws {
-    let products = ExampleBuild.products(Self.backend)
+    let products = ExampleBuild.products
     let library = products + "/libExampleBackend.so"
     try #require(FileManager.default.fileExists(atPath: library), "build the example first")
     let config = try TemporaryDirectory.write(
@@ -107,8 +106,8 @@ struct ExampleTests {
 
   @Test func executorAppRunsTypedTasksFromItsTaskLibrary() async throws {
     let package = ExampleBuild.examplePackage(Self.app)
-    try ExampleBuild.swift(["build"], package: package, scratch: Self.app)
-    let products = ExampleBuild.products(Self.app)
+    try ExampleBuild.swift(["build"], package: package)
+    let products = ExampleBuild.products
 
     let token = "executor-app-\(UUID().uuidString)"
     var logger = Logger(label: "test.scheduler")
@@ -143,11 +142,16 @@ struct ExampleTests {
       #expect(app.stdout.contains("CheckedRoot(-4) failed as expected: "))
       #expect(app.stdout.contains("no real square root of -4.0"), "\(app.stdout)")
     }
-    // It links the light client alone: its Executor, none of Yams, the scheduler or
-    // Hummingbird (their mangled symbols would be in the binary, as they are in `shoal`).
+    // It links the light client alone: its Executor, none of Yams, the scheduler,
+    // Hummingbird or the certificate maker with swift-certificates and swift-crypto
+    // (their mangled symbols would be in the binary, as they are in `shoal`).
     let binary = try Data(contentsOf: URL(fileURLWithPath: products + "/executor-app"))
     #expect(binary.range(of: Data("$s11ShoalClient8Executor".utf8)) != nil)
-    for module in ["$s4Yams", "$s14ShoalScheduler", "$s11Hummingbird", "$s5Shoal"] {
+    #expect(binary.range(of: Data("$s8ShoalTLS".utf8)) != nil)
+    for module in [
+      "$s4Yams", "$s14ShoalScheduler", "$s11Hummingbird", "$s5Shoal",
+      "$s25ShoalCertificateAuthority", "$s4X509", "$s6Crypto",
+    ] {
       #expect(binary.range(of: Data(module.utf8)) == nil, "executor-app links \(module)")
     }
   }

@@ -60,11 +60,10 @@ struct GuideSamplesTests {
         atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try contents.write(toFile: full, atomically: true, encoding: .utf8)
     }
-    // The example plugin's scratch folder: the same dependencies, already built.
-    try ExampleBuild.swift(["build", "--build-tests"], package: package, scratch: "ExampleBackend")
+    // The examples' shared scratch folder: the same dependencies, built once.
+    try ExampleBuild.swift(["build", "--build-tests"], package: package)
     let test = try ExampleBuild.swift(
-      ["test", "--skip-build", "--filter", "MyClusterOptionsTests"], package: package,
-      scratch: "ExampleBackend")
+      ["test", "--skip-build", "--filter", "MyClusterOptionsTests"], package: package)
     let output = test.stdout + test.stderr
     #expect(output.contains("negativeWorkerCountIsRefused() passed"), "\(output.suffix(3000))")
   }

@@ -100,6 +100,22 @@ import Testing
     }
   }
 
+  /// The role is read with swift-nio-ssl alone (ShoalTLS): a certificate without an
+  /// `OU=shoal-...` (the CA's own, or one of the user's PKI) and bytes that are no
+  /// certificate have no role.
+  @Test func unmarkedOrUnreadableCertificatesHaveNoRole() throws {
+    let authority = try CertificateAuthority(name: "s13")
+    let leaf = try authority.issue(role: .worker, name: "w")
+    let caAsLeaf = TLSIdentity(
+      caCertificatePEM: leaf.caCertificatePEM, certificatePEM: leaf.caCertificatePEM,
+      privateKeyPEM: leaf.privateKeyPEM)
+    #expect(TLSSettings.mutual(leaf).role == .worker)
+    #expect(TLSSettings.mutual(caAsLeaf).role == nil)
+    #expect(TLSSettings.off.role == nil)
+    #expect(CertificateRole.marked(inDER: []) == nil)
+    #expect(CertificateRole.marked(inDER: [0x30, 0x03, 0x02, 0x01, 0x00]) == nil)
+  }
+
   @Test func credentialBundleRoundTripsAndStaysOneLine() throws {
     let identity = try CertificateAuthority(name: "s13").issue(role: .worker, name: "w")
     let bundle = CredentialBundle(token: "t0k", identity: identity)

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCertificateAuthority
 import ShoalCore
 import ShoalTLS
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ShoalTLS
 import X509
 
 /// A per-cluster certificate authority, made in-process (no `openssl` command): a
