@@ -66,7 +66,6 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
@@ -113,7 +112,6 @@ let package = Package(
       dependencies: [
         "ShoalWire", "ShoalTLS", "CWorkerSupport", core, host, nioCore, nioPosix, logging,
         lifecycle,
-        .product(name: "Subprocess", package: "swift-subprocess"),
       ]),
     // The Executor's side of the protocol; `Shoal` re-exports it.
     .target(

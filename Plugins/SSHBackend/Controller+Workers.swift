@@ -22,7 +22,7 @@ extension Controller {
   /// supervised locally; the token goes over the session's stdin.
   func launch(on index: Int) async {
     serial += 1
-    let name = "ssh-\(serial)"
+    let name = "\(workerPrefix)-\(serial)"
     let host = configuration.hosts[index]
     let state = hosts[index]
     var launch = context.workerLaunch(

@@ -49,6 +49,13 @@ actor Controller {
 
   nonisolated var log: EventLog { context.log }
 
+  /// Workers are named `PREFIX-N`, PREFIX being `NAME-ssh` for the cluster name NAME
+  /// (`CLUSTER-GROUP` for a worker group's backend): the workers of two SSH groups of
+  /// one cluster, or of two clusters, never share a name.
+  nonisolated var workerPrefix: String {
+    StateDirectories.safeName(context.clusterName) + "-ssh"
+  }
+
   init(
     configuration: Configuration, context: ClusterContext, supervisor: ProcessSupervisor,
     workerAddress: String, localVersion: String, upload: Upload?, directories: StateDirectories,
@@ -213,7 +220,7 @@ actor Controller {
   /// failed; returns the failures.
   func prepare(_ indices: [Int]) async -> [HostFailure] {
     let jobs = indices.map { (index: $0, state: hosts[$0]) }
-    let masterLogs = indices.map { "\(logDirectory)/master-\($0).log" }
+    let masterLogs = indices.map { "\(logDirectory)/\(workerPrefix)-master-\($0).log" }
     let upload = self.upload
     let version = localVersion
     let results = await withTaskGroup(of: (Int, HostFailure?, [String]).self) { group in

@@ -87,7 +87,8 @@ public final class SSHCluster: ClusterBackend, SchedulerBindingProvider {
   public func run(context: ClusterContext) async throws {
     defer { finishRequests() }
     let directories = try StateDirectories(
-      state: context.stateDirectory, clusterID: context.clusterID)
+      state: context.stateDirectory, clusterID: context.clusterID,
+      clusterName: context.clusterName)
     defer { directories.removeTemporary() }
     let log = context.log
     if let note = shared.withLock({ $0.adaptNote }) { log.info(note) }

@@ -54,19 +54,42 @@ enum Spawner {
     }
     _ = GNUSpawn.addCloseFrom?(&actions, 3)
     if let directory = command.workingDirectory {
-      guard let addChdir = GNUSpawn.addChdir else {
-        throw ShoalError(
-          .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)"
-        )
-      }
-      _ = addChdir(&actions, directory)
+      try changeDirectory(&actions, to: directory)
     }
 
+    let argv = [command.executable] + command.arguments
+    let envp = environment(adding: command.environment)
+    let (pid, result) = withCStrings(argv) { argvPointers in
+      withCStrings(envp) { envPointers in
+        launch(
+          command.executable, &actions, argv: argvPointers, envp: envPointers,
+          newProcessGroup: command.newProcessGroup)
+      }
+    }
+    guard result == 0 else {
+      if let input { close(input.write) }
+      throw startFailure(command.executable, result, workingDirectory: command.workingDirectory)
+    }
+    if let input, let bytes = command.stdin {
+      writeAll(bytes, to: input.write)
+      close(input.write)
+    }
+    return pid
+  }
+
+  /// `posix_spawn` (or `posix_spawnp` for a bare name) with Shoal's attributes: signal
+  /// mask cleared, the signals a shell expects reset to their defaults, and its own
+  /// process group when `newProcessGroup`. Returns the pid, or 0 and the error number.
+  static func launch(
+    _ executable: String, _ actions: inout posix_spawn_file_actions_t,
+    argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+    envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, newProcessGroup: Bool
+  ) -> (pid: pid_t, error: Int32) {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
     var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-    if command.newProcessGroup {
+    if newProcessGroup {
       flags |= Int32(POSIX_SPAWN_SETPGROUP)
       posix_spawnattr_setpgroup(&attributes, 0)
     }
@@ -80,34 +103,38 @@ enum Spawner {
       sigaddset(&defaults, signal)
     }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
-
-    let argv = [command.executable] + command.arguments
-    let envp = environment(adding: command.environment)
     var pid: pid_t = 0
-    let result = withCStrings(argv) { argvPointers in
-      withCStrings(envp) { envPointers in
-        command.executable.contains("/")
-          ? posix_spawn(&pid, command.executable, &actions, &attributes, argvPointers, envPointers)
-          : posix_spawnp(&pid, command.executable, &actions, &attributes, argvPointers, envPointers)
-      }
-    }
-    guard result == 0 else {
-      if let input { close(input.write) }
-      var reason = errorText(result)
-      if let directory = command.workingDirectory, access(directory, X_OK) != 0 {
-        reason += " (working directory \(directory): \(errorText(errno)))"
-      }
+    let result =
+      executable.contains("/")
+      ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+      : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+    return (result == 0 ? pid : 0, result)
+  }
+
+  /// Adds a `chdir` to `directory` to `actions`; throws when this C library cannot.
+  static func changeDirectory(_ actions: inout posix_spawn_file_actions_t, to directory: String)
+    throws
+  {
+    guard let addChdir = GNUSpawn.addChdir else {
       throw ShoalError(
-        .backendFailed, "cannot start `\(command.executable)`: \(reason)",
-        hint: command.executable.contains("/")
-          ? "check that \(command.executable) exists and is executable"
-          : "check that `\(command.executable)` is on $PATH")
+        .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)")
     }
-    if let input, let bytes = command.stdin {
-      writeAll(bytes, to: input.write)
-      close(input.write)
+    _ = addChdir(&actions, directory)
+  }
+
+  /// The error for a spawn that failed with `code`.
+  static func startFailure(_ executable: String, _ code: Int32, workingDirectory: String?)
+    -> ShoalError
+  {
+    var reason = errorText(code)
+    if let directory = workingDirectory, access(directory, X_OK) != 0 {
+      reason += " (working directory \(directory): \(errorText(errno)))"
     }
-    return pid
+    return ShoalError(
+      .backendFailed, "cannot start `\(executable)`: \(reason)",
+      hint: executable.contains("/")
+        ? "check that \(executable) exists and is executable"
+        : "check that `\(executable)` is on $PATH")
   }
 
   /// The current environment with `overrides` applied, as `KEY=VALUE` strings.
@@ -163,7 +190,7 @@ enum Spawner {
     }
   }
 
-  private static func withCStrings<R>(
+  static func withCStrings<R>(
     _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
   ) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }

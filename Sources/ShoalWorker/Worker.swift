@@ -41,7 +41,6 @@ public final class Worker: Service {
 
   /// Connects, serves, reconnects, until retired, drained, refused or given up.
   public func run() async throws {
-    await TaskPriority.prepare()
     let threads = TaskThreads(count: configuration.slots)
     do {
       try await withGracefulShutdownHandler {

@@ -87,6 +87,96 @@ import Testing
     #expect((object["protection"] as? String)?.contains("mutual TLS 1.3") == true)
   }
 
+  static let groupedYAML = """
+    clusters:
+      mixed:
+        timeouts: {start: 90s}
+        groups:
+          gpus:
+            cluster_class: FixturePlugin.make_fixture
+            cluster_kwargs: {n_workers: 1}
+            adapt_kwargs: {minimum: 1, maximum: 3, interval: 500ms}
+            resources: {gpu: 1, memory: 16G}
+            priority: 1
+            idle_timeout: 30s
+          local:
+            cluster_kwargs: {max_workers: 2}
+            adapt_kwargs: {maximum: 8}
+    """
+
+  @Test func showListsEveryGroupOfAGroupedCluster() throws {
+    let file = try TemporaryDirectory.write(Self.groupedYAML)
+    let result = try CommandRunner.shoal(["clusters", "show", "mixed", "--config", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map {
+      $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+    let gpus = try #require(lines.firstIndex(of: "group gpus: declared at \(file):5:7"))
+    let local = try #require(lines.firstIndex(of: "group local: declared at \(file):12:7"))
+    #expect(gpus < local, "file order: \(result.stdout)")
+    #expect(lines.contains("groups: 2, filled in priority order (lower first)"))
+    #expect(lines.contains("timeouts: start 90s, scale 60s, stop 60s"))
+    // The cluster-level backend rows belong to the groups.
+    #expect(lines[..<gpus].allSatisfy { !$0.hasPrefix("cluster_class:") }, "\(result.stdout)")
+    #expect(
+      Array(lines[gpus + 1..<local]) == [
+        "cluster_class: FixturePlugin.make_fixture",
+        "library: \(BuildProducts.library("FixturePlugin")) (factory)",
+        "cluster_kwargs: {n_workers: 1}",
+        "adapt_kwargs: minimum 1, maximum 3, interval 500ms, wait_count 3, target_duration 5s",
+        "resources: gpu=1,memory=16G",
+        "priority: 1",
+        "idle_timeout: 30s",
+      ], "\(result.stdout)")
+    let localRows = Array(lines[(local + 1)...])
+    #expect(localRows.first == "cluster_class: LocalBackend.LocalCluster", "\(result.stdout)")
+    #expect(localRows.contains("cluster_kwargs: {max_workers: 2}"))
+    #expect(
+      localRows.contains(
+        "adapt_kwargs: minimum 0, maximum 2, interval 1s, wait_count 3, target_duration 5s"),
+      "the backend's clamp: \(result.stdout)")
+    #expect(
+      localRows.contains { $0.hasPrefix("declared: minimum 0, maximum 8 (maximum 8 lowered to 2") })
+    #expect(localRows.contains("resources: none besides slots (cpu = the worker's slots)"))
+    #expect(localRows.contains("priority: 0"))
+    #expect(localRows.contains("idle_timeout: none (idle workers retire by wait_count alone)"))
+
+    let json = try CommandRunner.shoal(["clusters", "show", "mixed", "--json", "--config", file])
+    #expect(json.status == 0, "\(json.stderr)")
+    let object = try self.json(json.stdout)
+    #expect(object["cluster_class"] == nil && object["adapt"] == nil)
+    let groups = try #require(object["groups"] as? [[String: Any]])
+    #expect(groups.map { $0["name"] as? String } == ["gpus", "local"])
+    #expect(groups[0]["resources"] as? [String: String] == ["gpu": "1", "memory": "16G"])
+    #expect(groups[0]["priority"] as? Int == 1)
+    #expect(groups[0]["idle_timeout"] as? Double == 30)
+    #expect(groups[0]["kind"] as? String == "factory")
+    #expect((groups[0]["adapt"] as? [String: Any])?["minimum"] as? Int == 1)
+    #expect((groups[1]["adapt"] as? [String: Any])?["maximum"] as? Int == 2)
+    #expect((groups[1]["declared_adapt"] as? [String: Any])?["maximum"] as? Int == 8)
+    #expect(groups[1]["idle_timeout"] is NSNull)
+    #expect(groups[1]["cluster_class"] as? String == "LocalBackend.LocalCluster")
+  }
+
+  @Test func showOfAGroupedClusterListsEveryGroupWhenOneFails() throws {
+    let file = try TemporaryDirectory.write(
+      """
+      clusters:
+        mixed:
+          groups:
+            good: {cluster_class: FixturePlugin.FixtureCluster}
+            bad: {cluster_class: FixturePlugin.Nope}
+      """)
+    let result = try CommandRunner.shoal(["clusters", "show", "mixed", "--config", file])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("group good:"), "\(result.stdout)")
+    #expect(result.stdout.contains("group bad:"), "\(result.stdout)")
+    #expect(
+      result.stderr.hasPrefix(
+        "error: \(file):5:28: clusters.mixed.groups.bad.cluster_class: no class or factory `Nope`"),
+      "\(result.stderr)")
+  }
+
   @Test func showSaysWhatProtectsAnExistingCluster() throws {
     let file = try TemporaryDirectory.write(
       """

@@ -5,121 +5,106 @@ import Testing
 /// `shoal validate` on every bad input of issue #2: the real binary, its message
 /// (`error: FILE:LINE:COL: ...`) and its exit status.
 @Suite struct ValidateCLITests {
-  struct Case: Sendable, CustomTestStringConvertible {
-    var name: String
-    var yaml: String
-    /// `LINE:COL` after the file name, or nil when the error has no position.
-    var position: String?
-    var message: String
-    var testDescription: String { name }
-  }
-
   static let fixture = "cluster_class: FixturePlugin.FixtureCluster"
 
-  static let cases: [Case] = [
-    Case(
+  static let cases: [BadYAML] = [
+    BadYAML(
       name: "YAML syntax error", yaml: "clusters:\n  a: {n: 1\n", position: "3:1",
       message: "invalid YAML: did not find expected ',' or '}'"),
-    Case(name: "empty file", yaml: "", position: "1:1", message: "the file is empty"),
-    Case(
+    BadYAML(name: "empty file", yaml: "", position: "1:1", message: "the file is empty"),
+    BadYAML(
       name: "non-mapping top level", yaml: "- local\n- burst\n", position: "1:1",
       message: "expected a mapping at the top level (`version`, `clusters`, ...), found a list"),
-    Case(
+    BadYAML(
       name: "wrong type in cluster_kwargs",
       yaml: "clusters:\n  f:\n    \(fixture)\n    cluster_kwargs: {n_workers: four}\n",
       position: "4:33",
       message: "clusters.f.cluster_kwargs.n_workers: expected an integer, found \"four\""),
-    Case(
+    BadYAML(
       name: "adapt_kwargs not a mapping", yaml: "clusters:\n  a:\n    adapt_kwargs: 3\n",
       position: "3:19", message: "clusters.a.adapt_kwargs: expected a mapping, found \"3\""),
-    Case(
+    BadYAML(
       name: "unknown top-level key", yaml: "versoin: 1\nclusters: {a: }\n", position: "1:1",
       message: "unknown key `versoin`; did you mean `version`?"),
-    Case(
+    BadYAML(
       name: "unknown cluster key", yaml: "clusters:\n  a:\n    adapt_kwarg: {}\n",
       position: "3:5",
       message: "clusters.a: unknown key `adapt_kwarg`; did you mean `adapt_kwargs`?"),
-    Case(
+    BadYAML(
       name: "unknown adapt key", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimun: 1}\n",
       position: "3:20",
       message: "clusters.a.adapt_kwargs: unknown key `minimun`; did you mean `minimum`?"),
-    Case(
+    BadYAML(
       name: "unknown backend kwargs key",
       yaml: "clusters:\n  f:\n    \(fixture)\n    cluster_kwargs: {labl: x}\n",
       position: "4:22",
       message: "clusters.f.cluster_kwargs: unknown key `labl`; did you mean `label`?"),
-    Case(
+    BadYAML(
       name: "address with cluster_class",
       yaml: "clusters:\n  s:\n    address: tcp://127.0.0.1:8786\n    \(fixture)\n",
       position: "4:5",
       message:
         "clusters.s: `address` connects to an existing cluster and cannot be combined with `cluster_class`"
     ),
-    Case(
+    BadYAML(
       name: "address with cluster_kwargs",
       yaml:
         "clusters:\n  s:\n    address: tcp://127.0.0.1:8786\n    cluster_kwargs: {n_workers: 2}\n",
       position: "4:5", message: "cannot be combined with `cluster_kwargs`"),
-    Case(
+    BadYAML(
       name: "address with adapt_kwargs",
       yaml: "clusters:\n  s:\n    adapt_kwargs: {maximum: 2}\n    address: tcp://127.0.0.1:8786\n",
       position: "3:5", message: "cannot be combined with `adapt_kwargs`"),
-    Case(
+    BadYAML(
       name: "minimum greater than maximum",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: 4, maximum: 1}\n", position: "3:29",
       message: "clusters.a.adapt_kwargs.minimum: minimum (4) is greater than maximum (1)"),
-    Case(
+    BadYAML(
       name: "negative adapt minimum", yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: -1}\n",
       position: "3:29", message: "minimum must be from 0 to 100000, found -1"),
-    Case(
+    BadYAML(
       name: "negative worker count",
       yaml: "clusters:\n  f:\n    \(fixture)\n    cluster_kwargs: {n_workers: -2}\n",
       position: "4:33", message: "n_workers must be 0 or more, found -2"),
-    Case(
+    BadYAML(
       name: "default names an undeclared cluster",
       yaml: "default: bursty\nclusters:\n  local: {}\n  burst: {}\n", position: "1:10",
       message: "`default` names cluster `bursty`, which is not declared; did you mean `burst`?"),
-    Case(
+    BadYAML(
       name: "unsupported version", yaml: "version: 7\nclusters: {a: }\n", position: "1:10",
       message: "unsupported version 7; this shoal reads version 1"),
-    Case(
+    BadYAML(
       name: "malformed import path ..Foo", yaml: "clusters:\n  a: {cluster_class: ..Foo}\n",
       position: "2:22", message: "import path `..Foo` has more than one `.`"),
-    Case(
+    BadYAML(
       name: "malformed import path Foo.", yaml: "clusters:\n  a: {cluster_class: Foo.}\n",
       position: "2:22", message: "import path `Foo.` has an empty part"),
-    Case(
+    BadYAML(
       name: "empty import path", yaml: "clusters:\n  a: {cluster_class: ''}\n",
       position: "2:22", message: "import path `` is empty"),
-    Case(
+    BadYAML(
       name: "class not exported",
       yaml: "clusters:\n  a: {cluster_class: FixturePlugin.FixtureClustr}\n", position: "2:22",
       message: "no class or factory `FixtureClustr` in FixturePlugin"),
-    Case(
+    BadYAML(
       name: "bare class name exported by no plugin",
       yaml: "clusters:\n  a: {cluster_class: FixtureClustr}\n", position: "2:22",
       message:
         "no plugin on the search path exports `FixtureClustr` (looked in "
     ),
-    Case(
+    BadYAML(
       name: "library is not a Shoal plugin",
       yaml: "clusters:\n  a: {cluster_class: NotAPlugin.Anything}\n", position: "2:22",
       message: "is not a Shoal plugin: it has no `shoal_plugin_table` entry point"),
-    Case(
+    BadYAML(
       name: "unset environment variable",
       yaml: "clusters:\n  a:\n    cluster_kwargs: {dir: \"${SHOAL_TEST_UNSET_VARIABLE}\"}\n",
       position: "3:27",
       message: "environment variable `SHOAL_TEST_UNSET_VARIABLE` is not set"),
   ]
 
-  @Test(arguments: cases) func rejects(_ bad: Case) throws {
-    let file = try TemporaryDirectory.write(bad.yaml)
-    let result = try CommandRunner.shoal(["validate", "--config", file])
-    #expect(result.status == 1, "\(result.stderr)")
-    #expect(result.stdout.isEmpty)
-    let prefix = "error: \(file):" + (bad.position.map { "\($0): " } ?? "")
-    #expect(result.stderr.hasPrefix(prefix), "\(result.stderr)")
-    #expect(result.stderr.contains(bad.message), "\(result.stderr)")
+  @Test(arguments: cases) func rejects(_ bad: BadYAML) throws {
+    try LocatedError.expectValidate(bad)
   }
 
   @Test func classNotExportedListsTheExports() throws {

@@ -30,16 +30,20 @@ struct SSHConnectionTests {
     let context = try harness.context(address: "tcp://\(hosts.schedulerHost):1", log: log)
     let sockets = context.stateDirectory + "/ssh"
     try await harness.running(backend, context: context) { _ in
+      // One control socket per host, named `TAG-cN` (TAG: the backend's cluster name).
+      let files = try FileManager.default.contentsOfDirectory(atPath: sockets)
       for index in 0..<2 {
+        let socket = try #require(files.first { $0.hasSuffix("-c\(index)") }, "\(files)")
         let check = try CommandRunner.run(
-          "/usr/bin/ssh", ["-o", "ControlPath=\(sockets)/c\(index)", "-O", "check", "x"])
+          "/usr/bin/ssh", ["-o", "ControlPath=\(sockets)/\(socket)", "-O", "check", "x"])
         #expect(check.status == 0, "no master for host \(index): \(check.stderr)")
         // One master process per host, holding the host's one TCP connection.
-        #expect(localProcesses(containing: "ControlPath=\(sockets)/c\(index)").count == 1)
+        #expect(localProcesses(containing: "ControlPath=\(sockets)/\(socket)").count == 1)
       }
     }
     #expect(await eventually { localProcesses(containing: sockets).isEmpty })
-    #expect(!FileManager.default.fileExists(atPath: sockets + "/c0"))
+    let left = (try? FileManager.default.contentsOfDirectory(atPath: sockets)) ?? []
+    #expect(!left.contains { $0.hasSuffix("-c0") }, "\(left)")
     #expect(!log.contains("error:"), "\(log.text)")
   }
 

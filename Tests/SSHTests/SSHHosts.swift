@@ -73,8 +73,9 @@ final class SSHHosts: @unchecked Sendable {
   /// Whether the SSH suites can run.
   static var available: Bool { unavailableReason == nil }
 
-  /// `count` hosts, each with a running sshd (unless `withSSHD` is false for it).
-  init(count: Int, withoutSSHD: Set<Int> = []) throws {
+  /// `count` hosts, each with a running sshd (unless `withSSHD` is false for it), in
+  /// network namespaces named `PREFIX-TAG-N`.
+  init(count: Int, withoutSSHD: Set<Int> = [], prefix: String = "shoal-test") throws {
     tag = String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(4))
     directory = try TemporaryDirectory.make("shoal-ssh")
     clientKey = directory + "/client"
@@ -91,7 +92,7 @@ final class SSHHosts: @unchecked Sendable {
       subnet = try SSHHosts.freeSubnet()
       for index in 0..<count {
         let machine = Machine(
-          namespace: "shoal-test-\(tag)-\(index)", link: "s\(tag)h\(index)",
+          namespace: "\(prefix)-\(tag)-\(index)", link: "s\(tag)h\(index)",
           address: "\(subnet).\(4 * index + 2)", gateway: "\(subnet).\(4 * index + 1)",
           sshAddress: "\(subnet).\(4 * index + 2)")
         machines.append(machine)

@@ -1,5 +1,6 @@
 import Shoal
 import ShoalCore
+import ShoalTestSupport
 import Testing
 
 /// Every bad `clusters.yaml` the parser rejects: the code, the position and the message.
@@ -156,12 +157,10 @@ import Testing
   ]
 
   @Test(arguments: cases) func rejects(_ bad: Case) throws {
-    let error = try #require(throws: ShoalError.self) {
-      try ShoalConfig.parse(bad.yaml, file: "bad.yaml", environment: [:])
-    }
+    let error = try LocatedError.expectParse(
+      bad.yaml, throws: ShoalError.self, position: bad.position, message: bad.message
+    ) { _ = try ShoalConfig.parse($0, file: $1, environment: [:]) }
     #expect(error.code == bad.code, "\(error)")
-    #expect(error.description.hasPrefix("bad.yaml:\(bad.position): "), "\(error)")
-    #expect(error.description.contains(bad.message), "\(error)")
   }
 }
 

@@ -2,6 +2,7 @@ import Logging
 import Shoal
 import ShoalCore
 import ShoalPluginHost
+import ShoalTestSupport
 import ShoalWire
 import Testing
 
@@ -55,70 +56,60 @@ import Testing
     #expect(plain.workerGroups[0].backend.clusterKwargs["n_workers"]?.description == "1")
   }
 
-  struct Case: Sendable, CustomTestStringConvertible {
-    var name: String
-    var yaml: String
-    var position: String
-    var message: String
-    var testDescription: String { name }
-  }
-
-  static let cases: [Case] = [
-    Case(
+  static let cases: [BadYAML] = [
+    BadYAML(
       name: "class beside groups",
       yaml: "clusters:\n  m:\n    cluster_class: LocalCluster\n    groups:\n      a: {}\n",
       position: "3:5", message: "`cluster_class` belongs inside a group"),
-    Case(
+    BadYAML(
       name: "groups with address",
       yaml: "clusters:\n  m:\n    address: tcp://h:1\n    groups:\n      a: {}\n",
       position: "4:5", message: "cannot be combined with `groups`"),
-    Case(
+    BadYAML(
       name: "empty groups", yaml: "clusters:\n  m:\n    groups: {}\n", position: "3:13",
       message: "`groups` is empty"),
-    Case(
+    BadYAML(
       name: "groups as a list", yaml: "clusters:\n  m:\n    groups: [a, b]\n", position: "3:13",
       message: "expected a mapping of group names"),
-    Case(
+    BadYAML(
       name: "unknown group key",
       yaml: "clusters:\n  m:\n    groups:\n      a: {priorty: 1}\n", position: "4:11",
       message: "unknown key `priorty`; did you mean `priority`?"),
-    Case(
+    BadYAML(
       name: "bad resource amount",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: {gpu: lots}\n",
       position: "5:26", message: "resource `gpu` has amount `lots`"),
-    Case(
+    BadYAML(
       name: "bad resource name",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: {2gpu: 1}\n",
       position: "5:27", message: "resource name `2gpu`"),
-    Case(
+    BadYAML(
       name: "resources as a list",
       yaml: "clusters:\n  m:\n    groups:\n      a:\n        resources: [gpu]\n",
       position: "5:20", message: "expected a mapping of resource names to amounts"),
-    Case(
+    BadYAML(
       name: "negative priority",
       yaml: "clusters:\n  m:\n    groups:\n      a: {priority: -1}\n", position: "4:21",
       message: "priority must be from 0 to 1000000"),
-    Case(
+    BadYAML(
       name: "bad idle timeout",
       yaml: "clusters:\n  m:\n    groups:\n      a: {idle_timeout: soon}\n", position: "4:25",
       message: "expected a duration"),
-    Case(
+    BadYAML(
       name: "bad group adapt_kwargs",
       yaml:
         "clusters:\n  m:\n    groups:\n      a:\n        adapt_kwargs: {minimum: 3, maximum: 1}\n",
       position: "5:", message: "minimum"),
-    Case(
+    BadYAML(
       name: "bad group name",
       yaml: "clusters:\n  m:\n    groups:\n      a b: {}\n", position: "4:7",
       message: "group name `a b`"),
   ]
 
-  @Test(arguments: cases) func rejects(_ bad: Case) throws {
-    let error = try #require(throws: ShoalError.self) {
-      try ShoalConfig.parse(bad.yaml, file: "bad.yaml", environment: [:])
+  @Test(arguments: cases) func rejects(_ bad: BadYAML) throws {
+    try LocatedError.expectParse(bad, throws: ShoalError.self) {
+      _ = try ShoalConfig.parse($0, file: $1, environment: [:])
     }
-    #expect(error.description.hasPrefix("bad.yaml:\(bad.position)"), "\(error)")
-    #expect(error.description.contains(bad.message), "\(error)")
   }
 
   @Test func reportsEveryBadGroupAtOnce() throws {
@@ -138,21 +129,63 @@ import Testing
 }
 
 extension GroupConfigTests {
-  @Test func twoSSHGroupsAreRefusedBeforeAnythingStarts() throws {
-    let yaml = """
+  func runtime(_ yaml: String) throws -> ClusterRuntime {
+    let spec = try ShoalConfig.parse(yaml, file: "ssh.yaml", environment: [:]).cluster(named: "m")
+    return try ClusterRuntime(
+      spec: spec, loader: PluginLoader(searchPath: .standard(environment: [:])),
+      logger: Logger(label: "test"))
+  }
+
+  /// Two SSH groups (their workers named apart, `m-a-ssh-N` and `m-b-ssh-N`) share
+  /// the one scheduler, which listens where they ask.
+  @Test func twoSSHGroupsShareTheSchedulerBinding() throws {
+    let spec = try ShoalConfig.parse(
+      """
       clusters:
         m:
           groups:
-            a: {cluster_class: SSHBackend.SSHCluster, cluster_kwargs: {hosts: [h1]}}
-            b: {cluster_class: SSHBackend.SSHCluster, cluster_kwargs: {hosts: [h2]}}
-      """
-    let spec = try ShoalConfig.parse(yaml, file: "ssh.yaml", environment: [:]).cluster(named: "m")
-    let error = try #require(throws: ShoalError.self) {
-      try ClusterRuntime(
-        spec: spec, loader: PluginLoader(searchPath: .standard(environment: [:])),
-        logger: Logger(label: "test"))
+            a:
+              cluster_class: SSHBackend.SSHCluster
+              cluster_kwargs: {hosts: [h1], scheduler_options: {host: 127.0.0.2}}
+            b:
+              cluster_class: SSHBackend.SSHCluster
+              cluster_kwargs: {hosts: [h2], scheduler_options: {host: 127.0.0.2, port: 8786}}
+            local: {}
+      """, file: "ssh.yaml", environment: [:]
+    ).cluster(named: "m")
+    let loader = PluginLoader(searchPath: .standard(environment: [:]))
+    let members = try spec.workerGroups.map { group in
+      GroupedBackend.Member(
+        group: group,
+        backend: try loader.backend(group.backend.clusterClass ?? "").make(
+          group.backend.clusterKwargs),
+        settings: AdaptSettings())
     }
-    #expect(error.description.hasPrefix("ssh.yaml:5:7: "), "\(error)")
-    #expect(error.description.contains("both use SSHCluster"), "\(error)")
+    #expect(
+      GroupedBackend(members: members).schedulerBinding
+        == SchedulerBinding(host: "127.0.0.2", port: 8786))
+    #expect(GroupedBackend(members: [members[2]]).schedulerBinding == nil)
+  }
+
+  @Test func groupsAskingForTwoSchedulerAddressesAreRefusedBeforeAnythingStarts() throws {
+    let error = try #require(throws: ShoalError.self) {
+      try runtime(
+        """
+        clusters:
+          m:
+            groups:
+              a:
+                cluster_class: SSHBackend.SSHCluster
+                cluster_kwargs: {hosts: [h1], scheduler_options: {host: 127.0.0.2}}
+              b:
+                cluster_class: SSHBackend.SSHCluster
+                cluster_kwargs: {hosts: [h2], scheduler_options: {host: 127.0.0.3}}
+        """)
+    }
+    #expect(error.description.hasPrefix("ssh.yaml:7:7: "), "\(error)")
+    #expect(
+      error.description.contains("need the scheduler to listen on 127.0.0.2:0 and 127.0.0.3:0"),
+      "\(error)")
+    #expect(error.hint?.contains("same scheduler_options") == true)
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Shoal
 import ShoalCore
 import ShoalPluginHost
+import ShoalTestSupport
 import Testing
 
 /// Hostile `clusters.yaml` files: numbers that overflow, documents that expand without
@@ -14,53 +15,45 @@ import Testing
     }
   }
 
-  struct Case: Sendable, CustomTestStringConvertible {
-    var name: String
-    var yaml: String
-    var position: String
-    var message: String
-    var testDescription: String { name }
-  }
-
-  static let numberCases: [Case] = [
-    Case(
+  static let numberCases: [BadYAML] = [
+    BadYAML(
       name: "interval 1e300", yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: 1e300}\n",
       position: "3:30", message: "1e300 is out of range: a duration must be from 0 to 31536000s"),
-    Case(
+    BadYAML(
       name: "interval in hours overflows",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {interval: 99999999999999999h}\n",
       position: "3:30", message: "99999999999999999h is out of range"),
-    Case(
+    BadYAML(
       name: "target_duration inf",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {target_duration: .inf}\n",
       position: "3:37", message: "expected a duration"),
-    Case(
+    BadYAML(
       name: "start timeout 1e20", yaml: "clusters:\n  a:\n    timeouts: {start: 1e20}\n",
       position: "3:23", message: "1e20 is out of range: a duration must be from 0 to"),
-    Case(
+    BadYAML(
       name: "minimum over the workers' range",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {minimum: 9223372036854775807}\n",
       position: "3:29", message: "minimum must be from 0 to 100000, found 9223372036854775807"),
-    Case(
+    BadYAML(
       name: "maximum over the workers' range",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {maximum: 100001}\n",
       position: "3:29", message: "maximum must be from 0 to 100000"),
-    Case(
+    BadYAML(
       name: "wait_count too large for an integer",
       yaml: "clusters:\n  a:\n    adapt_kwargs: {wait_count: 99999999999999999999}\n",
       position: "3:32",
       message:
         "99999999999999999999 is out of range: expected an integer from -9223372036854775808 to 9223372036854775807"
     ),
-    Case(
+    BadYAML(
       name: "version too large", yaml: "version: 99999999999999999999\nclusters:\n  a: {}\n",
       position: "1:10", message: "is out of range: expected an integer"),
   ]
 
-  @Test(arguments: numberCases) func rejectsNumbersOutOfRange(_ bad: Case) throws {
-    let error = try error(bad.yaml)
-    #expect(error.description.hasPrefix("bad.yaml:\(bad.position): "), "\(error)")
-    #expect(error.description.contains(bad.message), "\(error)")
+  @Test(arguments: numberCases) func rejectsNumbersOutOfRange(_ bad: BadYAML) throws {
+    let error = try LocatedError.expectParse(bad, throws: ShoalError.self) {
+      _ = try ShoalConfig.parse($0, file: $1, environment: [:])
+    }
     #expect(!error.description.contains("expected an integer, found"), "\(error)")
   }
 

@@ -3,7 +3,7 @@ import ShoalWire
 import ShoalWorker
 
 /// `shoal-bench spawn --n N`: what one shell command costs through the worker's
-/// `ShellTaskRunner` (swift-subprocess underneath) against the floor of a direct
+/// `ShellTaskRunner` (posix_spawn, pipes and the exit watched by one epoll thread) against the floor of a direct
 /// `posix_spawn`, both running `true 1` with stdout and stderr captured, one command at a
 /// time. CPU is this process's and its children's (getrusage), per command.
 enum SpawnProbe {

@@ -9,20 +9,7 @@ extension ClusterRuntime {
   static func makeMembers(
     _ spec: ClusterSpec, loader: PluginLoader, logger: Logger
   ) throws -> [GroupedBackend.Member] {
-    // Workers are told apart by name; SSHCluster names its workers `ssh-N` whatever
-    // the cluster is called, so a second SSH group would mix them up.
-    let ssh = spec.workerGroups.filter {
-      ($0.backend.clusterClass ?? "").hasSuffix("SSHCluster")
-    }
-    if ssh.count > 1 {
-      throw ShoalError(
-        .invalidConfig,
-        "groups \(ssh.map { "`\($0.name)`" }.joined(separator: " and ")) of `\(spec.name)` both use"
-          + " SSHCluster, which names its workers `ssh-N`: their workers could not be told apart",
-        location: ssh[1].location, keyPath: ssh[1].keyPath,
-        hint: "put the hosts of both groups in one SSH group, or split them into two clusters")
-    }
-    return try spec.workerGroups.map { group in
+    let members = try spec.workerGroups.map { group in
       let check = ShoalConfig.checkBackend(group.backend, loader: loader)
       if let error = check.error { throw error }
       guard let resolved = check.resolved else {
@@ -40,6 +27,8 @@ extension ClusterRuntime {
       }
       return GroupedBackend.Member(group: group, backend: backend, settings: accepted)
     }
+    _ = try GroupedBackend.binding(of: members, cluster: spec.name)
+    return members
   }
 
   /// The bounds of a grouped cluster as a whole: the sums of the groups'.

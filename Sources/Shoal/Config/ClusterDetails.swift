@@ -41,6 +41,9 @@ public struct ClusterDetails: Sendable, Encodable {
   public var protection: String
   /// Why the backend could not be loaded, when it could not.
   public var error: String?
+  /// Each worker group, in file order, when the cluster declares `groups:` (then
+  /// the cluster-level class, kwargs and adapt fields are nil: they are the groups').
+  public var groups: [Group]?
 
   /// Adapt settings with durations in seconds.
   public struct Adapt: Sendable, Codable, Hashable {
@@ -84,6 +87,7 @@ public struct ClusterDetails: Sendable, Encodable {
     case declaredAdapt = "declared_adapt"
     case adaptNote = "adapt_note"
     case tokenFile = "token_file"
+    case groups
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -107,6 +111,7 @@ public struct ClusterDetails: Sendable, Encodable {
     try container.encode(security, forKey: .security)
     try container.encode(protection, forKey: .protection)
     try container.encodeIfPresent(error, forKey: .error)
+    try container.encodeIfPresent(groups, forKey: .groups)
   }
 
   /// The details of a checked cluster.
@@ -137,5 +142,17 @@ public struct ClusterDetails: Sendable, Encodable {
     error = check.error?.description
     security = spec.security.description
     protection = ClusterSecurity.protection(of: spec)
+    if spec.isGrouped {
+      groups = check.groups.map(Group.init)
+      clusterClass = nil
+      resolvedClass = nil
+      library = nil
+      kind = nil
+      clusterKwargs = Kwargs?.none
+      initialWorkers = nil
+      adapt = nil
+      adaptNote = nil
+      declaredAdapt = nil
+    }
   }
 }

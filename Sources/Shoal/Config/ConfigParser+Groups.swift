@@ -37,45 +37,11 @@ extension ConfigParser {
   private func parseGroup(
     name: String, nameLocation: SourceLocation?, node: Kwargs, cluster: String
   ) throws -> WorkerGroupSpec {
-    guard Self.isClusterName(name) else {
-      throw ShoalError(
-        .invalidValue, "group name `\(name)` may only contain letters, digits, `-` and `_`",
-        location: nameLocation ?? node.location, keyPath: node.path)
-    }
-    var node = node
-    if node.isNull { node = Kwargs(.map([]), location: node.location, path: node.path) }
-    guard node.isMap else {
-      throw node.error(
-        "expected a mapping of group settings ("
-          + Self.groupKeys.map { "`\($0)`" }.joined(separator: ", ")
-          + "), found \(node.kindDescription)", code: .typeMismatch)
-    }
     var collector = ErrorCollector()
-    _ = try collector.attempt { try Self.checkKeys(of: node, accepted: Self.groupKeys) }
-    var clusterClass = ClusterSpec.defaultClusterClass
-    var classLocation: SourceLocation?
-    if let classNode = node["cluster_class"] {
-      classLocation = classNode.location
-      clusterClass = try collector.attempt { try parseClusterClass(classNode) } ?? clusterClass
-    }
-    var kwargs =
-      node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
-    if kwargs.isNull { kwargs = Kwargs(.map([]), location: kwargs.location, path: kwargs.path) }
-    if !kwargs.isMap {
-      collector.errors.append(
-        kwargs.error(
-          "expected a mapping of backend options, found \(kwargs.kindDescription)",
-          code: .typeMismatch))
-    }
-    // A group always scales adaptively; without `adapt_kwargs`, from 0 up to what its
-    // backend can hold.
-    var adaptKwargs = node["adapt_kwargs"]
-    var adapt = AdaptSettings()
-    if let raw = adaptKwargs {
-      let mapping = raw.isNull ? Kwargs(.map([]), location: raw.location, path: raw.path) : raw
-      adaptKwargs = mapping
-      adapt = try collector.attempt { try mapping.decode(AdaptSettings.self) } ?? adapt
-    }
+    let node = try settingsMap(
+      kind: "group", keys: Self.groupKeys, name: name, nameLocation: nameLocation,
+      nameKeyPath: node.path, node: node, collector: &collector)
+    let settings = try backendSettings(of: node, collector: &collector)
     let resources =
       try collector.attempt { try node["resources"].map(parseResources) } ?? nil
     let priority =
@@ -91,10 +57,12 @@ extension ConfigParser {
         try node["idle_timeout"].map { try $0.decode(DurationValue.self).duration }
       } ?? nil
     try ConfigErrors.throwIfAny(collector.errors)
+    // A group always scales adaptively; without `adapt_kwargs`, from 0 up to what its
+    // backend can hold.
     var backend = ClusterSpec(
-      name: cluster, clusterClass: clusterClass, clusterKwargs: kwargs, adapt: adapt,
-      adaptKwargs: adaptKwargs, location: nameLocation ?? node.location,
-      clusterClassLocation: classLocation)
+      name: cluster, clusterClass: settings.clusterClass, clusterKwargs: settings.kwargs,
+      adapt: settings.adapt ?? AdaptSettings(), adaptKwargs: settings.adaptKwargs,
+      location: nameLocation ?? node.location, clusterClassLocation: settings.classLocation)
     backend.keyPath = node.path
     return WorkerGroupSpec(
       name: name, backend: backend, resources: resources ?? ResourceSet(),

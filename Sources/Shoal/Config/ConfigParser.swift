@@ -160,21 +160,10 @@ struct ConfigParser {
   private func parseCluster(
     name: String, nameLocation: SourceLocation?, node: Kwargs
   ) throws -> ClusterSpec {
-    guard Self.isClusterName(name) else {
-      throw ShoalError(
-        .invalidValue, "cluster name `\(name)` may only contain letters, digits, `-` and `_`",
-        location: nameLocation ?? node.location, keyPath: "clusters")
-    }
-    var node = node
-    if node.isNull { node = Kwargs(.map([]), location: node.location, path: node.path) }
-    guard node.isMap else {
-      throw node.error(
-        "expected a mapping of cluster settings ("
-          + Self.clusterKeys.map { "`\($0)`" }.joined(separator: ", ")
-          + "), found \(node.kindDescription)", code: .typeMismatch)
-    }
     var collector = ErrorCollector()
-    _ = try collector.attempt { try Self.checkKeys(of: node, accepted: Self.clusterKeys) }
+    let node = try settingsMap(
+      kind: "cluster", keys: Self.clusterKeys, name: name, nameLocation: nameLocation,
+      nameKeyPath: "clusters", node: node, collector: &collector)
     let timeouts: ClusterTimeouts =
       (try collector.attempt { try node["timeouts"].map { try $0.decode(ClusterTimeouts.self) } })
       .flatMap { $0 } ?? ClusterTimeouts()
@@ -241,30 +230,7 @@ struct ConfigParser {
       return spec
     }
 
-    var clusterClass = ClusterSpec.defaultClusterClass
-    var classLocation: SourceLocation?
-    if let classNode = node["cluster_class"] {
-      classLocation = classNode.location
-      clusterClass = try collector.attempt { try parseClusterClass(classNode) } ?? clusterClass
-    }
-    var clusterKwargs =
-      node["cluster_kwargs"] ?? Kwargs.empty(path: Kwargs.join(node.path, "cluster_kwargs"))
-    if clusterKwargs.isNull {
-      clusterKwargs = Kwargs(.map([]), location: clusterKwargs.location, path: clusterKwargs.path)
-    }
-    if !clusterKwargs.isMap {
-      collector.errors.append(
-        clusterKwargs.error(
-          "expected a mapping of backend options, found \(clusterKwargs.kindDescription)",
-          code: .typeMismatch))
-    }
-    var adapt: AdaptSettings?
-    var adaptKwargs = node["adapt_kwargs"]
-    if let raw = adaptKwargs {
-      let mapping = raw.isNull ? Kwargs(.map([]), location: raw.location, path: raw.path) : raw
-      adaptKwargs = mapping
-      adapt = try collector.attempt { try mapping.decode(AdaptSettings.self) }
-    }
+    let backend = try backendSettings(of: node, collector: &collector)
     let dashboard =
       (try collector.attempt { try node["dashboard"].map { try DashboardSetting.parse(node: $0) } })
       .flatMap { $0 } ?? .standard
@@ -273,9 +239,9 @@ struct ConfigParser {
     }
     try ConfigErrors.throwIfAny(collector.errors)
     var spec = ClusterSpec(
-      name: name, clusterClass: clusterClass, clusterKwargs: clusterKwargs, adapt: adapt,
-      adaptKwargs: adaptKwargs, timeouts: timeouts, location: nameLocation,
-      clusterClassLocation: classLocation)
+      name: name, clusterClass: backend.clusterClass, clusterKwargs: backend.kwargs,
+      adapt: backend.adapt, adaptKwargs: backend.adaptKwargs, timeouts: timeouts,
+      location: nameLocation, clusterClassLocation: backend.classLocation)
     spec.dashboard = dashboard
     if let security { spec.security = security }
     return spec

@@ -14,6 +14,16 @@ public struct BackendCheck: Sendable {
   public var initialWorkers: Int?
   /// What went wrong, with the position of the node it is about.
   public var error: ShoalError?
+  /// Each group's own check, in file order, when the cluster declares `groups:`.
+  public var groups: [GroupCheck] = []
+}
+
+/// One worker group and the check of its backend.
+public struct GroupCheck: Sendable {
+  /// The group as declared.
+  public var group: WorkerGroupSpec
+  /// Its backend's check (`cluster` is the group's backend spec).
+  public var check: BackendCheck
 }
 
 extension ShoalConfig {
@@ -33,18 +43,19 @@ extension ShoalConfig {
 
   /// Resolves and makes one cluster's backend (starting nothing), reporting the
   /// first problem with the position of the YAML node it is about.
-  /// A cluster with `groups:` checks every group's backend; the result is the first
-  /// group's, or the first failing group's.
+  /// A cluster with `groups:` checks every group's backend (each in `groups`); the
+  /// result is the first failing group's, or the first group's.
   public static func checkBackend(_ spec: ClusterSpec, loader: PluginLoader) -> BackendCheck {
     if let groups = spec.groups {
-      var result: BackendCheck?
-      for group in groups {
-        var check = checkBackend(group.backend, loader: loader)
-        check.cluster = spec
-        if check.error != nil { return check }
-        result = result ?? check
+      let checks = groups.map {
+        GroupCheck(group: $0, check: checkBackend($0.backend, loader: loader))
       }
-      return result ?? BackendCheck(cluster: spec)
+      var result =
+        checks.first { $0.check.error != nil }?.check ?? checks.first?.check
+        ?? BackendCheck(cluster: spec)
+      result.cluster = spec
+      result.groups = checks
+      return result
     }
     var check = BackendCheck(cluster: spec)
     guard let clusterClass = spec.clusterClass else { return check }

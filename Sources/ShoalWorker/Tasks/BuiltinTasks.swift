@@ -1,6 +1,5 @@
 import ShoalCore
 import ShoalPluginHost
-import ShoalPluginHost
 
 /// The Swift tasks every worker has, in library `Builtin`, registered through the
 /// same `AnyTask` path as tasks from user libraries (for benchmarks and tests).
@@ -44,7 +43,9 @@ public enum Builtin {
 
   /// The tasks of library `Builtin`, by name.
   public static func exports() -> [String: TaskEntry] {
-    let tasks = [TaskEntry(AnyTask(Noop.self)), TaskEntry(AnyTask(Sleep.self)), TaskEntry(AnyTask(Echo.self))]
+    let tasks = [
+      TaskEntry(AnyTask(Noop.self)), TaskEntry(AnyTask(Sleep.self)), TaskEntry(AnyTask(Echo.self)),
+    ]
     return Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0) })
   }
 }

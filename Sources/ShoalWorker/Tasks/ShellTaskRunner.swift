@@ -1,18 +1,10 @@
 import ShoalCore
 import ShoalWire
-import Subprocess
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
-#endif
-
-#if canImport(System)
-  import System
-#else
-  import SystemPackage
 #endif
 
 /// Runs shell tasks: a program found on PATH, with arguments, environment additions,
@@ -31,9 +23,13 @@ public struct ShellTaskRunner: Sendable {
   public var environment: [String: String] {
     didSet { inherited = ShellTaskRunner.inheritable(environment) }
   }
-  /// `environment` as the tasks get it, converted once rather than for every task (the
-  /// alternative, `.inherit`, parses this process's whole environment at each spawn).
-  private var inherited: [Environment.Key: String]
+  /// `environment` as the tasks get it (less `withheldVariables`).
+  private var inherited: [String: String] {
+    didSet { block = EnvironmentBlock(inherited) }
+  }
+  /// `inherited` as C strings, made once and shared by every task that adds no
+  /// variables of its own.
+  private var block: EnvironmentBlock
 
   /// A runner with the standard output cap, looking programs up in `environment`.
   public init(
@@ -42,16 +38,14 @@ public struct ShellTaskRunner: Sendable {
   ) {
     self.outputLimit = outputLimit
     self.environment = environment
-    self.inherited = ShellTaskRunner.inheritable(environment)
+    let inherited = ShellTaskRunner.inheritable(environment)
+    self.inherited = inherited
+    self.block = EnvironmentBlock(inherited)
   }
 
-  /// `environment` without `withheldVariables`, keyed as swift-subprocess wants it.
-  private static func inheritable(_ environment: [String: String]) -> [Environment.Key: String] {
-    var result: [Environment.Key: String] = [:]
-    for (key, value) in environment where !withheldVariables.contains(key) {
-      if let key = Environment.Key(rawValue: key) { result[key] = value }
-    }
-    return result
+  /// `environment` without `withheldVariables`.
+  private static func inheritable(_ environment: [String: String]) -> [String: String] {
+    environment.filter { !withheldVariables.contains($0.key) }
   }
 
   /// Called with each piece of output as the program writes it.
@@ -86,168 +80,73 @@ public struct ShellTaskRunner: Sendable {
       return TaskResult(status: .cancelled, message: "cancelled before it started")
     }
 
-    var options = PlatformOptions()
-    options.processGroupID = 0  // its own group, so that kill(-pid) reaches its children
-    var variables = inherited
-    for (key, value) in task.environment {
-      if let key = Environment.Key(rawValue: key) { variables[key] = value }
+    var variables = block
+    if !task.environment.isEmpty {
+      variables = EnvironmentBlock(inherited.merging(task.environment) { $1 })
     }
-    let limit = outputLimit
-    let timedOut = Atomic<Bool>(false)
+    let input = task.stdin ?? []
+    let child: PipedChild
     do {
-      let execution: ExecutionOutcome
-      let onTimeout: @Sendable () -> Void = { timedOut.store(true, ordering: .relaxed) }
-      if let stdin = task.stdin, !stdin.isEmpty {
-        let run = try await Subprocess.run(
-          .path(FilePath(executable)), arguments: Arguments(task.arguments),
-          environment: .custom(variables),
-          workingDirectory: task.workingDirectory.map { FilePath($0) },
-          platformOptions: options, input: .inputWriter, output: .sequence, error: .sequence
-        ) { execution in
-          let writer = execution.standardInputWriter
-          return try await ShellTaskRunner.supervise(
-            execution.processIdentifier.value, execution.standardOutput,
-            execution.standardError, limit: limit, timeout: timeout, onOutput: onOutput,
-            onTimeout: onTimeout
-          ) {
-            // The program may exit without reading: a broken pipe is not an error here.
-            _ = try? await writer.write(stdin)
-            try? await writer.finish()
+      // The program inherits this thread's nice value: make it the worker's first.
+      TaskPriority.alignCurrentThread()
+      child = try PipedChild.spawn(
+        executable, task.arguments, environment: variables,
+        workingDirectory: task.workingDirectory, withInput: !input.isEmpty)
+    } catch {
+      return TaskResult(
+        status: .failed, message: "cannot run \(task.command): \(error)", duration: seconds())
+    }
+    let running = RunningChild(child, input: input, limit: outputLimit, onOutput: onOutput)
+    var outcome = await withTaskCancellationHandler {
+      await withTaskGroup(of: Void.self) { group in
+        if let timeout {
+          group.addTask {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { running.timeOut() }
           }
         }
-        execution = ExecutionOutcome(run.closureResult, run.terminationStatus)
-      } else {
-        // No standard input: /dev/null, so no pipe and no writer task per run.
-        let run = try await Subprocess.run(
-          .path(FilePath(executable)), arguments: Arguments(task.arguments),
-          environment: .custom(variables),
-          workingDirectory: task.workingDirectory.map { FilePath($0) },
-          platformOptions: options, input: .none, output: .sequence, error: .sequence
-        ) { execution in
-          try await ShellTaskRunner.supervise(
-            execution.processIdentifier.value, execution.standardOutput,
-            execution.standardError, limit: limit, timeout: timeout, onOutput: onOutput,
-            onTimeout: onTimeout, feed: nil)
-        }
-        execution = ExecutionOutcome(run.closureResult, run.terminationStatus)
+        let outcome = await ChildWatcher.shared.run(running)
+        group.cancelAll()  // the timeout, if it has not fired
+        return outcome
       }
-      let (output, errorOutput) = (execution.output, execution.errorOutput)
-      var result = TaskResult(
-        status: .succeeded, output: output.bytes, errorOutput: errorOutput.bytes,
-        truncated: output.truncated || errorOutput.truncated, duration: seconds())
-      switch execution.terminationStatus {
-      case .exited(let code):
+    } onCancel: {
+      running.killGroup()
+    }
+    if !outcome.reaped {
+      outcome.status = await ChildWait.reap(child.pid)
+      running.markReaped()
+    }
+
+    var result = TaskResult(
+      status: .succeeded, output: outcome.output.bytes, errorOutput: outcome.errorOutput.bytes,
+      truncated: outcome.output.truncated || outcome.errorOutput.truncated, duration: seconds())
+    if let status = outcome.status {
+      let signal = status & 0x7f
+      if signal == 0 {
+        let code = (status >> 8) & 0xff
         result.exitCode = code
         if code != 0 {
           result.status = .failed
           result.message = "\(task.command) exited with status \(code)"
         }
-      case .signaled(let signal):
+      } else {
         result.exitCode = 128 + signal
         result.status = .failed
         result.message = "\(task.command) was killed by signal \(signal)"
       }
-      if timedOut.load(ordering: .relaxed) {
-        result.status = .timedOut
-        result.message = "\(task.command) ran longer than its timeout of \(timeout!) and was killed"
-      } else if Task.isCancelled && result.status != .succeeded {
-        result.status = .cancelled
-        result.message = "\(task.command) was cancelled and killed"
-      }
-      return result
-    } catch {
-      if Task.isCancelled {
-        return TaskResult(status: .cancelled, message: "cancelled", duration: seconds())
-      }
-      return TaskResult(
-        status: .failed, message: "cannot run \(task.command): \(error)", duration: seconds())
+    } else {
+      result.status = .failed
+      result.message =
+        "lost track of \(task.command) (pid \(child.pid)): another part of the worker reaped it"
     }
-  }
-
-  /// Runs `body` (the whole capture) with the process group's priority set, killing the
-  /// group when the calling task is cancelled or `timeout` passes (calling `onTimeout`
-  /// first).
-  private static func supervise(
-    _ group: pid_t, _ output: SubprocessOutputSequence, _ errorOutput: SubprocessOutputSequence,
-    limit: Int, timeout: Duration?, onOutput: OutputHandler?,
-    onTimeout: @escaping @Sendable () -> Void, feed: (@Sendable () async -> Void)?
-  ) async throws -> (CappedOutput, CappedOutput) {
-    TaskPriority.apply(toGroup: group)
-    return try await withTaskCancellationHandler {
-      try await capture(
-        output, errorOutput, feed: feed, limit: limit, timeout: timeout, onOutput: onOutput
-      ) {
-        onTimeout()
-        kill(-group, SIGKILL)
-      }
-    } onCancel: {
-      kill(-group, SIGKILL)
+    if running.timedOut {
+      result.status = .timedOut
+      result.message = "\(task.command) ran longer than its timeout of \(timeout!) and was killed"
+    } else if Task.isCancelled && result.status != .succeeded {
+      result.status = .cancelled
+      result.message = "\(task.command) was cancelled and killed"
     }
-  }
-
-  /// Feeds standard input (`feed`, when there is some) and reads both outputs until they
-  /// close; calls `onTimeout` once if `timeout` passes first.
-  private static func capture(
-    _ output: SubprocessOutputSequence, _ errorOutput: SubprocessOutputSequence,
-    feed: (@Sendable () async -> Void)?, limit: Int, timeout: Duration?,
-    onOutput: OutputHandler?, onTimeout: @escaping @Sendable () -> Void
-  ) async throws -> (CappedOutput, CappedOutput) {
-    enum Piece: Sendable {
-      case output(CappedOutput)
-      case errorOutput(CappedOutput)
-      case other
-    }
-    return try await withThrowingTaskGroup(of: Piece.self) { group in
-      if let feed {
-        group.addTask {
-          await feed()
-          return .other
-        }
-      }
-      group.addTask {
-        .errorOutput(try await read(errorOutput, limit: limit) { onOutput?(.stderr, $0) })
-      }
-      if let timeout {
-        group.addTask {
-          try? await Task.sleep(for: timeout)
-          if !Task.isCancelled { onTimeout() }
-          return .other
-        }
-      }
-      // Standard output is read here, in the calling task: one child task fewer.
-      let out = try await read(output, limit: limit) { onOutput?(.stdout, $0) }
-      var err: CappedOutput?
-      while err == nil, let piece = try await group.next() {
-        if case .errorOutput(let value) = piece { err = value }
-      }
-      group.cancelAll()  // the timeout, if it has not fired
-      return (out, err ?? CappedOutput(limit: limit))
-    }
-  }
-
-  private static func read(
-    _ sequence: SubprocessOutputSequence, limit: Int, onOutput: ([UInt8]) -> Void
-  ) async throws -> CappedOutput {
-    var captured = CappedOutput(limit: limit)
-    for try await buffer in sequence {
-      buffer.withUnsafeBytes { bytes in
-        captured.append(bytes)
-        if !bytes.isEmpty { onOutput(Array(bytes)) }
-      }
-    }
-    return captured
-  }
-
-  /// What `run` needs of an execution's result, whatever its input type.
-  private struct ExecutionOutcome {
-    var output: CappedOutput
-    var errorOutput: CappedOutput
-    var terminationStatus: TerminationStatus
-
-    init(_ outputs: (CappedOutput, CappedOutput), _ terminationStatus: TerminationStatus) {
-      (output, errorOutput) = outputs
-      self.terminationStatus = terminationStatus
-    }
+    return result
   }
 
   /// Variables of the worker's own environment that tasks do not inherit (a task may

@@ -45,6 +45,9 @@ struct ClustersShowCommand: AsyncParsableCommand {
     }
     add("declared at", details.declaredAt)
     add("mode", details.mode)
+    if let groups = details.groups {
+      add("groups", "\(groups.count), filled in priority order (lower first)")
+    }
     add("address", details.address)
     add("cluster_class", details.clusterClass)
     if let resolved = details.resolvedClass, resolved != details.clusterClass {
@@ -60,18 +63,9 @@ struct ClustersShowCommand: AsyncParsableCommand {
     }
     add("initial workers", details.adapt == nil ? details.initialWorkers.map(String.init) : nil)
     if let adapt = details.adapt {
-      add(
-        "adapt_kwargs",
-        "minimum \(adapt.minimum), maximum \(adapt.maximum.map(String.init) ?? "none"), "
-          + "interval \(Seconds.format(adapt.interval)), wait_count \(adapt.waitCount), "
-          + "target_duration \(Seconds.format(adapt.targetDuration))")
-      if let declared = details.declaredAdapt, let note = details.adaptNote {
-        add(
-          "declared",
-          "minimum \(declared.minimum), maximum \(declared.maximum.map(String.init) ?? "none")"
-            + " (\(note))")
-      }
-    } else if details.address == nil {
+      add("adapt_kwargs", describe(adapt))
+      add("declared", declared(details.declaredAdapt, note: details.adaptNote))
+    } else if details.address == nil && details.groups == nil {
       add("adapt_kwargs", "none (fixed size)")
     }
     if let timeouts = details.timeouts {
@@ -82,6 +76,53 @@ struct ClustersShowCommand: AsyncParsableCommand {
     }
     add("security", details.security)
     add("protected by", details.protection)
+    for group in details.groups ?? [] { rows += groupRows(group) }
     return Table.render(rows, header: false)
+  }
+
+  /// One group of a cluster with `groups:`: a `group NAME:` line, then its settings
+  /// indented.
+  static func groupRows(_ group: ClusterDetails.Group) -> [[String]] {
+    var rows: [[String]] = [
+      ["group \(group.name):", group.declaredAt.map { "declared at \($0)" } ?? ""]
+    ]
+    func add(_ label: String, _ value: String?) {
+      if let value { rows.append(["  " + label + ":", value]) }
+    }
+    add("cluster_class", group.clusterClass)
+    if let resolved = group.resolvedClass, resolved != group.clusterClass {
+      add("resolves to", resolved)
+    }
+    add("library", group.library.map { "\($0) (\(group.kind ?? "class"))" })
+    let given = group.clusterKwargs.description != "{}"
+    add(
+      "cluster_kwargs",
+      given ? group.clusterKwargs.description : "none given (the backend's defaults apply)")
+    add("adapt_kwargs", describe(group.adapt))
+    add("declared", declared(group.declaredAdapt, note: group.adaptNote))
+    add(
+      "resources",
+      group.resources.isEmpty
+        ? "none besides slots (cpu = the worker's slots)"
+        : group.resources.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+          .joined(separator: ","))
+    add("priority", String(group.priority))
+    add(
+      "idle_timeout",
+      group.idleTimeout.map(Seconds.format) ?? "none (idle workers retire by wait_count alone)")
+    return rows
+  }
+
+  /// `minimum 0, maximum 4, interval 1s, wait_count 3, target_duration 5s`.
+  static func describe(_ adapt: ClusterDetails.Adapt) -> String {
+    "minimum \(adapt.minimum), maximum \(adapt.maximum.map(String.init) ?? "none"), "
+      + "interval \(Seconds.format(adapt.interval)), wait_count \(adapt.waitCount), "
+      + "target_duration \(Seconds.format(adapt.targetDuration))"
+  }
+
+  /// The declared bounds and why the backend changed them; nil when it did not.
+  static func declared(_ adapt: ClusterDetails.Adapt?, note: String?) -> String? {
+    guard let adapt, let note else { return nil }
+    return "minimum \(adapt.minimum), maximum \(adapt.maximum.map(String.init) ?? "none") (\(note))"
   }
 }
