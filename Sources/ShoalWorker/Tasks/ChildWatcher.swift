@@ -106,7 +106,13 @@ final class ChildWatcher: Sendable {
         if count < 0 && errno == EINTR { continue }
         if count < 0 && errno == EAGAIN { return }
         forget(key, entry.fd)  // end of file, or an error: the stream is over
-        if running.abandon(entry.stream) { complete(running) }
+        if running.abandon(entry.stream) {
+          complete(running)
+        } else if running.outputsClosed, running.reap().complete {
+          // It had exited by the time its last output closed (the usual case): done
+          // now, without sleeping until the pidfd wakes this thread again.
+          complete(running)
+        }
         return
       }
     case .input:
@@ -119,12 +125,13 @@ final class ChildWatcher: Sendable {
     }
   }
 
-  /// Ends the run: stops writing its stdin if that is still going, resumes its task.
+  /// Ends the run: stops watching what is left (its stdin if that is still being
+  /// written, its pidfd when it was reaped without it), resumes its task.
   private func complete(_ running: RunningChild) {
-    let leftover = entries.withLock { entries in
-      entries.first { $0.value.running === running && $0.value.stream == .input }
+    let leftovers = entries.withLock { entries in
+      entries.filter { $0.value.running === running }
     }
-    if let (key, entry) = leftover { forget(key, entry.fd) }
+    for (key, entry) in leftovers { forget(key, entry.fd) }
     running.finish()
   }
 

@@ -113,6 +113,9 @@ final class RunningChild: Sendable {
     }
   }
 
+  /// Whether stdout and stderr are both closed.
+  var outputsClosed: Bool { state.withLock { $0.openOutputs == 0 } }
+
   /// Reaps the exited process; returns whether the run is complete (false also when
   /// the pidfd woke early and it has not exited yet).
   func reap() -> (reaped: Bool, complete: Bool) {
