@@ -56,21 +56,21 @@ struct SessionState {
 
   /// Handles events until the session ends.
   mutating func process(
-    _ events: AsyncStream<WorkerSession.Event>, group: inout DiscardingTaskGroup
+    _ events: AsyncStream<WorkerSession.Event>
   ) async -> WorkerSession.Outcome {
     for await event in events {
-      if let outcome = handle(event, group: &group) { return outcome }
+      if let outcome = handle(event) { return outcome }
     }
     return .disconnected(reason: "the session ended", welcomed: welcomed)
   }
 
-  private mutating func handle(_ event: WorkerSession.Event, group: inout DiscardingTaskGroup)
+  private mutating func handle(_ event: WorkerSession.Event)
     -> WorkerSession.Outcome?
   {
     switch event {
     case .message(let message):
       lastReceived = clock.now
-      return receive(message, group: &group)
+      return receive(message)
     case .finished(let id, let result):
       guard running[id] != nil else { return nil }
       if handedBack.remove(id) == nil {
@@ -88,14 +88,14 @@ struct SessionState {
         }
       }
       running.removeValue(forKey: id)
-      startTasks(group: &group)
+      startTasks()
       return finishedIfIdle()
     case .tick:
       let before = running.count
       if let outcome = tick() { return outcome }
       guard running.count < before else { return nil }
       // Held-back results were sent: their slots are free.
-      startTasks(group: &group)
+      startTasks()
       return finishedIfIdle()
     case .shutdown:
       return beginDrain()
@@ -104,7 +104,7 @@ struct SessionState {
     }
   }
 
-  private mutating func receive(_ message: Message, group: inout DiscardingTaskGroup)
+  private mutating func receive(_ message: Message)
     -> WorkerSession.Outcome?
   {
     switch message {
@@ -133,7 +133,7 @@ struct SessionState {
         outbox.send(.handBack(tasks.map(\.id)))
       } else {
         queue.append(contentsOf: tasks)
-        startTasks(group: &group)
+        startTasks()
       }
     case .cancel(let ids):
       cancel(Set(ids))
@@ -151,7 +151,7 @@ struct SessionState {
     return nil
   }
 
-  private mutating func startTasks(group: inout DiscardingTaskGroup) {
+  private mutating func startTasks() {
     guard !shuttingDown, !retiring else { return }
     let free = configuration.slots - running.count
     guard free > 0, !queue.isEmpty else { return }
@@ -175,12 +175,21 @@ struct SessionState {
         }
       }
       let handler = onOutput
-      group.addTask {
-        let result = await runner.run(
-          envelope.spec, cancellation: cancellation, on: executor, onOutput: handler)
-        emit.yield(.finished(envelope.id, result))
+      let id = envelope.id
+      let spec = envelope.spec
+      // One Task per task, kept by `cancellation`; `finishRunning()` ends what is left.
+      cancellation.start(on: executor) {
+        let result = await runner.run(spec, onOutput: handler)
+        emit.yield(.finished(id, result))
       }
     }
+  }
+
+  /// Cancels the tasks still running when the session ends and waits for them (their
+  /// results go nowhere: the session is over, the scheduler re-runs them).
+  func finishRunning() async {
+    for cancellation in running.values { cancellation.cancel() }
+    for cancellation in running.values { await cancellation.finish() }
   }
 
   /// Whether a task may hold its thread for long: a Swift task from a user library.

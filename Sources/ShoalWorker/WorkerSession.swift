@@ -87,7 +87,7 @@ struct WorkerSession {
         var state = SessionState(
           configuration: configuration, runner: runner, logger: logger, outbox: outbox,
           emit: emit, threads: threads, shuttingDown: shutdown.isFired)
-        let outcome = await state.process(events, group: &group)
+        let outcome = await state.process(events)
 
         // Whatever is queued (the last results, a hand-back) goes out before the close.
         outbox.close()
@@ -98,6 +98,7 @@ struct WorkerSession {
           wait.cancelAll()
         }
         group.cancelAll()
+        await state.finishRunning()
         emit.finish()
         return outcome
       }

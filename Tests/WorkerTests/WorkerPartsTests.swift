@@ -1,4 +1,5 @@
 import ShoalWire
+import Synchronization
 import Testing
 
 @testable import ShoalWorker
@@ -64,35 +65,46 @@ struct WorkerPartsTests {
   }
 
   @Test func taskCancellationReachesTheRunningTaskAndIsKeptUntilItStarts() async {
+    final class Flag: Sendable { let value = Mutex<Bool?>(nil) }
     let running = TaskCancellation()
     let started = OneShot()
-    await withTaskGroup(of: Bool.self) { group in
-      group.addTask {
-        await running.run {
-          started.fire()
-          try? await Task.sleep(for: .seconds(60))
-          return Task.isCancelled
-        }
-      }
-      await started.wait()
-      running.cancel()
-      #expect(await group.next() == true)
+    let seen = Flag()
+    running.start {
+      started.fire()
+      try? await Task.sleep(for: .seconds(60))
+      seen.value.withLock { $0 = Task.isCancelled }
     }
-    // Each in a child task, as in the worker (cancelling cancels the calling task).
+    await started.wait()
+    running.cancel()
+    await running.finish(cancelling: false)
+    #expect(seen.value.withLock { $0 } == true)
+
     let early = TaskCancellation()
     early.cancel()
-    let cancelled = await withTaskGroup(of: Bool.self) { group in
-      group.addTask { await early.run { Task.isCancelled } }
-      return await group.next()!
-    }
-    #expect(cancelled)
+    let earlySeen = Flag()
+    early.start { earlySeen.value.withLock { $0 = Task.isCancelled } }
+    await early.finish(cancelling: false)
+    #expect(earlySeen.value.withLock { $0 } == true)
+
     let late = TaskCancellation()
-    let untouched = await withTaskGroup(of: Bool.self) { group in
-      group.addTask { await late.run { Task.isCancelled } }
-      return await group.next()!
-    }
+    let lateSeen = Flag()
+    late.start { lateSeen.value.withLock { $0 = Task.isCancelled } }
+    await late.finish(cancelling: false)
     late.cancel()  // after the end: nothing to cancel
-    #expect(!untouched)
+    #expect(lateSeen.value.withLock { $0 } == false)
+
+    // The session's end: `finish()` cancels what still runs and waits for it.
+    let leftover = TaskCancellation()
+    let leftoverSeen = Flag()
+    let leftoverStarted = OneShot()
+    leftover.start {
+      leftoverStarted.fire()
+      try? await Task.sleep(for: .seconds(60))
+      leftoverSeen.value.withLock { $0 = Task.isCancelled }
+    }
+    await leftoverStarted.wait()
+    await leftover.finish()
+    #expect(leftoverSeen.value.withLock { $0 } == true)
   }
 
   @Test func parentWatch() {
