@@ -119,7 +119,6 @@ import Testing
   @Test func threeClientsTakeTurns() async throws {
     try await withScheduler(SchedulerConfiguration(token: testToken, prefetchPerSlot: 0)) {
       scheduler, address, port in
-      let worker = try await TestWorker.connect(port: port, token: testToken, name: "w", hang: true)
       let clients = [
         try await Executor.connect(address: address, token: testToken),
         try await Executor.connect(address: address, token: testToken),
@@ -127,8 +126,12 @@ import Testing
       ]
       var handles: [TaskHandle] = []
       for client in clients { handles += client.submit((0..<3).map { echo("\($0)") }) }
-      // Every task queued (one assigned) before the worker answers anything.
-      try await eventually("all tasks are queued") { try await scheduler.load().queued == 8 }
+      // Every task queued before a worker can take one: the turns start from all three
+      // clients' queues. (With the worker already there, the first client's first task
+      // could be assigned before the others had submitted, and where the next turn
+      // starts then depended on that timing.)
+      try await eventually("all tasks are queued") { try await scheduler.load().queued == 9 }
+      let worker = try await TestWorker.connect(port: port, token: testToken, name: "w", hang: true)
       var answered = 0
       // The worker has one slot and no prefetch: each answer frees it for the next task.
       while answered < 9 {
