@@ -13,6 +13,8 @@ struct SessionState {
   let outbox: Outbox
   let emit: AsyncStream<WorkerSession.Event>.Continuation
   let threads: TaskThreads
+  /// Where shell tasks and built-ins run: the connection's event loop.
+  let executor: SessionExecutor
 
   private let clock = ContinuousClock()
   private let started: ContinuousClock.Instant
@@ -40,9 +42,11 @@ struct SessionState {
 
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
-    emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads, shuttingDown: Bool
+    emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads,
+    executor: SessionExecutor, shuttingDown: Bool
   ) {
     self.threads = threads
+    self.executor = executor
     self.configuration = configuration
     self.runner = runner
     self.logger = logger
@@ -163,8 +167,9 @@ struct SessionState {
       let runner = self.runner
       let emit = self.emit
       // Code the worker does not control (user Swift tasks) runs on the task threads;
-      // shell tasks and built-ins only await, and stay on the shared pool (no thread hop).
-      let executor: (any TaskExecutor)? = SessionState.mayBlock(envelope.spec) ? threads : nil
+      // shell tasks and built-ins only await, and stay on the session's event loop.
+      let executor: any TaskExecutor =
+        SessionState.mayBlock(envelope.spec) ? threads : self.executor
       // Only a client that asked for it gets the output as it comes: `map` pays nothing.
       var onOutput: ShellTaskRunner.OutputHandler?
       if envelope.spec.streamsOutput {

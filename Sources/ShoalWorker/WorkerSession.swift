@@ -44,6 +44,15 @@ struct WorkerSession {
 
   /// Runs the session over `channel` until it ends; closes the channel.
   func run(_ channel: NIOAsyncChannel<Message, Message>) async throws -> Outcome {
+    let executor = SessionExecutor(channel.channel.eventLoop)
+    return try await withTaskExecutorPreference(executor) {
+      try await serve(channel, on: executor)
+    }
+  }
+
+  private func serve(
+    _ channel: NIOAsyncChannel<Message, Message>, on executor: SessionExecutor
+  ) async throws -> Outcome {
     try await channel.executeThenClose { inbound, outbound in
       let (events, emit) = AsyncStream.makeStream(of: Event.self)
       let outbox = Outbox()
@@ -86,7 +95,7 @@ struct WorkerSession {
               token: configuration.token, resources: configuration.resources)))
         var state = SessionState(
           configuration: configuration, runner: runner, logger: logger, outbox: outbox,
-          emit: emit, threads: threads, shuttingDown: shutdown.isFired)
+          emit: emit, threads: threads, executor: executor, shuttingDown: shutdown.isFired)
         let outcome = await state.process(events)
 
         // Whatever is queued (the last results, a hand-back) goes out before the close.
