@@ -79,6 +79,12 @@ public final class Executor: Sendable {
   /// The scheduler's address.
   public var address: String { connection.address.description }
 
+  /// The connection's event loop as a Task executor. Results arrive on that loop; a
+  /// loop over `completions(of:)` run with this preference
+  /// (`withTaskExecutorPreference(executor.connectionExecutor) { ... }`) takes each one
+  /// without a thread hop. The loop's body must not block: it holds the connection.
+  public var connectionExecutor: EventLoopExecutor { connection.executor }
+
   /// The name the scheduler knows this client by.
   public var name: String { connection.welcome.name }
 

@@ -14,6 +14,8 @@ package struct SchedulerConnection: Sendable {
   package let address: SchedulerAddress
   /// Why the connection closed, once it did (a refusal's message, or a plain close).
   package let closeReason: NIOLoopBoundBox<String?>
+  /// The connection's event loop, as a Task executor.
+  package var executor: EventLoopExecutor { EventLoopExecutor(channel.eventLoop) }
 
   package static func open(
     address text: String, token: String, tls settings: TLSSettings, role: PeerRole, name: String,

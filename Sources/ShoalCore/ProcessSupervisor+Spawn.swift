@@ -103,6 +103,15 @@ enum Spawner {
       sigaddset(&defaults, signal)
     }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
+    // The child's SIGCHLD, at its default disposition, is dropped by the kernel unless
+    // the thread that starts the child blocks it — and the threads of Swift's pools (and
+    // the event loops started from them) block every signal. Then it is delivered to a
+    // thread that does not block it, the main thread parked in `sigsuspend`, which wakes
+    // for nothing at every exit. Unblocked here, it is dropped (`waitpid` still works).
+    var childSignal = sigset_t()
+    sigemptyset(&childSignal)
+    sigaddset(&childSignal, SIGCHLD)
+    pthread_sigmask(SIG_UNBLOCK, &childSignal, nil)
     var pid: pid_t = 0
     let result =
       executable.contains("/")

@@ -218,7 +218,8 @@ extension SchedulerCore {
   // MARK: Assignment
 
   /// Hands queued tasks to workers: first one per free slot, then (while tasks are
-  /// short) a few more per slot so that no worker waits a round trip for its next one.
+  /// short) a few more per slot so that no worker waits a round trip for its next one,
+  /// in refills of at least half the prefetch.
   func assign() {
     guard queuedCount > 0, !workerOrder.isEmpty else { return }
     if !resourceOrder.isEmpty {
@@ -234,6 +235,9 @@ extension SchedulerCore {
         guard let worker = peers[workerOrder[(roundRobin + offset) % count]], worker.acceptsTasks
         else { continue }
         let limit = worker.slots * depth
+        // Ahead of its slots, a worker is topped up once it has run down half of what it
+        // holds: one frame of many tasks, not one frame (and one wake-up) per result.
+        if depth > 1, worker.assigned.count > worker.slots * (1 + prefetch / 2) { continue }
         var gave = false
         while worker.assigned.count < limit, let id = nextQueued() {
           tasks[id]!.worker = worker.id

@@ -14,7 +14,7 @@ struct SessionState {
   let emit: AsyncStream<WorkerSession.Event>.Continuation
   let threads: TaskThreads
   /// Where shell tasks and built-ins run: the connection's event loop.
-  let executor: SessionExecutor
+  let executor: EventLoopExecutor
 
   private let clock = ContinuousClock()
   private let started: ContinuousClock.Instant
@@ -43,7 +43,7 @@ struct SessionState {
   init(
     configuration: WorkerConfiguration, runner: TaskRunner, logger: Logger, outbox: Outbox,
     emit: AsyncStream<WorkerSession.Event>.Continuation, threads: TaskThreads,
-    executor: SessionExecutor, shuttingDown: Bool
+    executor: EventLoopExecutor, shuttingDown: Bool
   ) {
     self.threads = threads
     self.executor = executor

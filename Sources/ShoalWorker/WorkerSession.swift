@@ -43,15 +43,21 @@ struct WorkerSession {
   static let tick: Duration = .milliseconds(100)
 
   /// Runs the session over `channel` until it ends; closes the channel.
+  ///
+  /// The session's own work (frames, its state, shell tasks and built-ins, results)
+  /// runs on the connection's event loop: a shell command then costs two wake-ups, the
+  /// watcher thread's when the program exits and this loop's when the watcher resumes
+  /// the task. User Swift tasks run on `TaskThreads`; the one short wait here is
+  /// `posix_spawn` until the program has started.
   func run(_ channel: NIOAsyncChannel<Message, Message>) async throws -> Outcome {
-    let executor = SessionExecutor(channel.channel.eventLoop)
+    let executor = EventLoopExecutor(channel.channel.eventLoop)
     return try await withTaskExecutorPreference(executor) {
       try await serve(channel, on: executor)
     }
   }
 
   private func serve(
-    _ channel: NIOAsyncChannel<Message, Message>, on executor: SessionExecutor
+    _ channel: NIOAsyncChannel<Message, Message>, on executor: EventLoopExecutor
   ) async throws -> Outcome {
     try await channel.executeThenClose { inbound, outbound in
       let (events, emit) = AsyncStream.makeStream(of: Event.self)

@@ -36,7 +36,10 @@ final class MapRun: Sendable {
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { await self.tick(address: executor.address, token: token, tls: tls) }
       defer { group.cancelAll() }
-      try await submitAndCollect(executor)
+      // Results arrive on the connection's loop: taken there, each costs no thread hop.
+      try await withTaskExecutorPreference(executor.connectionExecutor) {
+        try await submitAndCollect(executor)
+      }
     }
     return state.withLock {
       $0.report.finish()
