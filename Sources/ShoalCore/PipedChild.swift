@@ -29,7 +29,15 @@ public struct PipedChild: Sendable {
     var opened: [Int32] = []
     func makePipe(parentReads: Bool) throws -> (child: Int32, parent: Int32) {
       var fds: [Int32] = [0, 0]
-      guard pipe(&fds) == 0 else {
+      // Close-on-exec on both ends (the child gets its end by dup2, which clears it).
+      let made: Bool
+      if let pipe2 = GNUSpawn.pipe2 {
+        made = pipe2(&fds, O_CLOEXEC) == 0
+      } else {
+        made = pipe(&fds) == 0
+        if made { for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
+      }
+      guard made else {
         throw ShoalError(
           .backendFailed, "cannot make a pipe for `\(executable)`: \(Spawner.errorText(errno))",
           hint: "the worker may have run out of file descriptors (ulimit -n)")
@@ -37,11 +45,9 @@ public struct PipedChild: Sendable {
       opened += fds
       let (read, write) = (fds[0], fds[1])
       let parent = parentReads ? read : write
-      // Close-on-exec on both ends (the child gets its end by dup2, which clears it);
-      // non-blocking only on this process's end: the child's stays blocking.
-      _ = fcntl(read, F_SETFD, FD_CLOEXEC)
-      _ = fcntl(write, F_SETFD, FD_CLOEXEC)
-      _ = fcntl(parent, F_SETFL, fcntl(parent, F_GETFL) | O_NONBLOCK)
+      // Non-blocking only on this process's end: the child's stays blocking. (A new
+      // pipe's status flags are just its access mode, which F_SETFL leaves alone.)
+      _ = fcntl(parent, F_SETFL, O_NONBLOCK)
       return parentReads ? (write, read) : (read, write)
     }
     var succeeded = false

@@ -114,7 +114,7 @@ enum Spawner {
     pthread_sigmask(SIG_UNBLOCK, &childSignal, nil)
     var pid: pid_t = 0
     let result =
-      executable.contains("/")
+      executable.utf8.contains(UInt8(ascii: "/"))
       ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
       : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
     return (result == 0 ? pid : 0, result)
@@ -141,7 +141,7 @@ enum Spawner {
     }
     return ShoalError(
       .backendFailed, "cannot start `\(executable)`: \(reason)",
-      hint: executable.contains("/")
+      hint: executable.utf8.contains(UInt8(ascii: "/"))
         ? "check that \(executable) exists and is executable"
         : "check that `\(executable)` is on $PATH")
   }
@@ -221,6 +221,9 @@ enum GNUSpawn {
   static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
   /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+).
   static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+  typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+  /// `pipe2` (not in Swift's Glibc module, which is built without _GNU_SOURCE).
+  static let pipe2: Pipe2? = symbol("pipe2")
 
   private static func symbol<T>(_ name: String) -> T? {
     guard let pointer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }

@@ -1,7 +1,9 @@
 import Foundation
+import ShoalTestSupport
 import ShoalWire
-import ShoalWorker
 import Testing
+
+@testable import ShoalWorker
 
 /// The process side of `ShellTaskRunner`: pipes, exit and descriptors as the worker's
 /// one watcher thread (epoll) sees them, with real programs.
@@ -38,6 +40,46 @@ struct ShellTaskProcessTests {
     #expect(result.status == .failed)
     #expect(result.exitCode == 3)
     #expect(text(result.output) == "before\n")
+  }
+
+  @Test func withoutPidfdsAProgramThatClosesItsOutputsIsStillAwaitedToItsExit() async {
+    // Linux before 5.3: the run ends when the outputs close and the runner reaps the
+    // program itself (ChildWait), still with its exit status.
+    ChildWatcher.usesPidfds.store(false, ordering: .relaxed)
+    defer { ChildWatcher.usesPidfds.store(true, ordering: .relaxed) }
+    let result = await runner.run(
+      ShellTask(command: "sh", arguments: ["-c", "echo before; exec >&- 2>&-; sleep 0.3; exit 4"]))
+    #expect(result.status == .failed)
+    #expect(result.exitCode == 4)
+    #expect(text(result.output) == "before\n")
+    #expect(result.duration >= 0.3, "returned before the program exited: \(result.duration) s")
+  }
+
+  @Test func aRememberedProgramThatIsGoneIsLookedUpAgain() async throws {
+    // Found programs are remembered for a second; one removed since is looked up again
+    // at once (here: found in the next PATH folder), and a missing one is not found.
+    let folder = try TemporaryDirectory.make("lookup")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let first = folder + "/first"
+    let second = folder + "/second"
+    for (dir, word) in [(first, "first"), (second, "second")] {
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      let script = dir + "/shoal-lookup-probe"
+      try "#!/bin/sh\necho \(word)\n".write(toFile: script, atomically: true, encoding: .utf8)
+      chmod(script, 0o755)
+    }
+    let task = ShellTask(
+      command: "shoal-lookup-probe", environment: ["PATH": "\(first):\(second):/usr/bin:/bin"])
+    let runner = ShellTaskRunner()
+    #expect(text(await runner.run(task).output) == "first\n")
+    try FileManager.default.removeItem(atPath: first + "/shoal-lookup-probe")
+    let again = await runner.run(task)
+    #expect(again.status == .succeeded, "\(again.message ?? "")")
+    #expect(text(again.output) == "second\n")
+    try FileManager.default.removeItem(atPath: second + "/shoal-lookup-probe")
+    let gone = await runner.run(task)
+    #expect(gone.exitCode == 127, "\(gone.message ?? "")")
+    #expect(gone.message?.hasPrefix("command not found: shoal-lookup-probe") == true)
   }
 
   @Test func manyTasksAtOnceEachGetTheirOwnOutput() async {

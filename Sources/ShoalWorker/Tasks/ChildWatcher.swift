@@ -10,8 +10,9 @@ import Synchronization
 
 /// Watches every running shell task's pipes and exit from one thread of its own, with
 /// `epoll`: reads stdout and stderr as they come, writes pending stdin as the pipe
-/// takes it, reaps a process when its pidfd says it exited, and resumes the task that
-/// awaits it once all three are done. No thread of Swift's cooperative pool blocks, and
+/// takes it, reaps a process once both outputs have closed (at once when it has exited
+/// by then, the usual case; otherwise when a pidfd opened then says it exited), and
+/// resumes the task that awaits it once all three are done. No thread of Swift's cooperative pool blocks, and
 /// a task costs one hand-off (this thread resuming its continuation) rather than a
 /// thread per stream.
 final class ChildWatcher: Sendable {
@@ -44,14 +45,14 @@ final class ChildWatcher: Sendable {
     pthread_detach(thread)
   }
 
-  /// Runs until `running` has closed its outputs and exited (or, without a pidfd, only
-  /// closed its outputs) and returns what it left.
+  /// Runs until `running` has closed its outputs and exited (or, without a pidfd for a
+  /// program that outlives its outputs, only closed its outputs: the caller reaps it)
+  /// and returns what it left.
   func run(_ running: RunningChild) async -> ChildOutcome {
     await withCheckedContinuation { continuation in
       running.await(continuation)
       // The outputs last: the run cannot complete before every stream is watched.
       if let input = running.child.input { watch(input, .input, of: running) }
-      if running.exitDescriptor >= 0 { watch(running.exitDescriptor, .exit, of: running) }
       watch(running.child.output, .output, of: running)
       watch(running.child.errorOutput, .errorOutput, of: running)
     }
@@ -108,10 +109,10 @@ final class ChildWatcher: Sendable {
         forget(key, entry.fd)  // end of file, or an error: the stream is over
         if running.abandon(entry.stream) {
           complete(running)
-        } else if running.outputsClosed, running.reap().complete {
-          // It had exited by the time its last output closed (the usual case): done
-          // now, without sleeping until the pidfd wakes this thread again.
-          complete(running)
+        } else if running.outputsClosed {
+          // It has usually exited by the time its last output closed: done now. A
+          // program that closed its outputs and runs on is watched from here on.
+          if running.reap().reaped { complete(running) } else { watchExit(of: running) }
         }
         return
       }
@@ -124,6 +125,23 @@ final class ChildWatcher: Sendable {
       if complete { self.complete(running) }
     }
   }
+
+  /// Watches for the exit of a program that closed its outputs. A pidfd opened after
+  /// the exit is readable at once, so no exit is missed. Without pidfds (Linux before
+  /// 5.3) the run ends now and the caller reaps the program.
+  private func watchExit(of running: RunningChild) {
+    let fd =
+      ChildWatcher.usesPidfds.load(ordering: .relaxed) ? shoal_pidfd_open(running.child.pid) : -1
+    if fd >= 0 {
+      watch(fd, .exit, of: running)
+    } else if running.abandon(.exit) {
+      complete(running)
+    }
+  }
+
+  /// False makes the watcher behave as on a kernel without pidfds (for the tests of
+  /// that path on kernels that have them).
+  static let usesPidfds = Atomic<Bool>(true)
 
   /// Ends the run: stops watching what is left (its stdin if that is still being
   /// written, its pidfd when it was reaped without it), resumes its task.

@@ -25,8 +25,6 @@ struct ChildOutcome: Sendable {
 final class RunningChild: Sendable {
   /// The pipes and pid.
   let child: PipedChild
-  /// A descriptor readable once the process exits; -1 when the kernel has no pidfd.
-  let exitDescriptor: Int32
   private let onOutput: ShellTaskRunner.OutputHandler?
   private let state: Mutex<State>
 
@@ -35,7 +33,7 @@ final class RunningChild: Sendable {
     var errorOutput: CappedOutput
     var openOutputs = 2
     var status: Int32?
-    var exited: Bool
+    var exited = false
     var reaped = false
     var timedOut = false
     var input: [UInt8]
@@ -53,12 +51,10 @@ final class RunningChild: Sendable {
   ) {
     self.child = child
     self.onOutput = onOutput
-    let exitDescriptor = shoal_pidfd_open(child.pid)
-    self.exitDescriptor = exitDescriptor
     state = Mutex(
       State(
         output: CappedOutput(limit: limit), errorOutput: CappedOutput(limit: limit),
-        exited: exitDescriptor < 0, input: input))
+        input: input))
   }
 
   /// Hands over the continuation that `finish` resumes; set before any descriptor is
@@ -116,8 +112,8 @@ final class RunningChild: Sendable {
   /// Whether stdout and stderr are both closed.
   var outputsClosed: Bool { state.withLock { $0.openOutputs == 0 } }
 
-  /// Reaps the exited process; returns whether the run is complete (false also when
-  /// the pidfd woke early and it has not exited yet).
+  /// Reaps the process if it has exited; returns whether it did and whether the run
+  /// is complete.
   func reap() -> (reaped: Bool, complete: Bool) {
     var status: Int32 = 0
     let result = waitpid(child.pid, &status, WNOHANG)

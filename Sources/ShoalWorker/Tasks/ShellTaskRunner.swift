@@ -30,6 +30,8 @@ public struct ShellTaskRunner: Sendable {
   /// `inherited` as C strings, made once and shared by every task that adds no
   /// variables of its own.
   private var block: EnvironmentBlock
+  /// Programs found on PATH lately (shared by copies of this runner).
+  private let lookup = CommandLookup()
 
   /// A runner with the standard output cap, looking programs up in `environment`.
   public init(
@@ -59,19 +61,20 @@ public struct ShellTaskRunner: Sendable {
   ) async -> TaskResult {
     _ = ShellTaskRunner.ignoreBrokenPipes
     let clock = ContinuousClock()
-    let start = clock.now
+    let started = clock.now
     func seconds() -> Double {
-      let elapsed = start.duration(to: clock.now).components
+      let elapsed = started.duration(to: clock.now).components
       return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
     let searchPath = task.environment["PATH"] ?? environment["PATH"]
-    guard let executable = CommandLookup.resolve(task.command, path: searchPath) else {
+    func notFound() -> TaskResult {
       let message =
-        task.command.contains("/")
+        CommandLookup.hasSlash(task.command)
         ? "command not found: \(task.command) (no executable file at that path)"
         : "command not found: \(task.command) (searched PATH=\(searchPath ?? ""))"
       return TaskResult(status: .failed, exitCode: 127, message: message, duration: seconds())
     }
+    guard let found = lookup.resolve(task.command, path: searchPath) else { return notFound() }
     if let folder = task.workingDirectory, !CommandLookup.isDirectory(folder) {
       return TaskResult(
         status: .failed, message: "working directory not found: \(folder)", duration: seconds())
@@ -85,25 +88,36 @@ public struct ShellTaskRunner: Sendable {
       variables = EnvironmentBlock(inherited.merging(task.environment) { $1 })
     }
     let input = task.stdin ?? []
-    let child: PipedChild
-    do {
+    func spawn(_ executable: String) throws -> PipedChild {
       // The program inherits this thread's nice value: make it the worker's first.
       TaskPriority.alignCurrentThread()
-      child = try PipedChild.spawn(
+      return try PipedChild.spawn(
         executable, task.arguments, environment: variables,
         workingDirectory: task.workingDirectory, withInput: !input.isEmpty)
+    }
+    let child: PipedChild
+    do {
+      do {
+        child = try spawn(found.executable)
+      } catch  where found.remembered {
+        // The program remembered from an earlier lookup may be gone: look again, once.
+        lookup.forget(task.command, path: searchPath)
+        guard let again = lookup.resolve(task.command, path: searchPath) else { return notFound() }
+        child = try spawn(again.executable)
+      }
     } catch {
+      lookup.forget(task.command, path: searchPath)
       return TaskResult(
         status: .failed, message: "cannot run \(task.command): \(error)", duration: seconds())
     }
     let running = RunningChild(child, input: input, limit: outputLimit, onOutput: onOutput)
     var outcome = await withTaskCancellationHandler {
-      await withTaskGroup(of: Void.self) { group in
-        if let timeout {
-          group.addTask {
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { running.timeOut() }
-          }
+      // Only a timeout needs a second task; most commands have none.
+      guard let timeout else { return await ChildWatcher.shared.run(running) }
+      return await withTaskGroup(of: Void.self) { group in
+        group.addTask {
+          try? await Task.sleep(for: timeout)
+          if !Task.isCancelled { running.timeOut() }
         }
         let outcome = await ChildWatcher.shared.run(running)
         group.cancelAll()  // the timeout, if it has not fired
