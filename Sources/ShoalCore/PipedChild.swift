@@ -28,22 +28,13 @@ public struct PipedChild: Sendable {
   ) throws -> PipedChild {
     var opened: [Int32] = []
     func makePipe(parentReads: Bool) throws -> (child: Int32, parent: Int32) {
-      var fds: [Int32] = [0, 0]
-      // Close-on-exec on both ends (the child gets its end by dup2, which clears it).
-      let made: Bool
-      if let pipe2 = GNUSpawn.pipe2 {
-        made = pipe2(&fds, O_CLOEXEC) == 0
-      } else {
-        made = pipe(&fds) == 0
-        if made { for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
-      }
-      guard made else {
+      guard let fds = Spawner.makePipe() else {
         throw ShoalError(
           .backendFailed, "cannot make a pipe for `\(executable)`: \(Spawner.errorText(errno))",
           hint: "the worker may have run out of file descriptors (ulimit -n)")
       }
-      opened += fds
-      let (read, write) = (fds[0], fds[1])
+      let (read, write) = fds
+      opened += [read, write]
       let parent = parentReads ? read : write
       // Non-blocking only on this process's end: the child's stays blocking. (A new
       // pipe's status flags are just its access mode, which F_SETFL leaves alone.)
@@ -59,15 +50,10 @@ public struct PipedChild: Sendable {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    if let stdin {
-      posix_spawn_file_actions_adddup2(&actions, stdin.child, 0)
-    } else {
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    }
-    posix_spawn_file_actions_adddup2(&actions, stdout.child, 1)
-    posix_spawn_file_actions_adddup2(&actions, stderr.child, 2)
-    _ = GNUSpawn.addCloseFrom?(&actions, 3)
-    if let workingDirectory { try Spawner.changeDirectory(&actions, to: workingDirectory) }
+    try Spawner.setUp(
+      &actions, stdin: stdin.map { .descriptor($0.child) } ?? .file("/dev/null", flags: O_RDONLY),
+      stdout: .descriptor(stdout.child), stderr: .descriptor(stderr.child),
+      workingDirectory: workingDirectory)
 
     let (pid, result) = Spawner.withCStrings([executable] + arguments) { argv in
       withExtendedLifetime(environment) {

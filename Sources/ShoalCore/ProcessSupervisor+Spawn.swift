@@ -25,13 +25,10 @@ enum Spawner {
 
     var input: (read: Int32, write: Int32)? = nil
     if command.stdin != nil {
-      var fds: [Int32] = [0, 0]
-      guard pipe(&fds) == 0 else {
+      guard let fds = makePipe() else {
         throw ShoalError(.backendFailed, "cannot make a stdin pipe: \(errorText(errno))")
       }
-      _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-      _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-      input = (fds[0], fds[1])
+      input = fds
     }
     defer {
       if let input { close(input.read) }
@@ -40,22 +37,14 @@ enum Spawner {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    if let input {
-      posix_spawn_file_actions_adddup2(&actions, input.read, 0)
-    } else {
-      posix_spawn_file_actions_addopen(&actions, 0, stdinFile ?? "/dev/null", O_RDONLY, 0)
-    }
-    posix_spawn_file_actions_adddup2(&actions, output, 1)
-    if let errorFile {
-      posix_spawn_file_actions_addopen(
-        &actions, 2, errorFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-    } else {
-      posix_spawn_file_actions_adddup2(&actions, output, 2)
-    }
-    _ = GNUSpawn.addCloseFrom?(&actions, 3)
-    if let directory = command.workingDirectory {
-      try changeDirectory(&actions, to: directory)
-    }
+    try setUp(
+      &actions,
+      stdin: input.map { .descriptor($0.read) }
+        ?? .file(stdinFile ?? "/dev/null", flags: O_RDONLY),
+      stdout: .descriptor(output),
+      stderr: errorFile.map { .file($0, flags: O_WRONLY | O_CREAT | O_APPEND, mode: 0o600) }
+        ?? .descriptor(output),
+      workingDirectory: command.workingDirectory)
 
     let argv = [command.executable] + command.arguments
     let envp = environment(adding: command.environment)
@@ -120,10 +109,49 @@ enum Spawner {
     return (result == 0 ? pid : 0, result)
   }
 
+  /// Where a child's standard stream comes from or goes to.
+  enum StandardStream {
+    /// A descriptor of this process, duplicated into place.
+    case descriptor(Int32)
+    /// A file the child opens.
+    case file(String, flags: Int32, mode: mode_t = 0)
+  }
+
+  /// The file actions every Shoal child starts with: its three standard streams,
+  /// every other descriptor closed, its working folder (nil: this process's).
+  static func setUp(
+    _ actions: inout posix_spawn_file_actions_t, stdin: StandardStream,
+    stdout: StandardStream, stderr: StandardStream, workingDirectory: String?
+  ) throws {
+    for (target, stream) in [stdin, stdout, stderr].enumerated() {
+      switch stream {
+      case .descriptor(let fd):
+        posix_spawn_file_actions_adddup2(&actions, fd, Int32(target))
+      case .file(let path, let flags, let mode):
+        posix_spawn_file_actions_addopen(&actions, Int32(target), path, flags, mode)
+      }
+    }
+    _ = GNUSpawn.addCloseFrom?(&actions, 3)
+    if let workingDirectory { try changeDirectory(&actions, to: workingDirectory) }
+  }
+
+  /// A pipe with both ends close-on-exec (a child gets its end by dup2, which clears
+  /// it); nil, with `errno` set, when none can be made.
+  static func makePipe() -> (read: Int32, write: Int32)? {
+    var fds: [Int32] = [0, 0]
+    if let pipe2 = GNUSpawn.pipe2 {
+      guard pipe2(&fds, O_CLOEXEC) == 0 else { return nil }
+    } else {
+      guard pipe(&fds) == 0 else { return nil }
+      for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    }
+    return (fds[0], fds[1])
+  }
+
   /// Adds a `chdir` to `directory` to `actions`; throws when this C library cannot.
-  static func changeDirectory(_ actions: inout posix_spawn_file_actions_t, to directory: String)
-    throws
-  {
+  private static func changeDirectory(
+    _ actions: inout posix_spawn_file_actions_t, to directory: String
+  ) throws {
     guard let addChdir = GNUSpawn.addChdir else {
       throw ShoalError(
         .backendFailed, "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)")

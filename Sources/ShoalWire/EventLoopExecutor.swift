@@ -13,6 +13,15 @@ public final class EventLoopExecutor: TaskExecutor {
   /// An executor for `eventLoop`.
   public init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
+  /// Suspends for `duration` on the loop's own timer: no other thread wakes to end it.
+  public func sleep(for duration: Duration) async {
+    let parts = duration.components
+    let nanoseconds = parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+    await withCheckedContinuation { continuation in
+      eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { continuation.resume() }
+    }
+  }
+
   public func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     let executor = asUnownedTaskExecutor()

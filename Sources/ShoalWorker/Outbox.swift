@@ -9,11 +9,23 @@ final class Outbox: Sendable {
     var messages: [Message] = []
     /// Results among `messages`.
     var results = 0
+    /// When the first of `messages` was queued.
+    var since: ContinuousClock.Instant?
+    /// The last results were sent with more on their way (the worker had tasks running
+    /// or queued).
+    var moreComing = false
     var closed = false
   }
   /// While results keep coming in, a flush waits for up to this many: half the
   /// scheduler's default prefetch, so the worker's own queue never runs dry waiting.
   static let holdLimit = 16
+  /// While more results are on their way, the first one waiting goes out at most this
+  /// long after it was queued, with whatever came meanwhile: one frame (one write here,
+  /// one read and one forward at the scheduler) for several short commands instead of
+  /// one each. Dask's workers batch their messages to the scheduler every 2 ms; a lone
+  /// task's result (nothing else running or queued) goes out at once.
+  static let hold: Duration = .milliseconds(2)
+  private let clock = ContinuousClock()
   private let state = Mutex(State())
   private let wakeups: AsyncStream<Void>
   private let wake: AsyncStream<Void>.Continuation
@@ -23,10 +35,17 @@ final class Outbox: Sendable {
   }
 
   /// Queues `message`, merging results into the last queued `results` message.
-  func send(_ message: Message) {
+  /// `moreComing` (for results): the worker has more tasks running or queued, so
+  /// these may wait up to `hold` for company.
+  func send(_ message: Message, moreComing: Bool = false) {
+    let now = clock.now
     let queued = state.withLock { state -> Bool in
       guard !state.closed else { return false }
-      if case .results(let new) = message { state.results += new.count }
+      if state.since == nil { state.since = now }
+      if case .results(let new) = message {
+        state.results += new.count
+        state.moreComing = moreComing
+      }
       if case .results(let new) = message, case .results(let old)? = state.messages.last {
         state.messages[state.messages.count - 1] = .results(old + new)
       } else if case .handBack(let new) = message, case .handBack(let old)? = state.messages.last {
@@ -45,8 +64,12 @@ final class Outbox: Sendable {
     wake.finish()
   }
 
-  /// Hands each batch of queued messages to `write` until the outbox is closed and empty.
-  func drain(_ write: ([Message]) async throws -> Void) async throws {
+  /// Hands each batch of queued messages to `write` until the outbox is closed and
+  /// empty. `sleep` waits while results are held (the session's loop timer).
+  func drain(
+    sleep: (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+    _ write: ([Message]) async throws -> Void
+  ) async throws {
     for await _ in wakeups {
       // Let the tasks that are finishing right now add their results first: one frame
       // and one syscall for all of them instead of one each. While more keep arriving
@@ -59,9 +82,22 @@ final class Outbox: Sendable {
         guard now > seen, now < Self.holdLimit else { break }
         seen = now
       }
+      if let wait = holdTime() { await sleep(wait) }
       try await flush(write)
     }
     try await flush(write)
+  }
+
+  /// How much longer the queued results may wait for more, if they may.
+  private func holdTime() -> Duration? {
+    let now = clock.now
+    return state.withLock { state -> Duration? in
+      guard state.moreComing, !state.closed, state.results > 0,
+        state.results < Self.holdLimit, let since = state.since
+      else { return nil }
+      let waited = since.duration(to: now)
+      return waited < Self.hold ? Self.hold - waited : nil
+    }
   }
 
   private func flush(_ write: ([Message]) async throws -> Void) async throws {
@@ -69,6 +105,7 @@ final class Outbox: Sendable {
       defer {
         state.messages = []
         state.results = 0
+        state.since = nil
       }
       return state.messages
     }

@@ -88,7 +88,10 @@ struct SessionState {
             metadata: ["task": "\(id)"])
           outbox.send(.handBack([id]))
         } else {
-          outbox.send(.results([ResultEnvelope(id: id, result: result)]))
+          // More results are on their way while other tasks run or wait here.
+          outbox.send(
+            .results([ResultEnvelope(id: id, result: result)]),
+            moreComing: running.count > 1 || !queue.isEmpty)
         }
       }
       running.removeValue(forKey: id)
@@ -190,10 +193,15 @@ struct SessionState {
     }
   }
 
-  /// Cancels the tasks still running when the session ends and waits for them (their
-  /// results go nowhere: the session is over, the scheduler re-runs them).
-  func finishRunning() async {
+  /// Cancels the tasks still running when the session ends (their results go nowhere:
+  /// the session is over, the scheduler re-runs them).
+  func cancelRunning() {
     for cancellation in running.values { cancellation.cancel() }
+  }
+
+  /// Cancels the tasks still running and waits for them.
+  func finishRunning() async {
+    cancelRunning()
     for cancellation in running.values { await cancellation.finish() }
   }
 

@@ -77,7 +77,9 @@ struct WorkerSession {
         }
         group.addTask {
           do {
-            try await outbox.drain { try await outbound.write(contentsOf: $0) }
+            try await outbox.drain(sleep: { await executor.sleep(for: $0) }) {
+              try await outbound.write(contentsOf: $0)
+            }
           } catch {
             emit.yield(.closed("writing to the scheduler failed: \(error)"))
           }
@@ -103,6 +105,9 @@ struct WorkerSession {
           configuration: configuration, runner: runner, logger: logger, outbox: outbox,
           emit: emit, threads: threads, executor: executor, shuttingDown: shutdown.isFired)
         let outcome = await state.process(events)
+        // Tasks still running have no session to report to (the scheduler re-runs them):
+        // stop them now, not after the writer's last flush.
+        state.cancelRunning()
 
         // Whatever is queued (the last results, a hand-back) goes out before the close.
         outbox.close()

@@ -44,6 +44,37 @@ struct WorkerPartsTests {
     #expect(sizes == [2, 2, 1])
   }
 
+  @Test func aResultWithMoreOnTheirWayWaitsForThemAndALoneOneDoesNot() async throws {
+    let result = TaskResult(status: .succeeded)
+    func run(moreComing: Bool) async throws -> (frames: [Message], sleeps: [Duration]) {
+      let outbox = Outbox()
+      let sleeps = Mutex<[Duration]>([])
+      outbox.send(.results([ResultEnvelope(id: 1, result: result)]), moreComing: moreComing)
+      var frames: [Message] = []
+      // The "sleep" is when the next result comes; the first write ends the test.
+      try await outbox.drain(
+        sleep: { duration in
+          sleeps.withLock { $0.append(duration) }
+          outbox.send(.results([ResultEnvelope(id: 2, result: result)]))
+        },
+        {
+          frames += $0
+          outbox.close()
+        })
+      return (frames, sleeps.withLock { $0 })
+    }
+    let held = try await run(moreComing: true)
+    #expect(
+      held.frames == [
+        .results([ResultEnvelope(id: 1, result: result), ResultEnvelope(id: 2, result: result)])
+      ])
+    #expect(held.sleeps.count == 1)
+    #expect(held.sleeps.allSatisfy { $0 > .zero && $0 <= Outbox.hold }, "\(held.sleeps)")
+    let lone = try await run(moreComing: false)
+    #expect(lone.frames == [.results([ResultEnvelope(id: 1, result: result)])])
+    #expect(lone.sleeps.isEmpty)
+  }
+
   @Test func oneShotWakesWaitersAndCancelledWaiters() async {
     let signal = OneShot()
     await withTaskGroup(of: Void.self) { group in
