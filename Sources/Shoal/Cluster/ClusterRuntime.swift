@@ -430,13 +430,21 @@ public final class ClusterRuntime: Sendable {
 
   /// Waits until `count` workers are connected; fails fast when a worker failed
   /// (or keeps exiting before it connects), naming it and the end of its log.
+  ///
+  /// The scheduler is asked every 2 ms (a worker's start takes tens of milliseconds and
+  /// every millisecond of the wait is the user's), the backend about failed workers
+  /// every 20 ms.
   func waitForWorkers(_ count: Int) async throws {
     let deadline = ContinuousClock.now + spec.timeouts.start
+    var round = 0
     while true {
       let load = try await scheduler.load()
       let connected = Set(load.workers.map(\.name))
       if connected.count >= count { return }
-      for status in await backend.workers() where !connected.contains(status.name) {
+      round += 1
+      let lastChance = ContinuousClock.now >= deadline
+      let statuses = round % 10 == 0 || lastChance ? await backend.workers() : []
+      for status in statuses where !connected.contains(status.name) {
         let failed = status.state.isFailed || status.state.isFinal
         if failed || status.restarts >= 2 {
           let what =
@@ -453,14 +461,14 @@ public final class ClusterRuntime: Sendable {
               + " executable and its options; set SHOAL_WORKER_EXECUTABLE to another one")
         }
       }
-      if ContinuousClock.now >= deadline {
+      if lastChance {
         let states = await backend.workers().map { "\($0)" }.joined(separator: ", ")
         throw ShoalError(
           .timeout,
           "only \(connected.count) of \(count) workers of `\(spec.name)` connected within \(spec.timeouts.start.seconds) s (\(states))",
           hint: "see the worker logs in \(stateDirectory)/logs")
       }
-      try await Task.sleep(for: .milliseconds(20))
+      try await Task.sleep(for: .milliseconds(2))
     }
   }
 
