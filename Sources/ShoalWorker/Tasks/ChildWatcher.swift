@@ -12,9 +12,9 @@ import Synchronization
 /// `epoll`: reads stdout and stderr as they come, writes pending stdin as the pipe
 /// takes it, reaps a process once both outputs have closed (at once when it has exited
 /// by then, the usual case; otherwise when a pidfd opened then says it exited), and
-/// resumes the task that awaits it once all three are done. No thread of Swift's cooperative pool blocks, and
-/// a task costs one hand-off (this thread resuming its continuation) rather than a
-/// thread per stream.
+/// resumes the task that awaits it once all three are done. No thread of Swift's
+/// cooperative pool blocks, and a task costs one hand-off (this thread resuming its
+/// continuation) rather than a thread per stream.
 final class ChildWatcher: Sendable {
   /// The worker's one watcher, started on first use.
   static let shared = ChildWatcher()
