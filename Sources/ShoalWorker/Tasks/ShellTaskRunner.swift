@@ -99,7 +99,7 @@ public struct ShellTaskRunner: Sendable {
     do {
       do {
         child = try spawn(found.executable)
-      } catch  where found.remembered {
+      } catch where found.remembered {
         // The program remembered from an earlier lookup may be gone: look again, once.
         lookup.forget(task.command, path: searchPath)
         guard let again = lookup.resolve(task.command, path: searchPath) else { return notFound() }
