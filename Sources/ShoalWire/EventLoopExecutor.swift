@@ -15,10 +15,8 @@ public final class EventLoopExecutor: TaskExecutor {
 
   /// Suspends for `duration` on the loop's own timer: no other thread wakes to end it.
   public func sleep(for duration: Duration) async {
-    let parts = duration.components
-    let nanoseconds = parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
     await withCheckedContinuation { continuation in
-      eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { continuation.resume() }
+      eventLoop.scheduleTask(in: TimeAmount(duration)) { continuation.resume() }
     }
   }
 

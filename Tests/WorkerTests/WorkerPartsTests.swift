@@ -97,15 +97,21 @@ struct WorkerPartsTests {
 
   @Test func taskCancellationReachesTheRunningTaskAndIsKeptUntilItStarts() async {
     final class Flag: Sendable { let value = Mutex<Bool?>(nil) }
-    let running = TaskCancellation()
-    let started = OneShot()
-    let seen = Flag()
-    running.start {
-      started.fire()
-      try? await Task.sleep(for: .seconds(60))
-      seen.value.withLock { $0 = Task.isCancelled }
+    /// A task that sleeps for a minute, started and running; its flag says whether it
+    /// saw a cancellation when it woke.
+    func sleeper() async -> (TaskCancellation, Flag) {
+      let cancellation = TaskCancellation()
+      let started = OneShot()
+      let seen = Flag()
+      cancellation.start {
+        started.fire()
+        try? await Task.sleep(for: .seconds(60))
+        seen.value.withLock { $0 = Task.isCancelled }
+      }
+      await started.wait()
+      return (cancellation, seen)
     }
-    await started.wait()
+    let (running, seen) = await sleeper()
     running.cancel()
     await running.finish(cancelling: false)
     #expect(seen.value.withLock { $0 } == true)
@@ -125,15 +131,7 @@ struct WorkerPartsTests {
     #expect(lateSeen.value.withLock { $0 } == false)
 
     // The session's end: `finish()` cancels what still runs and waits for it.
-    let leftover = TaskCancellation()
-    let leftoverSeen = Flag()
-    let leftoverStarted = OneShot()
-    leftover.start {
-      leftoverStarted.fire()
-      try? await Task.sleep(for: .seconds(60))
-      leftoverSeen.value.withLock { $0 = Task.isCancelled }
-    }
-    await leftoverStarted.wait()
+    let (leftover, leftoverSeen) = await sleeper()
     await leftover.finish()
     #expect(leftoverSeen.value.withLock { $0 } == true)
   }
